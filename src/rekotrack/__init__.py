@@ -1,0 +1,127 @@
+"""rekotrack: a typed SDK for Amazon Rekognition Video person tracking.
+
+>>> from rekotrack import PersonTracker
+>>> tracker = PersonTracker()                                  # doctest: +SKIP
+>>> for det in tracker.start("s3://bucket/clip.mp4").persons(): # doctest: +SKIP
+...     print(det.timestamp, det.person.index)
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ._client import CompletionSource, PersonTracker, TrackingJob
+from ._errors import (
+    AccessDeniedError,
+    APIError,
+    IdempotentParameterMismatchError,
+    InternalServerError,
+    InvalidPaginationTokenError,
+    InvalidParameterError,
+    InvalidS3ObjectError,
+    JobFailedError,
+    JobInProgressError,
+    LimitExceededError,
+    MalformedResponseError,
+    NotificationParseError,
+    PaginationError,
+    ProvisionedThroughputExceededError,
+    RekotrackError,
+    RequestValidationError,
+    ResourceNotFoundError,
+    ThrottlingError,
+    VideoTooLargeError,
+    WaitTimeoutError,
+)
+from ._models import (
+    AgeRange,
+    Beard,
+    BoundingBox,
+    CompletionNotification,
+    Emotion,
+    EyeDirection,
+    Eyeglasses,
+    EyeOpen,
+    FaceDetail,
+    FaceOccluded,
+    Gender,
+    ImageQuality,
+    Landmark,
+    MouthOpen,
+    Mustache,
+    NotificationChannel,
+    NotificationVideo,
+    PersonDetail,
+    PersonDetection,
+    PersonTrackingPage,
+    Pose,
+    S3Object,
+    Smile,
+    Sunglasses,
+    Video,
+    VideoMetadata,
+)
+from ._pagination import PersonTrackingPager
+from ._retry import RetryPolicy, TransportError
+from ._validation import parse_s3_uri
+
+__version__ = "0.1.0"
+
+logging.getLogger("rekotrack").addHandler(logging.NullHandler())
+
+__all__ = [
+    "APIError",
+    "AccessDeniedError",
+    "AgeRange",
+    "Beard",
+    "BoundingBox",
+    "CompletionNotification",
+    "CompletionSource",
+    "Emotion",
+    "EyeDirection",
+    "EyeOpen",
+    "Eyeglasses",
+    "FaceDetail",
+    "FaceOccluded",
+    "Gender",
+    "IdempotentParameterMismatchError",
+    "ImageQuality",
+    "InternalServerError",
+    "InvalidPaginationTokenError",
+    "InvalidParameterError",
+    "InvalidS3ObjectError",
+    "JobFailedError",
+    "JobInProgressError",
+    "Landmark",
+    "LimitExceededError",
+    "MalformedResponseError",
+    "MouthOpen",
+    "Mustache",
+    "NotificationChannel",
+    "NotificationParseError",
+    "NotificationVideo",
+    "PaginationError",
+    "PersonDetail",
+    "PersonDetection",
+    "PersonTracker",
+    "PersonTrackingPage",
+    "PersonTrackingPager",
+    "Pose",
+    "ProvisionedThroughputExceededError",
+    "RekotrackError",
+    "RequestValidationError",
+    "ResourceNotFoundError",
+    "RetryPolicy",
+    "S3Object",
+    "Smile",
+    "Sunglasses",
+    "ThrottlingError",
+    "TrackingJob",
+    "TransportError",
+    "Video",
+    "VideoMetadata",
+    "VideoTooLargeError",
+    "WaitTimeoutError",
+    "__version__",
+    "parse_s3_uri",
+]

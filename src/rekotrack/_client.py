@@ -1,0 +1,314 @@
+"""PersonTracker and TrackingJob: start, page, iterate and wait, through one retrying request path."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._errors import JobFailedError, MalformedResponseError, WaitTimeoutError
+from ._models import CompletionNotification, NotificationChannel, PersonTrackingPage, Video
+from ._pagination import PERSON_TRACKING, PersonTrackingPager
+from ._retry import RetryPolicy, call_with_retries
+from ._validation import build_get_request, build_start_request, check_job_id, check_page_size, check_sort_by
+
+if TYPE_CHECKING:
+    import boto3
+    from types_boto3_rekognition import RekognitionClient
+
+__all__ = ["CompletionSource", "PersonTracker", "TrackingJob", "new_client_request_token"]
+
+logger = logging.getLogger("rekotrack")
+
+USER_AGENT = "rekotrack/0.1.0"
+DEFAULT_WAIT_TIMEOUT = 3600.0
+
+
+class CompletionSource(Protocol):
+    """Anything that can wait for a job's completion notification (a CompletionQueue)."""
+
+    def wait_for(self, job_id: str, timeout: float) -> CompletionNotification: ...
+
+
+def new_client_request_token() -> str:
+    """A fresh ClientRequestToken (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+def _make_client(
+    session: boto3.Session | None, region_name: str | None, endpoint_url: str | None
+) -> RekognitionClient:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 1, "mode": "standard"}, user_agent_extra=USER_AGENT)
+    sess = session or boto3.Session()
+    return sess.client("rekognition", region_name=region_name, endpoint_url=endpoint_url, config=config)
+
+
+class PersonTracker:
+    """Start person tracking jobs, wait for them and read their detections.
+
+    ``client`` is a boto3 Rekognition client; without one, a client is made from
+    ``session`` (or the default session) with botocore's retries off, so that
+    ``retry`` is the only retry layer. With an injected client, botocore's own
+    retries (3 attempts in standard mode) run inside each of rekotrack's attempts.
+    """
+
+    def __init__(
+        self,
+        client: RekognitionClient | None = None,
+        *,
+        session: boto3.Session | None = None,
+        region_name: str | None = None,
+        retry: RetryPolicy | None = None,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self.client: RekognitionClient = client or _make_client(session, region_name, endpoint_url)
+        self.retry = retry or RetryPolicy()
+        self._clock: Callable[[], float] = time.monotonic
+        self.operation = PERSON_TRACKING
+
+    # ---- requests -------------------------------------------------------------
+
+    def start(
+        self,
+        video: str | Video,
+        *,
+        notification: NotificationChannel | None = None,
+        job_tag: str | None = None,
+        client_request_token: str | None = None,
+    ) -> TrackingJob:
+        """Start tracking people in ``video`` (``s3://bucket/key[?versionId=v]`` or a Video).
+
+        Every input is checked before any request. One ClientRequestToken is used for
+        all attempts, so a retried Start never creates a second job.
+        """
+        token = client_request_token if client_request_token is not None else new_client_request_token()
+        params = build_start_request(
+            video, notification=notification, job_tag=job_tag, client_request_token=token
+        )
+        response = call_with_retries(
+            self.retry,
+            self.operation.start_name,
+            lambda: self.client.start_person_tracking(**params),
+        )
+        job_id = response.get("JobId")
+        if not isinstance(job_id, str) or not job_id:
+            raise MalformedResponseError(
+                "StartPersonTracking answered without a JobId", operation=self.operation.start_name
+            )
+        logger.debug("started job %s (token %s)", job_id, token)
+        return TrackingJob(
+            self,
+            job_id,
+            video=Video.model_validate(params["Video"]),
+            job_tag=job_tag,
+            client_request_token=token,
+        )
+
+    def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: str = "TIMESTAMP",
+    ) -> PersonTrackingPage:
+        """One GetPersonTracking page, retried under the policy and checked for integrity."""
+        params = build_get_request(job_id, next_token=next_token, max_results=max_results, sort_by=sort_by)
+        return call_with_retries(self.retry, self.operation.get_name, lambda: self._get(params))
+
+    def _get(self, params: dict[str, Any]) -> PersonTrackingPage:
+        name = self.operation.get_name
+        try:
+            raw: object = self.client.get_person_tracking(**params)
+        except (AttributeError, TypeError) as exc:
+            # botocore 1.44 fails this way on a 200 body of `null` or `[]`.
+            raise MalformedResponseError(f"unreadable response body ({exc})", operation=name) from exc
+        if not isinstance(raw, dict):
+            raise MalformedResponseError("response is not a JSON object", operation=name)
+        body = {k: v for k, v in raw.items() if k != "ResponseMetadata"}
+        meta = raw.get("ResponseMetadata") or {}
+        if "JobStatus" not in body:
+            # botocore turns a truncated or non-JSON 200 body into {} without an error.
+            raise MalformedResponseError(
+                "page has no JobStatus (empty, truncated or not JSON)",
+                operation=name,
+                request_id=meta.get("RequestId"),
+                http_status=meta.get("HTTPStatusCode"),
+            )
+        return self.operation.page_model.model_validate(body)
+
+    def status(self, job_id: str) -> PersonTrackingPage:
+        """The job's status page (one Get with ``MaxResults=1``)."""
+        return self.get_page(job_id, max_results=1)
+
+    # ---- iteration ------------------------------------------------------------
+
+    def persons(
+        self,
+        job_id: str,
+        *,
+        sort_by: str = "TIMESTAMP",
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+    ) -> PersonTrackingPager:
+        """A lazy iterable of every detection of a finished job, one page in memory at a time."""
+        check_job_id(job_id)
+        check_sort_by(sort_by)
+        check_page_size("page_size", page_size)
+        return PersonTrackingPager(
+            lambda token, size: self.get_page(job_id, token, size, sort_by),
+            job_id=job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+        )
+
+    def pages(
+        self, job_id: str, *, sort_by: str = "TIMESTAMP", page_size: int = 1000
+    ) -> Iterator[PersonTrackingPage]:
+        """Every page of a finished job, lazily."""
+        return self.persons(job_id, sort_by=sort_by, page_size=page_size).pages()
+
+    # ---- waiting --------------------------------------------------------------
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 300.0,
+    ) -> PersonTrackingPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED.
+
+        Without ``queue`` it polls Get (``MaxResults=1``) from ``poll_interval``
+        doubling to ``max_poll_interval``, with jitter. With a ``queue`` it waits
+        on completion notifications and also checks Get every
+        ``status_check_interval`` seconds, so a lost message or a reused token
+        (which sends none) cannot hang it. Raises :class:`JobFailedError` or
+        :class:`WaitTimeoutError` (``timeout`` is seconds).
+        """
+        check_job_id(job_id)
+        if not timeout > 0:
+            raise ValueError("timeout must be > 0 seconds")
+        deadline = self._clock() + timeout
+        if queue is not None:
+            return self._wait_on_queue(job_id, queue, deadline, timeout, status_check_interval)
+        interval = poll_interval
+        while True:
+            page = self._check_done(job_id)
+            if page is not None:
+                return page
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise WaitTimeoutError(job_id, timeout, "IN_PROGRESS")
+            pause = min(remaining, interval * (0.5 + 0.5 * self.retry.random()))
+            logger.debug("job %s in progress; next poll in %.1f s", job_id, pause)
+            self.retry.sleep(pause)
+            interval = min(max_poll_interval, interval * 2)
+
+    def _check_done(self, job_id: str) -> PersonTrackingPage | None:
+        """The status page if the job SUCCEEDED, None while it runs; raise if it failed."""
+        page = self.status(job_id)
+        if page.job_status == "SUCCEEDED":
+            return page
+        if page.job_status == "FAILED":
+            raise JobFailedError(job_id, "FAILED", page.status_message)
+        return None
+
+    def _wait_on_queue(
+        self, job_id: str, queue: CompletionSource, deadline: float, timeout: float, check_every: float
+    ) -> PersonTrackingPage:
+        page = self._check_done(job_id)
+        if page is not None:
+            return page
+        while True:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise WaitTimeoutError(job_id, timeout, "IN_PROGRESS")
+            try:
+                note = queue.wait_for(job_id, min(remaining, check_every))
+            except WaitTimeoutError:
+                page = self._check_done(job_id)
+                if page is not None:
+                    logger.warning(
+                        "job %s finished but no completion message arrived: check the role "
+                        "(sns:Publish), the topic name prefix (AmazonRekognition), the queue "
+                        "policy (aws:SourceArn of the topic) and the subscription",
+                        job_id,
+                    )
+                    return page
+                continue
+            if note.status == "SUCCEEDED":
+                return self.status(job_id)
+            message = None
+            if note.status == "FAILED":
+                message = self.status(job_id).status_message
+            raise JobFailedError(job_id, str(note.status), message)
+
+
+class TrackingJob:
+    """A started job: its id, and shortcuts to wait for and read it."""
+
+    def __init__(
+        self,
+        tracker: PersonTracker,
+        job_id: str,
+        *,
+        video: Video | None = None,
+        job_tag: str | None = None,
+        client_request_token: str | None = None,
+    ) -> None:
+        self.tracker = tracker
+        self.job_id = job_id
+        self.video = video
+        self.job_tag = job_tag
+        self.client_request_token = client_request_token
+
+    def __repr__(self) -> str:
+        return f"TrackingJob(job_id={self.job_id!r}, video={self.video.uri if self.video else None!r})"
+
+    def status(self) -> str:
+        """The job's current JobStatus (IN_PROGRESS, SUCCEEDED or FAILED)."""
+        return str(self.tracker.status(self.job_id).job_status)
+
+    def wait(
+        self, timeout: float = DEFAULT_WAIT_TIMEOUT, *, queue: CompletionSource | None = None, **kwargs: float
+    ) -> PersonTrackingPage:
+        """Wait for the job to end; see :meth:`PersonTracker.wait`."""
+        return self.tracker.wait(self.job_id, timeout, queue=queue, **kwargs)
+
+    def persons(
+        self,
+        *,
+        sort_by: str = "TIMESTAMP",
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        queue: CompletionSource | None = None,
+    ) -> PersonTrackingPager:
+        """Wait for the job (up to ``timeout`` s), then iterate its detections lazily."""
+        self.wait(timeout, queue=queue)
+        return self.tracker.persons(
+            self.job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+        )
+
+    def pages(
+        self, *, sort_by: str = "TIMESTAMP", page_size: int = 1000, timeout: float = DEFAULT_WAIT_TIMEOUT
+    ) -> Iterator[PersonTrackingPage]:
+        """Wait for the job, then iterate its pages lazily."""
+        self.wait(timeout)
+        return self.tracker.pages(self.job_id, sort_by=sort_by, page_size=page_size)
