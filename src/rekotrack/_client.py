@@ -186,6 +186,7 @@ class PersonTracker:
         poll_interval: float = 5.0,
         max_poll_interval: float = 60.0,
         status_check_interval: float = 300.0,
+        on_status: Callable[[PersonTrackingPage], None] | None = None,
     ) -> PersonTrackingPage:
         """Wait until the job ends; return its status page when it SUCCEEDED.
 
@@ -194,17 +195,18 @@ class PersonTracker:
         on completion notifications and also checks Get every
         ``status_check_interval`` seconds, so a lost message or a reused token
         (which sends none) cannot hang it. Raises :class:`JobFailedError` or
-        :class:`WaitTimeoutError` (``timeout`` is seconds).
+        :class:`WaitTimeoutError` (``timeout`` is seconds). ``on_status`` is
+        called with each status page (e.g. to show progress).
         """
         check_job_id(job_id)
         if not timeout > 0:
             raise ValueError("timeout must be > 0 seconds")
         deadline = self._clock() + timeout
         if queue is not None:
-            return self._wait_on_queue(job_id, queue, deadline, timeout, status_check_interval)
+            return self._wait_on_queue(job_id, queue, deadline, timeout, status_check_interval, on_status)
         interval = poll_interval
         while True:
-            page = self._check_done(job_id)
+            page = self._check_done(job_id, on_status)
             if page is not None:
                 return page
             remaining = deadline - self._clock()
@@ -215,9 +217,13 @@ class PersonTracker:
             self.retry.sleep(pause)
             interval = min(max_poll_interval, interval * 2)
 
-    def _check_done(self, job_id: str) -> PersonTrackingPage | None:
+    def _check_done(
+        self, job_id: str, on_status: Callable[[PersonTrackingPage], None] | None = None
+    ) -> PersonTrackingPage | None:
         """The status page if the job SUCCEEDED, None while it runs; raise if it failed."""
         page = self.status(job_id)
+        if on_status is not None:
+            on_status(page)
         if page.job_status == "SUCCEEDED":
             return page
         if page.job_status == "FAILED":
@@ -225,9 +231,15 @@ class PersonTracker:
         return None
 
     def _wait_on_queue(
-        self, job_id: str, queue: CompletionSource, deadline: float, timeout: float, check_every: float
+        self,
+        job_id: str,
+        queue: CompletionSource,
+        deadline: float,
+        timeout: float,
+        check_every: float,
+        on_status: Callable[[PersonTrackingPage], None] | None,
     ) -> PersonTrackingPage:
-        page = self._check_done(job_id)
+        page = self._check_done(job_id, on_status)
         if page is not None:
             return page
         while True:
@@ -237,7 +249,7 @@ class PersonTracker:
             try:
                 note = queue.wait_for(job_id, min(remaining, check_every))
             except WaitTimeoutError:
-                page = self._check_done(job_id)
+                page = self._check_done(job_id, on_status)
                 if page is not None:
                     logger.warning(
                         "job %s finished but no completion message arrived: check the role "
@@ -281,7 +293,7 @@ class TrackingJob:
         return str(self.tracker.status(self.job_id).job_status)
 
     def wait(
-        self, timeout: float = DEFAULT_WAIT_TIMEOUT, *, queue: CompletionSource | None = None, **kwargs: float
+        self, timeout: float = DEFAULT_WAIT_TIMEOUT, *, queue: CompletionSource | None = None, **kwargs: Any
     ) -> PersonTrackingPage:
         """Wait for the job to end; see :meth:`PersonTracker.wait`."""
         return self.tracker.wait(self.job_id, timeout, queue=queue, **kwargs)
