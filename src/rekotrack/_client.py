@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import _fastpath
 from ._errors import JobFailedError, MalformedResponseError, WaitTimeoutError
 from ._models import CompletionNotification, NotificationChannel, PersonTrackingPage, Video
 from ._pagination import PERSON_TRACKING, PersonTrackingPager
@@ -55,6 +56,8 @@ class PersonTracker:
     ``session`` (or the default session) with botocore's retries off, so that
     ``retry`` is the only retry layer. With an injected client, botocore's own
     retries (3 attempts in standard mode) run inside each of rekotrack's attempts.
+    ``fast_path`` reads pages from the raw response bytes (see ``rekotrack._fastpath``);
+    it falls back to botocore's parsing by itself when it cannot be used.
     """
 
     def __init__(
@@ -65,11 +68,13 @@ class PersonTracker:
         region_name: str | None = None,
         retry: RetryPolicy | None = None,
         endpoint_url: str | None = None,
+        fast_path: bool = True,
     ) -> None:
         self.client: RekognitionClient = client or _make_client(session, region_name, endpoint_url)
         self.retry = retry or RetryPolicy()
         self._clock: Callable[[], float] = time.monotonic
         self.operation = PERSON_TRACKING
+        self.fast_path = fast_path and _fastpath.install(self.client, self.operation.get_name)
 
     # ---- requests -------------------------------------------------------------
 
@@ -122,13 +127,21 @@ class PersonTracker:
 
     def _get(self, params: dict[str, Any]) -> PersonTrackingPage:
         name = self.operation.get_name
+        page_model = self.operation.page_model
         try:
-            raw: object = self.client.get_person_tracking(**params)
+            if self.fast_path:
+                with _fastpath.active(page_model):
+                    raw: object = self.client.get_person_tracking(**params)
+            else:
+                raw = self.client.get_person_tracking(**params)
         except (AttributeError, TypeError) as exc:
             # botocore 1.44 fails this way on a 200 body of `null` or `[]`.
             raise MalformedResponseError(f"unreadable response body ({exc})", operation=name) from exc
         if not isinstance(raw, dict):
             raise MalformedResponseError("response is not a JSON object", operation=name)
+        fast = raw.get(_fastpath.PAGE_KEY)
+        if isinstance(fast, page_model):
+            return fast
         body = {k: v for k, v in raw.items() if k != "ResponseMetadata"}
         meta = raw.get("ResponseMetadata") or {}
         if "JobStatus" not in body:
@@ -139,7 +152,7 @@ class PersonTracker:
                 request_id=meta.get("RequestId"),
                 http_status=meta.get("HTTPStatusCode"),
             )
-        return self.operation.page_model.model_validate(body)
+        return page_model.model_validate(body)
 
     def status(self, job_id: str) -> PersonTrackingPage:
         """The job's status page (one Get with ``MaxResults=1``)."""

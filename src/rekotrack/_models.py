@@ -302,8 +302,9 @@ class PersonDetection(AWSModel):
 
     timestamp: int | None = None
     """Milliseconds from the start of the video (not frame-exact)."""
-    person: PersonDetail | None = None
-    """The person seen at that time."""
+    person: PersonDetail = Field(default_factory=lambda: PersonDetail())
+    """The person seen at that time. When the service leaves it out this is an empty
+    PersonDetail (every field None) and ``to_aws()`` leaves it out too."""
 
 
 class VideoMetadata(AWSModel):
