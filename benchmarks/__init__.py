@@ -1,0 +1,1 @@
+"""Benchmarks of rekotrack against raw boto3 (``python -m benchmarks [--quick]``)."""
