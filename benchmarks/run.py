@@ -18,10 +18,9 @@ import platform
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -110,13 +109,14 @@ def bench_throughput(url: str, jobs: dict[int, str], repeats: int) -> list[dict[
         "rekotrack_plain": lambda job: rekotrack_iterate(plain, job),
     }
     rows = []
-    for size, job_id in sorted(jobs.items()):
+    for _size, job_id in sorted(jobs.items()):
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in impls}
         counts = set()
         for rep in range(repeats):
             order = list(impls) if rep % 2 == 0 else list(reversed(impls))  # interleaved A/B
             for name in order:
-                wall, cpu, count = _timed(lambda: impls[name](job_id))
+                run = impls[name]
+                wall, cpu, count = _timed(lambda run=run, job_id=job_id: run(job_id))  # type: ignore[misc]
                 samples[name].append((wall, cpu))
                 counts.add(count)
         assert len(counts) == 1, f"implementations disagree on the detection count: {counts}"
@@ -241,10 +241,8 @@ def bench_completion(idle_seconds: float) -> dict[str, Any] | None:
             idle: dict[str, Any] = {"seconds": idle_seconds}
             if idle_seconds > 0:
                 before = queue.receive_calls
-                try:
+                with suppress(rekotrack.WaitTimeoutError):
                     queue.wait_for("job-that-never-ends", timeout=idle_seconds)
-                except rekotrack.WaitTimeoutError:
-                    pass
                 idle["sqs_receives"] = queue.receive_calls - before
                 polls = 0
 
@@ -252,16 +250,12 @@ def bench_completion(idle_seconds: float) -> dict[str, Any] | None:
                     nonlocal polls
                     polls += 1
 
-                slow = PersonTracker(_client(info["url"]))
-                slow.client.meta.events.register("before-send.rekognition.GetPersonTracking", count)
                 with server_process([1000], job_seconds=3600) as long_info:
                     slow = PersonTracker(_client(long_info["url"]))
                     slow.client.meta.events.register("before-send.rekognition.GetPersonTracking", count)
                     long_job = slow.start(next(iter(long_info["videos"])))
-                    try:
+                    with suppress(rekotrack.WaitTimeoutError):
                         slow.wait(long_job.job_id, timeout=idle_seconds)
-                    except rekotrack.WaitTimeoutError:
-                        pass
                 idle["get_polls"] = polls
                 idle["sqs_receives_per_minute"] = idle["sqs_receives"] * 60 / idle_seconds
                 idle["get_polls_per_minute"] = polls * 60 / idle_seconds

@@ -76,7 +76,7 @@ def test_hundred_thousand_detections_in_both_orders(server: LocalRekognition) ->
     for sort_by in ("TIMESTAMP", "INDEX"):
         expected: Iterator[dict[str, Any]] = iter(scene.ground_truth(sort_by))  # type: ignore[arg-type]
         count = 0
-        for det, want in zip(tracker.persons(job_id, sort_by=sort_by), expected):
+        for det, want in zip(tracker.persons(job_id, sort_by=sort_by), expected, strict=False):
             assert det.to_aws() == want
             count += 1
         assert count == len(scene)
