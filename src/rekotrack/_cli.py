@@ -136,13 +136,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"rekotrack local Rekognition (People Pathing) listening on {server.url}", flush=True)
     print(f"  boto3.client('rekognition', endpoint_url='{server.url}', region_name='us-east-1', "
           "aws_access_key_id='test', aws_secret_access_key='test')", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.serve_forever()  # until Ctrl-C
     return EXIT_OK
 
 
