@@ -33,7 +33,7 @@ import rekotrack
 from rekotrack import PersonTracker, RetryPolicy
 
 HERE = Path(__file__).resolve().parent
-RAW_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"})
+RAW_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 def _client(url: str, config: Config = RAW_CONFIG) -> Any:

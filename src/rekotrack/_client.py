@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pydantic import ValidationError
+
 from . import _fastpath
 from ._errors import JobFailedError, MalformedResponseError, WaitTimeoutError
 from ._models import CompletionNotification, NotificationChannel, PersonTrackingPage, Video
@@ -44,7 +46,7 @@ def _make_client(
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"max_attempts": 1, "mode": "standard"}, user_agent_extra=USER_AGENT)
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, user_agent_extra=USER_AGENT)
     sess = session or boto3.Session()
     return sess.client("rekognition", region_name=region_name, endpoint_url=endpoint_url, config=config)
 
@@ -152,7 +154,12 @@ class PersonTracker:
                 request_id=meta.get("RequestId"),
                 http_status=meta.get("HTTPStatusCode"),
             )
-        return page_model.model_validate(body)
+        try:
+            return page_model.model_validate(body)
+        except ValidationError as exc:
+            raise MalformedResponseError(
+                f"page does not match the service model ({exc.error_count()} errors)", operation=name
+            ) from exc
 
     def status(self, job_id: str) -> PersonTrackingPage:
         """The job's status page (one Get with ``MaxResults=1``)."""

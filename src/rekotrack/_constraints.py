@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -21,15 +22,19 @@ class Constraint:
     max: int | None = None
     pattern: str | None = None
     enum: tuple[str, ...] | None = None
+    kind: Literal["string", "integer"] = "string"
 
     def problem(self, value: object) -> str | None:
         """Describe why ``value`` breaks this constraint, or ``None`` if it does not."""
+        if self.kind == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"must be an integer, not {type(value).__name__}"
+        elif not isinstance(value, str):
+            return f"must be a string, not {type(value).__name__}"
         if self.enum is not None:
             if value not in self.enum:
                 return f"must be one of {', '.join(self.enum)}"
             return None
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            return f"must be a {'string' if self.pattern or self.max else 'value'}, not {type(value).__name__}"
         if isinstance(value, int):
             if self.min is not None and value < self.min:
                 return f"must be >= {self.min}"
@@ -67,7 +72,7 @@ ROLE_ARN = Constraint("RoleArn", pattern=r"arn:aws:iam::\d{12}:role/?[a-zA-Z_0-9
 PAGINATION_TOKEN = Constraint("PaginationToken", None, 255)
 # The model says only min 1; the service caps larger values at 1000 silently.
 # rekotrack refuses them (a silent cap hides bugs); the local server caps like AWS.
-MAX_RESULTS = Constraint("MaxResults", 1, None)
+MAX_RESULTS = Constraint("MaxResults", 1, None, kind="integer")
 MAX_RESULTS_LIMIT = 1000
 SORT_BY = Constraint("PersonTrackingSortBy", enum=("INDEX", "TIMESTAMP"))
 

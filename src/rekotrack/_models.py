@@ -232,23 +232,31 @@ class Landmark(AWSModel):
     """A facial landmark at ``(x, y)`` as ratios of the frame."""
 
     type: LandmarkType | str | None = None
+    """Which landmark (eyeLeft, nose, ...)."""
     x: float | None = None
+    """x as a ratio of the frame width, from the left."""
     y: float | None = None
+    """y as a ratio of the frame height, from the top."""
 
 
 class Pose(AWSModel):
     """Head pose in degrees, -180 to 180."""
 
     roll: float | None = None
+    """Rotation in the image plane, degrees."""
     yaw: float | None = None
+    """Rotation around the vertical axis, degrees."""
     pitch: float | None = None
+    """Rotation around the horizontal axis, degrees."""
 
 
 class ImageQuality(AWSModel):
     """Brightness and sharpness of the face crop, 0-100."""
 
     brightness: float | None = None
+    """Brightness of the face crop; higher is brighter."""
     sharpness: float | None = None
+    """Sharpness of the face crop; higher is sharper."""
 
 
 class EyeDirection(AWSModel):
@@ -311,13 +319,17 @@ class VideoMetadata(AWSModel):
     """What the service read from the video; repeated on every page."""
 
     codec: str | None = None
+    """Type of compression of the video (e.g. h264)."""
     duration_millis: int | None = None
+    """Length of the video in milliseconds."""
     format: str | None = None
     """Container format: MP4, MOV or AVI."""
     frame_rate: float | None = None
     """Frames per second."""
     frame_height: int | None = None
+    """Height of a frame in pixels."""
     frame_width: int | None = None
+    """Width of a frame in pixels."""
     color_range: ColorRange | str | None = None
     """LIMITED (16-235) or FULL (0-255)."""
 
@@ -330,11 +342,15 @@ class VideoJobPage(AWSModel):
     status_message: str | None = None
     """Why the job failed, when it did."""
     video_metadata: VideoMetadata | None = None
+    """What the service read from the video (on every page of a finished job)."""
     next_token: str | None = None
     """Token for the next page; absent on the last page."""
     job_id: str | None = None
+    """The job these results belong to."""
     video: Video | None = None
+    """The video the job analysed."""
     job_tag: str | None = None
+    """The JobTag given to Start, when one was."""
 
 
 class PersonTrackingPage(VideoJobPage):

@@ -217,17 +217,24 @@ class PersonTrackingPager:
         """The job's VideoMetadata (fetches the first page if nothing was fetched yet)."""
         if self._video_metadata is None and self._cursor is None and self._first is None:
             cursor = self._new_cursor()
-            self._first = self._fetch(cursor.request_token(), self.page_size)
-            if self._first.job_status != "SUCCEEDED":
-                cursor.accept(self._first, None)  # raises the status error
-            self._video_metadata = self._first.video_metadata
+            first = self._fetch(cursor.request_token(), self.page_size)
+            if first.job_status != "SUCCEEDED":
+                cursor.accept(first, None)  # raises the status error; nothing is kept
+            self._first = first
+            self._video_metadata = first.video_metadata
         return self._video_metadata
+
+    @property
+    def exhausted(self) -> bool:
+        """True once an iteration delivered everything (``resume_token`` is then None)."""
+        return self._cursor is not None and self._cursor.resume_point() is None
 
     @property
     def resume_token(self) -> str | None:
         """Token for ``starting_token=`` that continues after the last detection yielded.
 
-        Before iteration it is the starting token; after a complete iteration it is None.
+        Before any iteration it is the starting token (None: from the beginning).
+        After a complete iteration it is None and :attr:`exhausted` is True.
         """
         if self._cursor is None:
             return self._start.encode() if self._start else None

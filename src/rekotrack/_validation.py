@@ -8,7 +8,6 @@ constraint table in :mod:`rekotrack._constraints`.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, unquote
 
 from . import _constraints as c
 from ._errors import RequestValidationError
@@ -24,23 +23,25 @@ def _check(name: str, value: object, constraint: c.Constraint) -> None:
 
 
 def parse_s3_uri(uri: str) -> Video:
-    """Parse ``s3://bucket/key`` (optionally ``?versionId=...``) strictly into a :class:`Video`."""
+    """Parse ``s3://bucket/key`` (optionally ``?versionId=...``) strictly into a :class:`Video`.
+
+    The key and version are taken literally, as the AWS CLI does: no percent-decoding,
+    and ``+`` stays ``+``. A key that itself contains ``?`` needs :meth:`Video.from_s3`.
+    """
     if not isinstance(uri, str):
         raise RequestValidationError("video", "must be an s3:// URI or a Video", uri)
     if not uri.startswith("s3://"):
         raise RequestValidationError("video", "must start with s3://", uri)
-    rest = uri[len("s3://") :]
-    rest, sep, query = rest.partition("?")
+    rest, sep, query = uri[len("s3://") :].partition("?")
     version: str | None = None
     if sep:
-        fields = parse_qs(query, keep_blank_values=True, strict_parsing=False)
-        if set(fields) != {"versionId"} or len(fields["versionId"]) != 1:
+        name, equals, version = query.partition("=")
+        if name != "versionId" or not equals or "&" in version:
             raise RequestValidationError("video", "accepts only one ?versionId= query parameter", uri)
-        version = fields["versionId"][0]
     bucket, slash, key = rest.partition("/")
     if not slash or not key:
         raise RequestValidationError("video", "must name an object: s3://bucket/key", uri)
-    return Video.from_s3(bucket, unquote(key) if "%" in key else key, version)
+    return Video.from_s3(bucket, key, version)
 
 
 def to_video(video: str | Video) -> Video:

@@ -224,7 +224,7 @@ def test_fault_matrix_retrieves_exactly_the_ground_truth(
     uri = f"s3://matrix/{faults['seed']}-{sort_by}-{page_size}-{fast_path}.mp4"
     server.add_video(uri, scene)
     # A read timeout shorter than the slow replies: slow answers become retried timeouts.
-    tracker = _tracker(server, fast_path=fast_path, config=Config(read_timeout=0.5, retries={"max_attempts": 1}))
+    tracker = _tracker(server, fast_path=fast_path, config=Config(read_timeout=0.5, retries={"total_max_attempts": 1}))
     server.faults = Faults(slow_seconds=0.6, **faults)
     job = tracker.start(uri)
     tracker.wait(job.job_id, timeout=60, poll_interval=0.01)
