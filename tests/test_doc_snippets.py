@@ -21,7 +21,9 @@ def _regions() -> dict[str, str]:
     return found
 
 
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# Docs whose snippets are executed by a test of their own instead.
+EXECUTED_ELSEWHERE = {"testing.md": "tests/testing/test_docs.py"}
+DOCS = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if p.name not in EXECUTED_ELSEWHERE)]
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
@@ -34,3 +36,8 @@ def test_python_snippets_come_from_examples(doc: Path) -> None:
 
 def test_examples_have_regions() -> None:
     assert len(_regions()) >= 3
+
+
+def test_exempt_docs_really_are_executed() -> None:
+    for doc, runner in EXECUTED_ELSEWHERE.items():
+        assert doc in (ROOT / runner).read_text()

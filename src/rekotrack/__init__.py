@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from ._client import CompletionSource, PersonTracker, TrackingJob
+from ._completion import CompletionQueue
 from ._errors import (
     AccessDeniedError,
     APIError,
@@ -61,6 +62,7 @@ from ._models import (
     Video,
     VideoMetadata,
 )
+from ._notifications import parse_lambda_event, parse_notification
 from ._pagination import PersonTrackingPager
 from ._retry import RetryPolicy, TransportError
 from ._validation import parse_s3_uri
@@ -76,6 +78,7 @@ __all__ = [
     "Beard",
     "BoundingBox",
     "CompletionNotification",
+    "CompletionQueue",
     "CompletionSource",
     "Emotion",
     "EyeDirection",
@@ -123,5 +126,7 @@ __all__ = [
     "VideoTooLargeError",
     "WaitTimeoutError",
     "__version__",
+    "parse_lambda_event",
+    "parse_notification",
     "parse_s3_uri",
 ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
 from . import _fastpath
-from ._errors import JobFailedError, MalformedResponseError, WaitTimeoutError
+from ._errors import JobFailedError, MalformedResponseError, RekotrackError, WaitTimeoutError
 from ._models import CompletionNotification, NotificationChannel, PersonTrackingPage, Video
 from ._pagination import PERSON_TRACKING, PersonTrackingPager
 from ._retry import RetryPolicy, call_with_retries
@@ -20,6 +20,8 @@ from ._validation import build_get_request, build_start_request, check_job_id, c
 if TYPE_CHECKING:
     import boto3
     from types_boto3_rekognition import RekognitionClient
+
+    from ._completion import CompletionQueue, VideoT
 
 __all__ = ["CompletionSource", "PersonTracker", "TrackingJob", "new_client_request_token"]
 
@@ -30,9 +32,16 @@ DEFAULT_WAIT_TIMEOUT = 3600.0
 
 
 class CompletionSource(Protocol):
-    """Anything that can wait for a job's completion notification (a CompletionQueue)."""
+    """Anything that can wait for a job's completion notification (a CompletionQueue).
+
+    ``wait_for`` returns the SUCCEEDED notification, raises :class:`JobFailedError` for
+    FAILED/ERROR and :class:`WaitTimeoutError` at its deadline; ``discard`` drops a job's
+    message that will no longer be waited for.
+    """
 
     def wait_for(self, job_id: str, timeout: float) -> CompletionNotification: ...
+
+    def discard(self, job_id: str) -> None: ...
 
 
 def new_client_request_token() -> str:
@@ -97,16 +106,7 @@ class PersonTracker:
         params = build_start_request(
             video, notification=notification, job_tag=job_tag, client_request_token=token
         )
-        response = call_with_retries(
-            self.retry,
-            self.operation.start_name,
-            lambda: self.client.start_person_tracking(**params),
-        )
-        job_id = response.get("JobId")
-        if not isinstance(job_id, str) or not job_id:
-            raise MalformedResponseError(
-                "StartPersonTracking answered without a JobId", operation=self.operation.start_name
-            )
+        job_id = call_with_retries(self.retry, self.operation.start_name, lambda: self._start(params))
         logger.debug("started job %s (token %s)", job_id, token)
         return TrackingJob(
             self,
@@ -127,20 +127,37 @@ class PersonTracker:
         params = build_get_request(job_id, next_token=next_token, max_results=max_results, sort_by=sort_by)
         return call_with_retries(self.retry, self.operation.get_name, lambda: self._get(params))
 
-    def _get(self, params: dict[str, Any]) -> PersonTrackingPage:
-        name = self.operation.get_name
-        page_model = self.operation.page_model
+    def _send(self, name: str, call: Callable[[], object]) -> dict[str, Any]:
+        """One request; a body that is not a JSON object becomes a (retried) MalformedResponseError."""
         try:
-            if self.fast_path:
-                with _fastpath.active(page_model):
-                    raw: object = self.client.get_person_tracking(**params)
-            else:
-                raw = self.client.get_person_tracking(**params)
+            raw = call()
         except (AttributeError, TypeError) as exc:
             # botocore 1.44 fails this way on a 200 body of `null` or `[]`.
             raise MalformedResponseError(f"unreadable response body ({exc})", operation=name) from exc
         if not isinstance(raw, dict):
             raise MalformedResponseError("response is not a JSON object", operation=name)
+        return raw
+
+    def _start(self, params: dict[str, Any]) -> str:
+        name = self.operation.start_name
+        raw = self._send(name, lambda: self.client.start_person_tracking(**params))
+        job_id = raw.get("JobId")
+        if not isinstance(job_id, str) or not job_id:
+            # botocore turns a truncated or non-JSON 200 body into {}; the same token makes a retry safe.
+            raise MalformedResponseError(f"{name} answered without a JobId", operation=name)
+        return job_id
+
+    def _get(self, params: dict[str, Any]) -> PersonTrackingPage:
+        name = self.operation.get_name
+        page_model = self.operation.page_model
+
+        def call() -> object:
+            if not self.fast_path:
+                return self.client.get_person_tracking(**params)
+            with _fastpath.active(page_model):
+                return self.client.get_person_tracking(**params)
+
+        raw = self._send(name, call)
         fast = raw.get(_fastpath.PAGE_KEY)
         if isinstance(fast, page_model):
             return fast
@@ -194,6 +211,34 @@ class PersonTracker:
     ) -> Iterator[PersonTrackingPage]:
         """Every page of a finished job, lazily."""
         return self.persons(job_id, sort_by=sort_by, page_size=page_size).pages()
+
+    # ---- batches --------------------------------------------------------------
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: CompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        job_tag: str | None = None,
+        status_check_interval: float = 300.0,
+    ) -> Iterator[tuple[VideoT, TrackingJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, outcome)`` as each ends.
+
+        See :func:`rekotrack._completion.track_many`.
+        """
+        from ._completion import track_many
+
+        return track_many(
+            self,
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+        )
 
     # ---- waiting --------------------------------------------------------------
 
@@ -267,7 +312,7 @@ class PersonTracker:
             if remaining <= 0:
                 raise WaitTimeoutError(job_id, timeout, "IN_PROGRESS")
             try:
-                note = queue.wait_for(job_id, min(remaining, check_every))
+                queue.wait_for(job_id, min(remaining, check_every))
             except WaitTimeoutError:
                 page = self._check_done(job_id, on_status)
                 if page is not None:
@@ -277,14 +322,15 @@ class PersonTracker:
                         "policy (aws:SourceArn of the topic) and the subscription",
                         job_id,
                     )
+                    queue.discard(job_id)  # a late message is deleted, not left circulating
                     return page
                 continue
-            if note.status == "SUCCEEDED":
-                return self.status(job_id)
-            message = None
-            if note.status == "FAILED":
-                message = self.status(job_id).status_message
-            raise JobFailedError(job_id, str(note.status), message)
+            except JobFailedError as failure:
+                if failure.status == "FAILED" and failure.status_message is None:
+                    message = self.status(job_id).status_message
+                    raise JobFailedError(job_id, failure.status, message) from failure
+                raise
+            return self.status(job_id)
 
 
 class TrackingJob:

@@ -23,6 +23,7 @@ PUBLIC = [
     "Beard",
     "BoundingBox",
     "CompletionNotification",
+    "CompletionQueue",
     "CompletionSource",
     "Emotion",
     "EyeDirection",
@@ -70,6 +71,8 @@ PUBLIC = [
     "VideoTooLargeError",
     "WaitTimeoutError",
     "__version__",
+    "parse_lambda_event",
+    "parse_notification",
     "parse_s3_uri",
 ]
 PACKAGE_DIR = Path(rekotrack.__file__).parent

@@ -271,10 +271,17 @@ def test_caller_supplied_token_is_used_on_every_attempt(tracker: PersonTracker, 
     stub.assert_no_pending_responses()
 
 
-def test_start_without_job_id_is_malformed(tracker: PersonTracker, stub: Stubber) -> None:
-    stub.add_response("start_person_tracking", {})
-    with pytest.raises(rekotrack.MalformedResponseError):
-        tracker.start(URI)
+def test_start_without_job_id_is_retried_with_the_same_token_then_malformed(
+    tracker: PersonTracker, stub: Stubber
+) -> None:
+    attempts = tracker.retry.max_attempts
+    expected = {"Video": {"S3Object": {"Bucket": "my-bucket", "Name": "clip.mp4"}}, "ClientRequestToken": "tok-fixed"}
+    for _ in range(attempts):
+        stub.add_response("start_person_tracking", {}, expected)  # botocore's reading of a truncated body
+    with pytest.raises(rekotrack.MalformedResponseError) as info:
+        tracker.start(URI, client_request_token="tok-fixed")
+    assert info.value.attempts == attempts
+    stub.assert_no_pending_responses()
 
 
 # ---- connection errors ----------------------------------------------------------------------------

@@ -192,6 +192,10 @@ class FakeQueue:
         self.clock = clock
         self.script = list(script)
         self.waits: list[float] = []
+        self.discarded: list[str] = []
+
+    def discard(self, job_id: str) -> None:
+        self.discarded.append(job_id)
 
     def wait_for(self, job_id: str, timeout: float) -> CompletionNotification:
         self.waits.append(timeout)
@@ -200,6 +204,8 @@ class FakeQueue:
             self.clock.now += timeout
             raise WaitTimeoutError(job_id, timeout)
         self.clock.now += 1.0
+        if outcome in ("FAILED", "ERROR"):  # as CompletionQueue does: the message carries no reason
+            raise JobFailedError(job_id, outcome, None)
         return CompletionNotification.model_validate(
             {
                 "JobId": job_id,
@@ -253,6 +259,7 @@ def test_queue_times_out_but_get_says_done_logs_a_warning(
         result = tracker.wait(JOB_ID, timeout=3600, queue=queue, status_check_interval=120)
     assert result.job_status == "SUCCEEDED"
     assert queue.waits == [120.0]
+    assert queue.discarded == [JOB_ID]  # a late message will be deleted, not left circulating
     warnings = [r for r in caplog.records if r.name == "rekotrack" and r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert JOB_ID in warnings[0].getMessage()

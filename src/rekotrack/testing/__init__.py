@@ -1,0 +1,38 @@
+"""A local Amazon Rekognition Video person-tracking service, for tests and demos.
+
+``LocalRekognition`` serves StartPersonTracking and GetPersonTracking on
+127.0.0.1 with the AWS JSON 1.1 protocol, so the real botocore stack runs
+against it through ``endpoint_url``: job lifecycle, opaque pagination tokens,
+AWS validation and error shapes, SortBy semantics, deterministic synthetic
+scenes (``SyntheticScene``), seeded fault injection (``Faults``) and SNS
+completion publishing. See ``docs/testing.md``.
+
+    from rekotrack.testing import LocalRekognition, SyntheticScene
+
+    scene = SyntheticScene(seed=1, people=12, duration_ms=600_000)
+    with LocalRekognition(job_seconds=0.5) as server:
+        server.add_video("s3://bucket/walk.mp4", scene)
+        rekognition = server.client()
+"""
+
+from rekotrack.testing._clock import Clock, ManualClock
+from rekotrack.testing._faults import CORRUPT_KINDS, FAULT_KINDS, CorruptKind, FaultKind, Faults
+from rekotrack.testing._scene import MAX_DURATION_MS, Detection, SortBy, SyntheticScene
+from rekotrack.testing._server import ERROR_STATUS, LocalRekognition, Notification
+
+__all__ = [
+    "CORRUPT_KINDS",
+    "ERROR_STATUS",
+    "FAULT_KINDS",
+    "MAX_DURATION_MS",
+    "Clock",
+    "CorruptKind",
+    "Detection",
+    "FaultKind",
+    "Faults",
+    "LocalRekognition",
+    "ManualClock",
+    "Notification",
+    "SortBy",
+    "SyntheticScene",
+]
