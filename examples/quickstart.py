@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from rekotrack import PersonTracker, RetryPolicy
+from rekotrack import RetryPolicy
 from rekotrack.testing import LocalRekognition, SyntheticScene
 
 

@@ -64,6 +64,17 @@ from ._models import (
 )
 from ._notifications import parse_lambda_event, parse_notification
 from ._pagination import PersonTrackingPager
+from ._plots import plot_paths, plot_presence
+from ._results import (
+    CSV_COLUMNS,
+    PersonTrack,
+    TrackingResult,
+    mot_frame,
+    read_jsonl,
+    write_csv,
+    write_jsonl,
+    write_mot,
+)
 from ._retry import RetryPolicy, TransportError
 from ._validation import parse_s3_uri
 
@@ -72,6 +83,7 @@ __version__ = "0.1.0"
 logging.getLogger("rekotrack").addHandler(logging.NullHandler())
 
 __all__ = [
+    "CSV_COLUMNS",
     "APIError",
     "AccessDeniedError",
     "AgeRange",
@@ -106,6 +118,7 @@ __all__ = [
     "PaginationError",
     "PersonDetail",
     "PersonDetection",
+    "PersonTrack",
     "PersonTracker",
     "PersonTrackingPage",
     "PersonTrackingPager",
@@ -120,13 +133,21 @@ __all__ = [
     "Sunglasses",
     "ThrottlingError",
     "TrackingJob",
+    "TrackingResult",
     "TransportError",
     "Video",
     "VideoMetadata",
     "VideoTooLargeError",
     "WaitTimeoutError",
     "__version__",
+    "mot_frame",
     "parse_lambda_event",
     "parse_notification",
     "parse_s3_uri",
+    "plot_paths",
+    "plot_presence",
+    "read_jsonl",
+    "write_csv",
+    "write_jsonl",
+    "write_mot",
 ]

@@ -7,17 +7,18 @@ Bad input prints one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from botocore.exceptions import NoCredentialsError, NoRegionError, ProfileNotFound
 
 from ._errors import APIError, JobFailedError, RekotrackError, RequestValidationError, WaitTimeoutError
-from ._models import NotificationChannel, PersonTrackingPage
+from ._models import NotificationChannel, PersonDetection, PersonTrackingPage
 
 if TYPE_CHECKING:
     from ._client import PersonTracker
@@ -120,6 +121,38 @@ def cmd_get(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import _results
+
+    tracker = _tracker(args)
+    pager = tracker.persons(args.job_id, sort_by=args.sort_by)
+    if args.plot:
+        from ._plots import plot_paths, plot_presence
+
+        result = _results.TrackingResult.from_pager(pager, job_id=args.job_id)
+        detections: Iterable[PersonDetection] = result.detections
+        Path(args.plot).mkdir(parents=True, exist_ok=True)
+        plot_presence(result, Path(args.plot) / "presence.png")
+        plot_paths(result, Path(args.plot) / "paths.png")
+    else:
+        detections = pager  # streamed: one page in memory
+    with contextlib.ExitStack() as stack:
+        dest: TextIO = (
+            stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            if args.output and args.output != "-"
+            else sys.stdout
+        )
+        if args.format == "jsonl":
+            count = _results.write_jsonl(detections, dest)
+        elif args.format == "csv":
+            count = _results.write_csv(detections, dest)
+        else:
+            count = _results.write_mot(detections, dest, pager.video_metadata)
+    if not args.quiet:
+        sys.stderr.write(f"rekotrack: exported {count} rows as {args.format}\n")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
@@ -171,6 +204,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--starting-token")
     p.add_argument("--max-items", type=int)
     p.set_defaults(func=cmd_get)
+
+    p = sub.add_parser("export", parents=[common], help="export a finished job's detections (and plots)")
+    p.add_argument("job_id")
+    p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "mot"])
+    p.add_argument("--output", "-o", help="file to write (default: stdout)")
+    p.add_argument("--sort-by", default="TIMESTAMP", choices=["TIMESTAMP", "INDEX"])
+    p.add_argument("--plot", metavar="DIR", help="also write presence.png and paths.png to DIR (needs [plot])")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo", parents=[common], help="the whole flow against an in-process local server")
     p.add_argument("--out", help="folder for the exports (default: a new rekotrack-demo-* folder)")

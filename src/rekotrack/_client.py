@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
 from . import _fastpath
 from ._errors import JobFailedError, MalformedResponseError, RekotrackError, WaitTimeoutError
 from ._models import CompletionNotification, NotificationChannel, PersonTrackingPage, Video
-from ._pagination import PERSON_TRACKING, PersonTrackingPager
+from ._pagination import PERSON_TRACKING, PersonTrackingPager, VideoOperation
 from ._retry import RetryPolicy, call_with_retries
 from ._validation import build_get_request, build_start_request, check_job_id, check_page_size, check_sort_by
 
@@ -22,8 +23,21 @@ if TYPE_CHECKING:
     from types_boto3_rekognition import RekognitionClient
 
     from ._completion import CompletionQueue, VideoT
+    from ._results import TrackingResult
 
-__all__ = ["CompletionSource", "PersonTracker", "TrackingJob", "new_client_request_token"]
+__all__ = [
+    "CompletionSource",
+    "PersonTracker",
+    "TrackingJob",
+    "WaitPlan",
+    "check_pager_request",
+    "job_id_from_start",
+    "new_client_request_token",
+    "page_from_response",
+    "prepare_start",
+    "response_object",
+    "unreadable_body",
+]
 
 logger = logging.getLogger("rekotrack")
 
@@ -47,6 +61,151 @@ class CompletionSource(Protocol):
 def new_client_request_token() -> str:
     """A fresh ClientRequestToken (32 hex characters)."""
     return uuid.uuid4().hex
+
+
+# ---- decisions shared by the synchronous and asynchronous clients (no I/O) -----------
+
+PageT = TypeVar("PageT", bound=PersonTrackingPage)
+
+NO_MESSAGE_WARNING = (
+    "job %s finished but no completion message arrived: check the role "
+    "(sns:Publish), the topic name prefix (AmazonRekognition), the queue "
+    "policy (aws:SourceArn of the topic) and the subscription"
+)
+
+
+def prepare_start(
+    video: str | Video,
+    *,
+    notification: NotificationChannel | None,
+    job_tag: str | None,
+    client_request_token: str | None,
+) -> tuple[str, dict[str, Any]]:
+    """The ClientRequestToken for one ``start()`` (generated once, reused by every retry) and its checked parameters."""
+    token = client_request_token if client_request_token is not None else new_client_request_token()
+    params = build_start_request(video, notification=notification, job_tag=job_tag, client_request_token=token)
+    return token, params
+
+
+@contextlib.contextmanager
+def unreadable_body(operation: str) -> Iterator[None]:
+    """Around a request: botocore failing on a 200 body of ``null`` or ``[]`` becomes a MalformedResponseError."""
+    try:
+        yield
+    except (AttributeError, TypeError) as exc:
+        # botocore 1.44 fails this way on a 200 body of `null` or `[]`.
+        raise MalformedResponseError(f"unreadable response body ({exc})", operation=operation) from exc
+
+
+def response_object(raw: object, operation: str) -> dict[str, Any]:
+    """The parsed response, checked to be a JSON object."""
+    if not isinstance(raw, dict):
+        raise MalformedResponseError("response is not a JSON object", operation=operation)
+    return raw
+
+
+def job_id_from_start(raw: object, operation: str) -> str:
+    """The JobId of a Start response; a response without one is a (retried) MalformedResponseError."""
+    job_id = response_object(raw, operation).get("JobId")
+    if not isinstance(job_id, str) or not job_id:
+        # botocore turns a truncated or non-JSON 200 body into {}; the same token makes a retry safe.
+        raise MalformedResponseError(f"{operation} answered without a JobId", operation=operation)
+    return job_id
+
+
+def page_from_response(raw: object, operation: VideoOperation[PageT, Any]) -> PageT:
+    """The page of a Get response: the fast path's model, or botocore's dict checked and validated."""
+    name = operation.get_name
+    page_model = operation.page_model
+    body = response_object(raw, name)
+    fast = body.get(_fastpath.PAGE_KEY)
+    if isinstance(fast, page_model):
+        return fast
+    meta = body.get("ResponseMetadata") or {}
+    body = {k: v for k, v in body.items() if k != "ResponseMetadata"}
+    if "JobStatus" not in body:
+        # botocore turns a truncated or non-JSON 200 body into {} without an error.
+        raise MalformedResponseError(
+            "page has no JobStatus (empty, truncated or not JSON)",
+            operation=name,
+            request_id=meta.get("RequestId"),
+            http_status=meta.get("HTTPStatusCode"),
+        )
+    try:
+        return page_model.model_validate(body)
+    except ValidationError as exc:
+        raise MalformedResponseError(
+            f"page does not match the service model ({exc.error_count()} errors)", operation=name
+        ) from exc
+
+
+def check_pager_request(job_id: str, sort_by: str, page_size: int) -> None:
+    """Check a pager's JobId, SortBy and page size before any request."""
+    check_job_id(job_id)
+    check_sort_by(sort_by)
+    check_page_size("page_size", page_size)
+
+
+class WaitPlan:
+    """The decisions of one ``wait()``, without I/O: when the job is done, how long to pause, when to give up.
+
+    The deadline is fixed when the plan is made. Polls pause from ``poll_interval``
+    doubling to ``max_poll_interval``, with jitter from ``random``; a queue wait
+    listens in slices of at most ``status_check_interval`` seconds between Get checks.
+    """
+
+    def __init__(
+        self,
+        job_id: str,
+        timeout: float,
+        *,
+        clock: Callable[[], float],
+        random: Callable[[], float],
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 300.0,
+    ) -> None:
+        check_job_id(job_id)
+        if not timeout > 0:
+            raise ValueError("timeout must be > 0 seconds")
+        self.job_id = job_id
+        self.timeout = timeout
+        self._clock = clock
+        self._random = random
+        self.deadline = clock() + timeout
+        self._interval = poll_interval
+        self._max_interval = max_poll_interval
+        self.status_check_interval = status_check_interval
+
+    def done(self, page: PersonTrackingPage) -> PersonTrackingPage | None:
+        """The status page if the job SUCCEEDED, None while it runs; raise if it failed."""
+        if page.job_status == "SUCCEEDED":
+            return page
+        if page.job_status == "FAILED":
+            raise JobFailedError(self.job_id, "FAILED", page.status_message)
+        return None
+
+    def _remaining(self) -> float:
+        remaining = self.deadline - self._clock()
+        if remaining <= 0:
+            raise WaitTimeoutError(self.job_id, self.timeout, "IN_PROGRESS")
+        return remaining
+
+    def next_poll(self) -> float:
+        """The pause before the next status poll; raises WaitTimeoutError past the deadline."""
+        pause = min(self._remaining(), self._interval * (0.5 + 0.5 * self._random()))
+        self._interval = min(self._max_interval, self._interval * 2)
+        logger.debug("job %s in progress; next poll in %.1f s", self.job_id, pause)
+        return pause
+
+    def next_listen(self) -> float:
+        """How long to wait on the queue before the next Get check; raises WaitTimeoutError past the deadline."""
+        return min(self._remaining(), self.status_check_interval)
+
+    @staticmethod
+    def needs_status_message(failure: JobFailedError) -> bool:
+        """A FAILED notification carries no reason: Get's StatusMessage has it."""
+        return failure.status == "FAILED" and failure.status_message is None
 
 
 def _make_client(
@@ -102,9 +261,8 @@ class PersonTracker:
         Every input is checked before any request. One ClientRequestToken is used for
         all attempts, so a retried Start never creates a second job.
         """
-        token = client_request_token if client_request_token is not None else new_client_request_token()
-        params = build_start_request(
-            video, notification=notification, job_tag=job_tag, client_request_token=token
+        token, params = prepare_start(
+            video, notification=notification, job_tag=job_tag, client_request_token=client_request_token
         )
         job_id = call_with_retries(self.retry, self.operation.start_name, lambda: self._start(params))
         logger.debug("started job %s (token %s)", job_id, token)
@@ -127,56 +285,20 @@ class PersonTracker:
         params = build_get_request(job_id, next_token=next_token, max_results=max_results, sort_by=sort_by)
         return call_with_retries(self.retry, self.operation.get_name, lambda: self._get(params))
 
-    def _send(self, name: str, call: Callable[[], object]) -> dict[str, Any]:
-        """One request; a body that is not a JSON object becomes a (retried) MalformedResponseError."""
-        try:
-            raw = call()
-        except (AttributeError, TypeError) as exc:
-            # botocore 1.44 fails this way on a 200 body of `null` or `[]`.
-            raise MalformedResponseError(f"unreadable response body ({exc})", operation=name) from exc
-        if not isinstance(raw, dict):
-            raise MalformedResponseError("response is not a JSON object", operation=name)
-        return raw
-
     def _start(self, params: dict[str, Any]) -> str:
         name = self.operation.start_name
-        raw = self._send(name, lambda: self.client.start_person_tracking(**params))
-        job_id = raw.get("JobId")
-        if not isinstance(job_id, str) or not job_id:
-            # botocore turns a truncated or non-JSON 200 body into {}; the same token makes a retry safe.
-            raise MalformedResponseError(f"{name} answered without a JobId", operation=name)
-        return job_id
+        with unreadable_body(name):
+            raw = self.client.start_person_tracking(**params)
+        return job_id_from_start(raw, name)
 
     def _get(self, params: dict[str, Any]) -> PersonTrackingPage:
-        name = self.operation.get_name
-        page_model = self.operation.page_model
-
-        def call() -> object:
-            if not self.fast_path:
-                return self.client.get_person_tracking(**params)
-            with _fastpath.active(page_model):
-                return self.client.get_person_tracking(**params)
-
-        raw = self._send(name, call)
-        fast = raw.get(_fastpath.PAGE_KEY)
-        if isinstance(fast, page_model):
-            return fast
-        body = {k: v for k, v in raw.items() if k != "ResponseMetadata"}
-        meta = raw.get("ResponseMetadata") or {}
-        if "JobStatus" not in body:
-            # botocore turns a truncated or non-JSON 200 body into {} without an error.
-            raise MalformedResponseError(
-                "page has no JobStatus (empty, truncated or not JSON)",
-                operation=name,
-                request_id=meta.get("RequestId"),
-                http_status=meta.get("HTTPStatusCode"),
-            )
-        try:
-            return page_model.model_validate(body)
-        except ValidationError as exc:
-            raise MalformedResponseError(
-                f"page does not match the service model ({exc.error_count()} errors)", operation=name
-            ) from exc
+        with unreadable_body(self.operation.get_name):
+            if self.fast_path:
+                with _fastpath.active(self.operation.page_model):
+                    raw = self.client.get_person_tracking(**params)
+            else:
+                raw = self.client.get_person_tracking(**params)
+        return page_from_response(raw, self.operation)
 
     def status(self, job_id: str) -> PersonTrackingPage:
         """The job's status page (one Get with ``MaxResults=1``)."""
@@ -194,9 +316,7 @@ class PersonTracker:
         max_items: int | None = None,
     ) -> PersonTrackingPager:
         """A lazy iterable of every detection of a finished job, one page in memory at a time."""
-        check_job_id(job_id)
-        check_sort_by(sort_by)
-        check_page_size("page_size", page_size)
+        check_pager_request(job_id, sort_by, page_size)
         return PersonTrackingPager(
             lambda token, size: self.get_page(job_id, token, size, sort_by),
             job_id=job_id,
@@ -211,6 +331,13 @@ class PersonTracker:
     ) -> Iterator[PersonTrackingPage]:
         """Every page of a finished job, lazily."""
         return self.persons(job_id, sort_by=sort_by, page_size=page_size).pages()
+
+    def collect(self, job_id: str, *, sort_by: str = "TIMESTAMP", page_size: int = 1000) -> TrackingResult:
+        """Every detection of a finished job in a compact :class:`TrackingResult`."""
+        from ._results import TrackingResult
+
+        pager = self.persons(job_id, sort_by=sort_by, page_size=page_size)
+        return TrackingResult.from_pager(pager, job_id=job_id)
 
     # ---- batches --------------------------------------------------------------
 
@@ -263,70 +390,54 @@ class PersonTracker:
         :class:`WaitTimeoutError` (``timeout`` is seconds). ``on_status`` is
         called with each status page (e.g. to show progress).
         """
-        check_job_id(job_id)
-        if not timeout > 0:
-            raise ValueError("timeout must be > 0 seconds")
-        deadline = self._clock() + timeout
+        plan = WaitPlan(
+            job_id,
+            timeout,
+            clock=self._clock,
+            random=self.retry.random,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+        )
         if queue is not None:
-            return self._wait_on_queue(job_id, queue, deadline, timeout, status_check_interval, on_status)
-        interval = poll_interval
+            return self._wait_on_queue(plan, queue, on_status)
         while True:
-            page = self._check_done(job_id, on_status)
+            page = plan.done(self._status_seen(job_id, on_status))
             if page is not None:
                 return page
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise WaitTimeoutError(job_id, timeout, "IN_PROGRESS")
-            pause = min(remaining, interval * (0.5 + 0.5 * self.retry.random()))
-            logger.debug("job %s in progress; next poll in %.1f s", job_id, pause)
-            self.retry.sleep(pause)
-            interval = min(max_poll_interval, interval * 2)
+            self.retry.sleep(plan.next_poll())
 
-    def _check_done(
-        self, job_id: str, on_status: Callable[[PersonTrackingPage], None] | None = None
-    ) -> PersonTrackingPage | None:
-        """The status page if the job SUCCEEDED, None while it runs; raise if it failed."""
+    def _status_seen(
+        self, job_id: str, on_status: Callable[[PersonTrackingPage], None] | None
+    ) -> PersonTrackingPage:
         page = self.status(job_id)
         if on_status is not None:
             on_status(page)
-        if page.job_status == "SUCCEEDED":
-            return page
-        if page.job_status == "FAILED":
-            raise JobFailedError(job_id, "FAILED", page.status_message)
-        return None
+        return page
 
     def _wait_on_queue(
         self,
-        job_id: str,
+        plan: WaitPlan,
         queue: CompletionSource,
-        deadline: float,
-        timeout: float,
-        check_every: float,
         on_status: Callable[[PersonTrackingPage], None] | None,
     ) -> PersonTrackingPage:
-        page = self._check_done(job_id, on_status)
+        job_id = plan.job_id
+        page = plan.done(self._status_seen(job_id, on_status))
         if page is not None:
             return page
         while True:
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise WaitTimeoutError(job_id, timeout, "IN_PROGRESS")
+            listen = plan.next_listen()
             try:
-                queue.wait_for(job_id, min(remaining, check_every))
+                queue.wait_for(job_id, listen)
             except WaitTimeoutError:
-                page = self._check_done(job_id, on_status)
+                page = plan.done(self._status_seen(job_id, on_status))
                 if page is not None:
-                    logger.warning(
-                        "job %s finished but no completion message arrived: check the role "
-                        "(sns:Publish), the topic name prefix (AmazonRekognition), the queue "
-                        "policy (aws:SourceArn of the topic) and the subscription",
-                        job_id,
-                    )
+                    logger.warning(NO_MESSAGE_WARNING, job_id)
                     queue.discard(job_id)  # a late message is deleted, not left circulating
                     return page
                 continue
             except JobFailedError as failure:
-                if failure.status == "FAILED" and failure.status_message is None:
+                if plan.needs_status_message(failure):
                     message = self.status(job_id).status_message
                     raise JobFailedError(job_id, failure.status, message) from failure
                 raise
@@ -390,3 +501,15 @@ class TrackingJob:
         """Wait for the job, then iterate its pages lazily."""
         self.wait(timeout)
         return self.tracker.pages(self.job_id, sort_by=sort_by, page_size=page_size)
+
+    def collect(
+        self,
+        *,
+        sort_by: str = "TIMESTAMP",
+        page_size: int = 1000,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        queue: CompletionSource | None = None,
+    ) -> TrackingResult:
+        """Wait for the job, then gather every detection in a :class:`TrackingResult`."""
+        self.wait(timeout, queue=queue)
+        return self.tracker.collect(self.job_id, sort_by=sort_by, page_size=page_size)

@@ -2,8 +2,10 @@
 
 The state (tokens, repeat guard, items to skip, max_items, resume token) lives
 in :class:`PageCursor`, which does no I/O, so a synchronous and an asynchronous
-pager share every decision. :class:`PersonTrackingPager` is the synchronous
-iterable users get from ``tracker.persons(...)``.
+pager share every decision; :class:`PagerState` adds the rest of a pager's
+state (starting point, early first page, VideoMetadata, resume token), also
+without I/O. :class:`PersonTrackingPager` is the synchronous iterable users get
+from ``tracker.persons(...)``; ``rekotrack._aio`` has the asynchronous one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Generic, TypeVar
 from ._errors import JobFailedError, JobInProgressError, PaginationError, RequestValidationError
 from ._models import PersonDetection, PersonTrackingPage, VideoJobPage, VideoMetadata
 
-__all__ = ["PERSON_TRACKING", "PageCursor", "PersonTrackingPager", "ResumePoint", "VideoOperation"]
+__all__ = ["PERSON_TRACKING", "PageCursor", "PagerState", "PersonTrackingPager", "ResumePoint", "VideoOperation"]
 
 PageT = TypeVar("PageT", bound=VideoJobPage)
 ItemT = TypeVar("ItemT")
@@ -152,17 +154,18 @@ class PageCursor:
         return ResumePoint(self.job_id, self.sort_by, self._token, self._skip)
 
 
-class PersonTrackingPager:
-    """A lazy iterable of :class:`PersonDetection` over every page of one job.
+class PagerState:
+    """Everything a person-tracking pager knows and decides, without I/O.
 
-    Holds at most one page. Each ``iter()`` starts again from ``starting_token``.
-    After an interruption (an exception, a ``break``), :attr:`resume_token`
-    continues exactly after the last detection yielded.
+    Holds the starting point, ``max_items``, the cursor of the latest iteration,
+    the page fetched early for :attr:`video_metadata` (handed to the next
+    iteration instead of being fetched again) and the VideoMetadata seen. The
+    synchronous :class:`PersonTrackingPager` and the asynchronous pager add only
+    the fetching.
     """
 
     def __init__(
         self,
-        fetch: Callable[[str | None, int], PersonTrackingPage],
         *,
         job_id: str,
         sort_by: str,
@@ -170,7 +173,6 @@ class PersonTrackingPager:
         starting_token: str | None,
         max_items: int | None,
     ) -> None:
-        self._fetch = fetch
         self.job_id = job_id
         self.sort_by = sort_by
         self.page_size = page_size
@@ -182,47 +184,42 @@ class PersonTrackingPager:
         self._first: PersonTrackingPage | None = None
         self._video_metadata: VideoMetadata | None = None
 
-    def _new_cursor(self) -> PageCursor:
-        return PageCursor(self.job_id, self.sort_by, self._start, self.max_items)
+    def _new_cursor(self, *, track: bool = False) -> PageCursor:
+        """A cursor for one walk; ``track`` makes it the one :attr:`resume_token` reports on."""
+        cursor = PageCursor(self.job_id, self.sort_by, self._start, self.max_items)
+        if track:
+            self._cursor = cursor
+        return cursor
 
-    def _next_page(self, cursor: PageCursor) -> PersonTrackingPage:
+    def _prefetched(self, cursor: PageCursor) -> PersonTrackingPage | None:
+        """The page fetched early for ``video_metadata``, if it is the one ``cursor`` needs now."""
         if self._first is not None and cursor.pages_fetched == 0:
             page, self._first = self._first, None
-        else:
-            page = self._fetch(cursor.request_token(), self.page_size)
+            return page
+        return None
+
+    def _seen(self, page: PersonTrackingPage) -> PersonTrackingPage:
         if page.video_metadata is not None:
             self._video_metadata = page.video_metadata
         return page
 
-    def pages(self) -> Iterator[PersonTrackingPage]:
-        """Each page, with detections before the starting point or past ``max_items`` left out."""
-        cursor = self._new_cursor()
-        while not cursor.done:
-            page = self._next_page(cursor)
-            chosen = cursor.accept(page, page.persons)
-            if page.persons is not None and len(chosen) != len(page.persons):
-                page = page.model_copy(update={"persons": tuple(chosen)})
-            yield page
+    @staticmethod
+    def _trimmed(page: PersonTrackingPage, chosen: Sequence[PersonDetection]) -> PersonTrackingPage:
+        """``page`` with only the detections the cursor chose (before the start or past max_items left out)."""
+        if page.persons is not None and len(chosen) != len(page.persons):
+            return page.model_copy(update={"persons": tuple(chosen)})
+        return page
 
-    def __iter__(self) -> Iterator[PersonDetection]:
-        cursor = self._cursor = self._new_cursor()
-        while not cursor.done:
-            page = self._next_page(cursor)
-            for item in cursor.accept(page, page.persons):
-                cursor.yielded()
-                yield item
+    def _needs_first(self) -> bool:
+        """Whether reading ``video_metadata`` must fetch the first page now."""
+        return self._video_metadata is None and self._cursor is None and self._first is None
 
-    @property
-    def video_metadata(self) -> VideoMetadata | None:
-        """The job's VideoMetadata (fetches the first page if nothing was fetched yet)."""
-        if self._video_metadata is None and self._cursor is None and self._first is None:
-            cursor = self._new_cursor()
-            first = self._fetch(cursor.request_token(), self.page_size)
-            if first.job_status != "SUCCEEDED":
-                cursor.accept(first, None)  # raises the status error; nothing is kept
-            self._first = first
-            self._video_metadata = first.video_metadata
-        return self._video_metadata
+    def _keep_first(self, cursor: PageCursor, first: PersonTrackingPage) -> None:
+        """Keep the early first page for the next iteration (raising the status error of an unfinished job)."""
+        if first.job_status != "SUCCEEDED":
+            cursor.accept(first, None)  # raises the status error; nothing is kept
+        self._first = first
+        self._video_metadata = first.video_metadata
 
     @property
     def exhausted(self) -> bool:
@@ -240,3 +237,56 @@ class PersonTrackingPager:
             return self._start.encode() if self._start else None
         point = self._cursor.resume_point()
         return point.encode() if point else None
+
+
+class PersonTrackingPager(PagerState):
+    """A lazy iterable of :class:`PersonDetection` over every page of one job.
+
+    Holds at most one page. Each ``iter()`` starts again from ``starting_token``.
+    After an interruption (an exception, a ``break``), :attr:`resume_token`
+    continues exactly after the last detection yielded.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[str | None, int], PersonTrackingPage],
+        *,
+        job_id: str,
+        sort_by: str,
+        page_size: int,
+        starting_token: str | None,
+        max_items: int | None,
+    ) -> None:
+        super().__init__(
+            job_id=job_id, sort_by=sort_by, page_size=page_size, starting_token=starting_token, max_items=max_items
+        )
+        self._fetch = fetch
+
+    def _next_page(self, cursor: PageCursor) -> PersonTrackingPage:
+        page = self._prefetched(cursor)
+        if page is None:
+            page = self._fetch(cursor.request_token(), self.page_size)
+        return self._seen(page)
+
+    def pages(self) -> Iterator[PersonTrackingPage]:
+        """Each page, with detections before the starting point or past ``max_items`` left out."""
+        cursor = self._new_cursor()
+        while not cursor.done:
+            page = self._next_page(cursor)
+            yield self._trimmed(page, cursor.accept(page, page.persons))
+
+    def __iter__(self) -> Iterator[PersonDetection]:
+        cursor = self._new_cursor(track=True)
+        while not cursor.done:
+            page = self._next_page(cursor)
+            for item in cursor.accept(page, page.persons):
+                cursor.yielded()
+                yield item
+
+    @property
+    def video_metadata(self) -> VideoMetadata | None:
+        """The job's VideoMetadata (fetches the first page if nothing was fetched yet)."""
+        if self._needs_first():
+            cursor = self._new_cursor()
+            self._keep_first(cursor, self._fetch(cursor.request_token(), self.page_size))
+        return self._video_metadata

@@ -14,21 +14,23 @@ longer delays)                           VideoTooLargeException, unknown codes
 
 Decisions (:func:`retry_kind`, :meth:`RetryPolicy.delay`) are pure functions so
 any client, sync or async, makes the same ones; :func:`call_with_retries` is the
-synchronous loop on tenacity.
+synchronous loop on tenacity's ``Retrying`` and :func:`acall_with_retries` the
+asynchronous one on ``AsyncRetrying``, both built from the same callbacks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadError
 from botocore.exceptions import ConnectionError as BotoConnectionError
-from tenacity import RetryCallState, Retrying
+from tenacity import AsyncRetrying, RetryCallState, Retrying
 
 from ._errors import (
     APIError,
@@ -40,7 +42,15 @@ from ._errors import (
     api_error_from_response,
 )
 
-__all__ = ["RetryKind", "RetryPolicy", "TransportError", "call_with_retries", "retry_kind", "to_api_error"]
+__all__ = [
+    "RetryKind",
+    "RetryPolicy",
+    "TransportError",
+    "acall_with_retries",
+    "call_with_retries",
+    "retry_kind",
+    "to_api_error",
+]
 
 logger = logging.getLogger("rekotrack")
 
@@ -58,7 +68,8 @@ class RetryPolicy:
 
     The n-th retry waits a random time in ``[0, min(max_delay, initial_delay * multiplier**(n-1))]``
     (full jitter). ``LimitExceededException`` on Start uses the ``limit_*`` settings instead.
-    ``sleep`` and ``random`` are injectable for tests.
+    ``sleep`` (used by the synchronous clients), ``async_sleep`` (used by the asynchronous
+    ones) and ``random`` are injectable for tests.
     """
 
     max_attempts: int = 5
@@ -73,6 +84,7 @@ class RetryPolicy:
     limit_max_delay: float = 60.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+    async_sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.limit_max_attempts < 1:
@@ -130,11 +142,8 @@ def retry_kind(error: APIError, operation: str) -> RetryKind | None:
     return None
 
 
-def call_with_retries(policy: RetryPolicy, operation: str, fn: Callable[[], T]) -> T:
-    """Run ``fn`` under ``policy``; raise the typed rekotrack error (with ``attempts``) when it gives up.
-
-    ``fn`` raises botocore exceptions or rekotrack ``APIError``s; anything else propagates untouched.
-    """
+def _controls(policy: RetryPolicy, operation: str) -> dict[str, Any]:
+    """tenacity's retry, wait, stop and log callbacks for ``operation`` under ``policy`` (sync and async alike)."""
 
     def should_retry(state: RetryCallState) -> bool:
         outcome = state.outcome
@@ -162,26 +171,54 @@ def call_with_retries(policy: RetryPolicy, operation: str, fn: Callable[[], T]) 
             delay,
         )
 
-    retrying = Retrying(
-        retry=should_retry,
-        wait=wait,
-        stop=lambda _state: False,
-        sleep=policy.sleep,
-        before_sleep=log_retry,
-        reraise=True,
-    )
-    for attempt in retrying:
+    return {
+        "retry": should_retry,
+        "wait": wait,
+        "stop": lambda _state: False,
+        "before_sleep": log_retry,
+        "reraise": True,
+    }
+
+
+def _raise_typed(exc: Exception, operation: str, attempt: int) -> NoReturn:
+    """Re-raise ``exc`` as rekotrack's typed error carrying the attempt count (the botocore error as cause)."""
+    typed = to_api_error(exc, operation)
+    if typed is None:
+        raise exc
+    typed.attempts = attempt
+    if typed is exc:
+        raise typed
+    raise typed from exc
+
+
+def call_with_retries(policy: RetryPolicy, operation: str, fn: Callable[[], T]) -> T:
+    """Run ``fn`` under ``policy``; raise the typed rekotrack error (with ``attempts``) when it gives up.
+
+    ``fn`` raises botocore exceptions or rekotrack ``APIError``s; anything else propagates untouched.
+    """
+    for attempt in Retrying(sleep=policy.sleep, **_controls(policy, operation)):
         with attempt:
             number = attempt.retry_state.attempt_number
             logger.debug("request %s attempt %d", operation, number)
             try:
                 return fn()
             except Exception as exc:
-                typed = to_api_error(exc, operation)
-                if typed is None:
-                    raise
-                typed.attempts = number
-                if typed is exc:
-                    raise
-                raise typed from exc
+                _raise_typed(exc, operation, number)
+    raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+
+async def acall_with_retries(policy: RetryPolicy, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
+    """:func:`call_with_retries` for a coroutine function: the same decisions, sleeping with ``policy.async_sleep``.
+
+    Cancellation (``asyncio.CancelledError``) is never retried and propagates at once.
+    """
+    for_async = AsyncRetrying(sleep=policy.async_sleep, **_controls(policy, operation))
+    async for attempt in for_async:
+        with attempt:
+            number = attempt.retry_state.attempt_number
+            logger.debug("request %s attempt %d", operation, number)
+            try:
+                return await fn()
+            except Exception as exc:
+                _raise_typed(exc, operation, number)
     raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover

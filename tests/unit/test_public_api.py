@@ -17,6 +17,7 @@ import tomllib
 import rekotrack
 
 PUBLIC = [
+    "CSV_COLUMNS",
     "APIError",
     "AccessDeniedError",
     "AgeRange",
@@ -51,6 +52,7 @@ PUBLIC = [
     "PaginationError",
     "PersonDetail",
     "PersonDetection",
+    "PersonTrack",
     "PersonTracker",
     "PersonTrackingPage",
     "PersonTrackingPager",
@@ -65,15 +67,23 @@ PUBLIC = [
     "Sunglasses",
     "ThrottlingError",
     "TrackingJob",
+    "TrackingResult",
     "TransportError",
     "Video",
     "VideoMetadata",
     "VideoTooLargeError",
     "WaitTimeoutError",
     "__version__",
+    "mot_frame",
     "parse_lambda_event",
     "parse_notification",
     "parse_s3_uri",
+    "plot_paths",
+    "plot_presence",
+    "read_jsonl",
+    "write_csv",
+    "write_jsonl",
+    "write_mot",
 ]
 PACKAGE_DIR = Path(rekotrack.__file__).parent
 
@@ -84,7 +94,12 @@ def test_all_is_pinned() -> None:
 
 
 def test_all_is_sorted_and_unique() -> None:
-    assert rekotrack.__all__ == sorted(rekotrack.__all__)
+    # Sorted as ruff's RUF022 sorts (isort style): CONSTANTS, then Classes, then functions.
+    def key(name: str) -> tuple[int, str]:
+        kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+        return (kind, name)
+
+    assert rekotrack.__all__ == sorted(rekotrack.__all__, key=key)
     assert len(set(rekotrack.__all__)) == len(rekotrack.__all__)
 
 

@@ -356,7 +356,7 @@ class SyntheticScene:
                     y1=rng.uniform(0.35, 0.7),
                     height=height,
                     width=min(0.9, height * aspect),
-                    amp=rng.uniform(0.005, 0.04),
+                    amp=rng.uniform(0.002, 0.012),
                     freq=rng.uniform(0.05, 0.3),
                     phase=rng.uniform(0.0, _TWO_PI),
                 )

@@ -1,0 +1,163 @@
+"""PNG plots of a result: a presence timeline and box-centre paths (needs the ``plot`` extra, matplotlib).
+
+Figures are drawn with matplotlib's Agg renderer on a private ``Figure`` (no
+pyplot, no global state, no display needed).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from ._models import VideoMetadata
+from ._results import DEFAULT_MIN_GAP_MS, PersonTrack, TrackingResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_paths", "plot_presence"]
+
+_LEGEND_MAX = 20  # people named in a legend; the rest are summarised
+_DPI = 100
+
+
+def _figure(width_in: float, height_in: float) -> Figure:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError("plots need matplotlib: pip install 'rekotrack[plot]'") from exc
+    return Figure(figsize=(width_in, height_in), dpi=_DPI, layout="constrained")
+
+
+def _tracks_of(source: TrackingResult | Mapping[int, PersonTrack]) -> dict[int, PersonTrack]:
+    if isinstance(source, TrackingResult):
+        return source.tracks()
+    return dict(sorted(source.items()))
+
+
+def _colour(position: int, count: int) -> Any:
+    from matplotlib import colormaps
+
+    if count <= 10:
+        return colormaps["tab10"](position % 10)
+    if count <= 20:
+        return colormaps["tab20"](position % 20)
+    return colormaps["turbo"](position / max(1, count - 1))
+
+
+def _save(fig: Figure, path: str | os.PathLike[str] | BinaryIO) -> None:
+    fig.savefig(path, format="png", dpi=_DPI)
+
+
+def plot_presence(
+    source: TrackingResult | Mapping[int, PersonTrack],
+    path: str | os.PathLike[str] | BinaryIO,
+    *,
+    min_gap_ms: int = DEFAULT_MIN_GAP_MS,
+    title: str | None = None,
+) -> None:
+    """Draw a presence timeline to a PNG: one row per person index, a bar for each visit.
+
+    A visit ends where the person was unseen for ``min_gap_ms`` or more (see
+    :meth:`PersonTrack.visits`). The x axis is seconds from the start of the video.
+    """
+    tracks = _tracks_of(source)
+    rows = max(1, len(tracks))
+    height = min(2.0 + 0.32 * rows, 40.0)
+    fig = _figure(11.0, height)
+    ax = fig.add_subplot()
+    end_ms = 0.0
+    metadata = source.video_metadata if isinstance(source, TrackingResult) else None
+    if metadata is not None and metadata.duration_millis:
+        end_ms = float(metadata.duration_millis)
+    for track in tracks.values():
+        end_ms = max(end_ms, float(track.last_seen_ms))
+    span_s = max(end_ms / 1000, 1.0)
+    min_bar_s = span_s / 400  # a lone detection still shows as a thin bar
+    for position, track in enumerate(tracks.values()):
+        bars = [(start / 1000, max((end - start) / 1000, min_bar_s)) for start, end in track.visits(min_gap_ms)]
+        ax.broken_barh(bars, (position - 0.35, 0.7), facecolors=_colour(position, len(tracks)))
+    ax.set_yticks(range(len(tracks)), [f"person {index}" for index in tracks])
+    ax.set_ylim(len(tracks) - 0.5 if tracks else 0.5, -0.5)
+    ax.set_xlim(0, span_s)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("person index")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    count = sum(track.detection_count for track in tracks.values())
+    ax.set_title(title or f"Presence timeline: {len(tracks)} people, {count:,} detections")
+    if not tracks:
+        ax.text(0.5, 0.5, "no tracked people", transform=ax.transAxes, ha="center", va="center")
+    _save(fig, path)
+
+
+def plot_paths(
+    source: TrackingResult | Mapping[int, PersonTrack],
+    path: str | os.PathLike[str] | BinaryIO,
+    *,
+    video_metadata: VideoMetadata | None = None,
+    min_gap_ms: int = DEFAULT_MIN_GAP_MS,
+    title: str | None = None,
+) -> None:
+    """Draw each person's box-centre trajectory over the frame to a PNG.
+
+    Image coordinates: origin top left, y down, the frame's aspect ratio; axes
+    in pixels when the VideoMetadata (the result's, or ``video_metadata``) has
+    the frame size, in frame ratios otherwise. A line breaks where the person
+    was unseen for ``min_gap_ms`` or more; a dot marks where each track starts.
+    """
+    tracks = _tracks_of(source)
+    metadata = video_metadata
+    if metadata is None and isinstance(source, TrackingResult):
+        metadata = source.video_metadata
+    width = float(metadata.frame_width) if metadata is not None and metadata.frame_width else 1.0
+    height = float(metadata.frame_height) if metadata is not None and metadata.frame_height else 1.0
+    pixels = width != 1.0 or height != 1.0
+    aspect = width / height
+    plot_w = 10.0
+    fig = _figure(plot_w + (2.2 if len(tracks) else 0.0), max(3.0, plot_w / aspect + 1.2))
+    ax = fig.add_subplot()
+    for position, (index, track) in enumerate(tracks.items()):
+        xs: list[float] = []
+        ys: list[float] = []
+        lone_x: list[float] = []  # points with no neighbour within min_gap_ms draw no line
+        lone_y: list[float] = []
+        points = track.path
+        for k, (t_ms, x, y) in enumerate(points):
+            joined_before = k > 0 and t_ms - points[k - 1][0] < min_gap_ms
+            joined_after = k + 1 < len(points) and points[k + 1][0] - t_ms < min_gap_ms
+            if k > 0 and not joined_before:
+                xs.append(math.nan)
+                ys.append(math.nan)
+            xs.append(x * width)
+            ys.append(y * height)
+            if not joined_before and not joined_after:
+                lone_x.append(x * width)
+                lone_y.append(y * height)
+        if not xs:
+            continue
+        colour = _colour(position, len(tracks))
+        label = f"person {index}" if position < _LEGEND_MAX else None
+        ax.plot(xs, ys, color=colour, linewidth=1.2, alpha=0.85, label=label)
+        ax.plot(lone_x, lone_y, ".", color=colour, markersize=4)
+        ax.plot(xs[0], ys[0], "o", color=colour, markersize=5)
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)  # image coordinates: y grows downwards
+    ax.set_aspect("equal")
+    unit = "px" if pixels else "ratio of frame"
+    ax.set_xlabel(f"x ({unit})")
+    ax.set_ylabel(f"y ({unit})")
+    ax.grid(alpha=0.3)
+    size = f" on {int(width)}x{int(height)} frame" if pixels else ""
+    ax.set_title(title or f"Box-centre paths: {len(tracks)} people{size} (dot = first seen)")
+    if tracks:
+        handles, labels = ax.get_legend_handles_labels()
+        if len(tracks) > _LEGEND_MAX:
+            handles.append(ax.plot([], [], " ")[0])
+            labels.append(f"+{len(tracks) - _LEGEND_MAX} more")
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no box-centre paths", transform=ax.transAxes, ha="center", va="center")
+    _save(fig, path)
