@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -107,3 +108,48 @@ def test_console_script_demo(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "SUCCEEDED" in proc.stdout
     assert "first seen" in proc.stdout
+    out = tmp_path / "demo"
+    saved = out / "result.jsonl"
+    assert saved.exists()
+    from rekotrack import TrackingResult
+
+    result = TrackingResult.load(saved)
+    assert len(result) > 0
+    assert len((out / "detections.jsonl").read_text().splitlines()) == len(result)
+    if importlib.util.find_spec("matplotlib") is not None:
+        for name in ("presence.png", "paths.png"):
+            assert (out / name).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "mot"])
+def test_export_formats(server: LocalRekognition, capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str) -> None:
+    base = ["--endpoint-url", server.url, "--region", "us-east-1"]
+    code, out, _ = _run(capsys, "start", "s3://cli-bucket/ok.mp4", "--wait", *base)
+    job_id = out.strip()
+    target = tmp_path / f"out.{fmt}"
+    code, out, err = _run(capsys, "export", job_id, "--format", fmt, "-o", str(target), *base)
+    assert code == 0
+    assert out == ""
+    truth = list(server.scene_for("s3://cli-bucket/ok.mp4").ground_truth())
+    lines = target.read_text().splitlines()
+    if fmt == "jsonl":
+        assert [json.loads(line) for line in lines] == truth
+    elif fmt == "csv":
+        assert lines[0].startswith("timestamp_ms,person_index")
+        assert len(lines) == len(truth) + 1
+    else:
+        boxed = [d for d in truth if "BoundingBox" in d["Person"]]
+        assert len(lines) == len(boxed)
+        assert all(len(line.split(",")) == 10 for line in lines)
+    assert f"exported {len(lines) - (fmt == 'csv')} rows" in err
+
+
+def test_export_plots(server: LocalRekognition, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    base = ["--endpoint-url", server.url, "--region", "us-east-1", "--quiet"]
+    _, out, _ = _run(capsys, "start", "s3://cli-bucket/ok.mp4", "--wait", *base)
+    code, out, _ = _run(capsys, "export", out.strip(), "--plot", str(tmp_path / "plots"), *base)
+    assert code == 0
+    assert len(out.splitlines()) == len(server.scene_for("s3://cli-bucket/ok.mp4"))
+    for name in ("presence.png", "paths.png"):
+        assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
