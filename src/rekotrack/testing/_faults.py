@@ -6,7 +6,7 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 CorruptKind = Literal["truncated", "not_json", "null", "array", "empty_object"]
 """How a corrupt 200 response is broken.
@@ -17,7 +17,7 @@ the full length (the connection is closed after the partial body);
 documents ``null``, ``[]`` and ``{}``.
 """
 
-CORRUPT_KINDS: tuple[CorruptKind, ...] = ("truncated", "not_json", "null", "array", "empty_object")
+CORRUPT_KINDS: tuple[CorruptKind, ...] = get_args(CorruptKind)
 
 FaultKind = Literal[
     "ThrottlingException",
@@ -35,20 +35,7 @@ FaultKind = Literal[
 ]
 """The names under which the server counts the faults it injected."""
 
-FAULT_KINDS: tuple[FaultKind, ...] = (
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "InternalServerError",
-    "slow",
-    "drop",
-    "corrupt_truncated",
-    "corrupt_not_json",
-    "corrupt_null",
-    "corrupt_array",
-    "corrupt_empty_object",
-    "invalid_token",
-    "injected",
-)
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
 
 @dataclass(frozen=True)
