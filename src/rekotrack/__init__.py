@@ -10,6 +10,13 @@ from __future__ import annotations
 
 import logging
 
+from ._aio import (
+    AsyncCompletionQueue,
+    AsyncCompletionSource,
+    AsyncPersonTracker,
+    AsyncPersonTrackingPager,
+    AsyncTrackingJob,
+)
 from ._client import CompletionSource, PersonTracker, TrackingJob
 from ._completion import CompletionQueue
 from ._errors import (
@@ -87,6 +94,11 @@ __all__ = [
     "APIError",
     "AccessDeniedError",
     "AgeRange",
+    "AsyncCompletionQueue",
+    "AsyncCompletionSource",
+    "AsyncPersonTracker",
+    "AsyncPersonTrackingPager",
+    "AsyncTrackingJob",
     "Beard",
     "BoundingBox",
     "CompletionNotification",
