@@ -254,3 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(130, "interrupted")
     except (NoRegionError, NoCredentialsError, ProfileNotFound) as exc:
         return _fail(EXIT_BAD_INPUT, f"configuration: {exc}")
+    except ImportError as exc:  # an optional extra (plot, pandas) is not installed
+        return _fail(EXIT_BAD_INPUT, str(exc))
+    except ValueError as exc:  # e.g. MOT export of a job whose VideoMetadata lacks the frame size
+        return _fail(EXIT_BAD_INPUT, f"bad input: {exc}")
