@@ -80,6 +80,7 @@ __all__ = [
     "no_message_hint",
     "note_verdict",
     "queue_policy",
+    "skip_tail_poll",
     "status_error_outcome",
     "status_outcome",
     "throttling_error",
@@ -103,7 +104,6 @@ LONG_POLL_SECONDS = 20
 """SQS's maximum WaitTimeSeconds."""
 DEFAULT_PREFIX = "AmazonRekognition"
 _PREFIX_RE = re.compile(r"\A[A-Za-z0-9_-]{1,60}\Z")
-_SHORT_PAUSE = 0.25
 _MAX_REMEMBERED = 10_000
 
 # Throttling codes SNS and SQS answer with (query-compatible SQS codes may carry a
@@ -232,8 +232,17 @@ def long_poll_seconds(remaining: float) -> int:
 
 
 def idle_pause(received: int, wait_seconds: int, remaining: float) -> float:
-    """The pause after an empty short poll (under a second left), so the loop does not spin; else 0."""
-    return min(remaining, _SHORT_PAUSE) if not received and wait_seconds == 0 else 0.0
+    """The pause after an empty short poll (under a second left): the rest of the wait, so it does not spin."""
+    return remaining if not received and wait_seconds == 0 else 0.0
+
+
+def skip_tail_poll(remaining: float, polled: bool) -> bool:
+    """True when a wait that already long-polled has under a second left: sleep it out, no 0-second poll.
+
+    SQS waits in whole seconds, so a deadline always leaves such a tail; polling it would add
+    receives to every idle minute. A message that arrives in it stays queued for the next wait.
+    """
+    return polled and long_poll_seconds(remaining) == 0
 
 
 def wait_all_timeout(pending: Sequence[str], timeout: float) -> WaitTimeoutError:
@@ -752,6 +761,7 @@ class CompletionQueue:
     def _wait_any(self, wanted: set[str], deadline: float, timeout: float) -> CompletionNotification:
         with self._cond:
             self._state.add_waiters(wanted)
+        polled = False
         try:
             while True:
                 with self._cond:
@@ -767,7 +777,8 @@ class CompletionQueue:
                         continue
                     self._receiving = True
                 try:
-                    self._receive(remaining)
+                    self._receive(remaining, polled)
+                    polled = True
                 finally:
                     with self._cond:
                         self._receiving = False
@@ -781,8 +792,11 @@ class CompletionQueue:
 
     # ---- internals ------------------------------------------------------------------
 
-    def _receive(self, remaining: float) -> None:
+    def _receive(self, remaining: float, polled: bool) -> None:
         """One ReceiveMessage (long poll no longer than ``remaining``), then act on each message."""
+        if skip_tail_poll(remaining, polled):
+            self._sleep(remaining)
+            return
         wait_seconds = long_poll_seconds(remaining)
 
         def receive() -> list[MessageTypeDef]:

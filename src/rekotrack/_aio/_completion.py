@@ -41,6 +41,7 @@ from rekotrack._completion import (
     long_poll_seconds,
     no_message_hint,
     note_verdict,
+    skip_tail_poll,
     status_error_outcome,
     status_outcome,
     throttling_error,
@@ -360,6 +361,7 @@ class AsyncCompletionQueue:
 
     async def _wait_any(self, wanted: set[str], deadline: float, timeout: float) -> CompletionNotification:
         self._state.add_waiters(wanted)
+        polled = False
         try:
             while True:
                 taken = self._state.take(wanted)
@@ -375,7 +377,8 @@ class AsyncCompletionQueue:
                     continue
                 self._receiving = True
                 try:
-                    await self._receive(remaining)
+                    await self._receive(remaining, polled)
+                    polled = True
                 finally:
                     self._receiving = False
                     self._next_round()
@@ -394,8 +397,11 @@ class AsyncCompletionQueue:
         self._round.set()
         self._round = asyncio.Event()
 
-    async def _receive(self, remaining: float) -> None:
+    async def _receive(self, remaining: float, polled: bool) -> None:
         """One ReceiveMessage (long poll no longer than ``remaining``), then act on each message."""
+        if skip_tail_poll(remaining, polled):
+            await asyncio.sleep(remaining)
+            return
         wait_seconds = long_poll_seconds(remaining)
 
         async def receive() -> list[MessageTypeDef]:
