@@ -19,6 +19,7 @@ from botocore.exceptions import NoCredentialsError, NoRegionError, ProfileNotFou
 
 from ._errors import APIError, JobFailedError, RekotrackError, RequestValidationError, WaitTimeoutError
 from ._models import NotificationChannel, PersonDetection, PersonTrackingPage
+from .selfhosted._cli import configure_render, configure_serve_video, run_render, run_serve
 
 if TYPE_CHECKING:
     from ._client import PersonTracker
@@ -160,19 +161,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     duration_s=args.duration, seed=args.seed, quiet=args.quiet)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from .testing import LocalRekognition
-
-    server = LocalRekognition(host=args.host, port=args.port, job_seconds=args.job_seconds,
-                              sns_endpoint_url=args.sns_endpoint_url)
-    server.start()
-    print(f"rekotrack local Rekognition (People Pathing) listening on {server.url}", flush=True)
-    print(f"  boto3.client('rekognition', endpoint_url='{server.url}', region_name='us-east-1', "
-          "aws_access_key_id='test', aws_secret_access_key='test')", flush=True)
-    server.serve_forever()  # until Ctrl-C
-    return EXIT_OK
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rekotrack", description=__doc__.splitlines()[0] if __doc__ else None)
     common = argparse.ArgumentParser(add_help=False)
@@ -223,9 +211,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="run the local Rekognition person tracking server")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    p.add_argument("--job-seconds", type=float, default=1.0, help="how long a job stays IN_PROGRESS")
+    p.add_argument("--job-seconds", type=float, default=1.0, help="how long a synthetic job stays IN_PROGRESS")
     p.add_argument("--sns-endpoint-url", help="SNS endpoint to publish completion to (e.g. a moto server)")
-    p.set_defaults(func=cmd_serve)
+    configure_serve_video(p)
+    p.set_defaults(func=run_serve)
+
+    p = sub.add_parser("render", parents=[common], help="draw a result's tracks on the video (needs [server])")
+    configure_render(p)
+    p.set_defaults(func=run_render)
     return parser
 
 

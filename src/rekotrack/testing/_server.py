@@ -22,7 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from rekotrack._constraints import MAX_RESULTS_LIMIT, check_request
 from rekotrack.testing._clock import Clock
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from types_boto3_rekognition import RekognitionClient
     from types_boto3_sns import SNSClient
 
-__all__ = ["ERROR_STATUS", "LocalRekognition", "Notification"]
+__all__ = ["ERROR_STATUS", "JobOutcome", "LocalRekognition", "Notification"]
 
 _log = logging.getLogger("rekotrack.testing")
 
@@ -131,11 +131,35 @@ class Notification:
         return decoded
 
 
+class JobOutcome(Protocol):
+    """What a finished job answers: a :class:`SyntheticScene`, or a real analyzer's result.
+
+    The server core (job store, lifecycle, tokens, validation, notifications)
+    only reads these members, so any analyzer plugs in behind the same API.
+    """
+
+    @property
+    def final_status(self) -> str: ...  # SUCCEEDED or FAILED
+
+    @property
+    def status_message(self) -> str | None: ...
+
+    @property
+    def notification_status(self) -> str: ...  # the SNS Status: SUCCEEDED, FAILED or ERROR
+
+    @property
+    def detection_count(self) -> int: ...
+
+    def video_metadata(self) -> dict[str, Any]: ...
+
+    def page(self, sort_by: SortBy, start: int, count: int) -> list[dict[str, Any]]: ...
+
+
 @dataclass
 class _Job:
     job_id: str
     video: dict[str, Any]
-    scene: SyntheticScene
+    result: JobOutcome | None  # None while an analyzer is still working on it
     job_tag: str | None
     channel: dict[str, Any] | None
     token: str | None
@@ -143,6 +167,8 @@ class _Job:
     created: float
     polls: int = 0
     status: str = "IN_PROGRESS"
+    owner: str | None = None  # the access key id that started it, when signatures are verified
+    timed: bool = True  # ends by job_seconds / job_polls (synthetic) rather than when an analyzer reports
 
 
 @dataclass(frozen=True)
@@ -370,7 +396,7 @@ class LocalRekognition:
         """End every IN_PROGRESS job now, as its scene says; returns their JobIds."""
         with self._lock:
             now = self.clock()
-            ended = [job for job in self._jobs.values() if job.status == "IN_PROGRESS"]
+            ended = [job for job in self._jobs.values() if job.status == "IN_PROGRESS" and job.result is not None]
             for job in ended:
                 self._finish(job, now)
             return [job.job_id for job in ended]
@@ -417,7 +443,45 @@ class LocalRekognition:
             return list(self._notifications)
 
     # ------------------------------------------------------------------ protocol
-    def _handle(self, target: str | None, body: bytes) -> _Reply:
+    def _authenticate(self, method: str, path: str, headers: Any, body: bytes) -> tuple[_Reply | None, str | None]:
+        """``(refusal, caller)`` for a request: no refusal and no caller here (every request is served)."""
+        return None, None
+
+    def _accept(self, uri: str) -> Any:
+        """Check ``uri`` before a job is made (raise :class:`_ApiError`); returns what :meth:`_launch` gets.
+
+        The synthetic server returns the video's scene, which is also the job's outcome.
+        """
+        with self._lock:
+            known = uri in self._videos or uri.split("?versionId=", 1)[0] in self._videos
+            if self.strict_videos and not known:
+                raise _ApiError("InvalidS3ObjectException")
+            scene = self.scene_for(uri)
+        if scene.duration_ms > MAX_DURATION_MS:
+            raise _ApiError("VideoTooLargeException")
+        return scene
+
+    def _new_job(self, job_id: str, params: dict[str, Any], source: Any, **fields: Any) -> _Job:
+        """The job record for ``source`` (what :meth:`_accept` returned)."""
+        return _Job(job_id=job_id, video=params["Video"], result=source, job_tag=params.get("JobTag"),
+                    channel=params.get("NotificationChannel"), **fields)
+
+    def _launch(self, job: _Job, source: Any) -> None:
+        """Called once a new job is stored (the lock is held): a real analyzer starts working here."""
+
+    def _expired(self, job: _Job) -> None:
+        """Called when retention forgets ``job`` (the lock is held)."""
+
+    def _complete(self, job_id: str, outcome: JobOutcome, ended: float | None = None) -> None:
+        """An analyzer finished ``job_id``: store ``outcome``, end the job and notify."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.status != "IN_PROGRESS":
+                return
+            job.result = outcome
+            self._finish(job, self.clock() if ended is None else ended)
+
+    def _handle(self, target: str | None, body: bytes, caller: str | None = None) -> _Reply:
         operation = target[len(_TARGET_PREFIX) :] if target and target.startswith(_TARGET_PREFIX) else None
         self._injector.record_request(operation or target or "<none>")
         if operation not in _OPERATIONS:
@@ -446,7 +510,11 @@ class LocalRekognition:
             if not isinstance(params, dict):
                 raise _ApiError("SerializationException", "The request body must be a JSON object.")
             _validate(operation, params)
-            result = self._start(params) if operation == "StartPersonTracking" else self._get(operation, params)
+            result = (
+                self._start(params, caller)
+                if operation == "StartPersonTracking"
+                else self._get(operation, params, caller)
+            )
         except _ApiError as error:
             return _error_reply(error)
         except Exception:  # pragma: no cover - a bug in the server, reported like AWS would
@@ -454,26 +522,22 @@ class LocalRekognition:
             return _error_reply(_ApiError("InternalServerError"))
         return _Reply(body=json.dumps(result, separators=(",", ":")).encode())
 
-    def _start(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _start(self, params: dict[str, Any], caller: str | None = None) -> dict[str, Any]:
         s3 = params["Video"].get("S3Object")
         if not s3 or "Bucket" not in s3 or "Name" not in s3:
             raise _ApiError("InvalidParameterException", "Video.S3Object with Bucket and Name is required.")
         uri = f"s3://{s3['Bucket']}/{s3['Name']}"
         if "Version" in s3:
             uri += f"?versionId={s3['Version']}"
+        source = self._accept(uri)
         with self._lock:
-            known = uri in self._videos or uri.split("?versionId=", 1)[0] in self._videos
-            if self.strict_videos and not known:
-                raise _ApiError("InvalidS3ObjectException")
-            scene = self.scene_for(uri)
-            if scene.duration_ms > MAX_DURATION_MS:
-                raise _ApiError("VideoTooLargeException")
             now = self.clock()
             self._refresh(now)
             token = params.get("ClientRequestToken")
+            token_key = _token_key(caller, token)
             fingerprint = json.dumps({k: v for k, v in params.items() if k != "ClientRequestToken"}, sort_keys=True)
-            if token is not None and token in self._by_token:
-                existing = self._jobs[self._by_token[token]]
+            if token_key is not None and token_key in self._by_token:
+                existing = self._jobs[self._by_token[token_key]]
                 if existing.fingerprint != fingerprint:
                     raise _ApiError(
                         "IdempotentParameterMismatchException",
@@ -486,24 +550,18 @@ class LocalRekognition:
                     "LimitExceededException",
                     f"At most {self.max_concurrent_jobs} person tracking jobs may run at the same time.",
                 )
-            job = _Job(
-                job_id=secrets.token_hex(32),
-                video=params["Video"],
-                scene=scene,
-                job_tag=params.get("JobTag"),
-                channel=params.get("NotificationChannel"),
-                token=token,
-                fingerprint=fingerprint,
-                created=now,
+            job = self._new_job(
+                secrets.token_hex(32), params, source, token=token, fingerprint=fingerprint, created=now, owner=caller
             )
             self._jobs[job.job_id] = job
-            if token is not None:
-                self._by_token[token] = job.job_id
-            if self.job_polls is None and self.job_seconds <= 0:
+            if token_key is not None:
+                self._by_token[token_key] = job.job_id
+            self._launch(job, source)
+            if job.timed and self.job_polls is None and self.job_seconds <= 0:
                 self._finish(job, now)
             return {"JobId": job.job_id}
 
-    def _get(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _get(self, operation: str, params: dict[str, Any], caller: str | None = None) -> dict[str, Any]:
         job_id: str = params["JobId"]
         sort_by: SortBy = params.get("SortBy", "TIMESTAMP")
         max_results = min(int(params.get("MaxResults", MAX_RESULTS_LIMIT)), MAX_RESULTS_LIMIT)
@@ -511,7 +569,7 @@ class LocalRekognition:
         with self._lock:
             self._refresh(self.clock())
             job = self._jobs.get(job_id)
-            if job is None:
+            if job is None or job.owner != caller:
                 raise _ApiError("ResourceNotFoundException", f"The job {job_id} was not found or has expired.")
             position = 0
             if token is not None:
@@ -521,20 +579,20 @@ class LocalRekognition:
                     raise _ApiError("InvalidPaginationTokenException", f"Invalid NextToken: {exc}.") from None
                 if self._injector.take_token_fault(operation):
                     raise _ApiError("InvalidPaginationTokenException", "Invalid NextToken.")
-            if job.status == "IN_PROGRESS" and self.job_polls is not None:
+            if job.status == "IN_PROGRESS" and job.timed and self.job_polls is not None:
                 if job.polls >= self.job_polls:
                     self._finish(job, self.clock())
                 else:
                     job.polls += 1
-            status, scene = job.status, job.scene
+            status, outcome = job.status, job.result
         response: dict[str, Any] = {"JobStatus": status}
         if status == "FAILED":
-            response["StatusMessage"] = scene.status_message or "Failed."
-        elif status == "SUCCEEDED":
-            response["VideoMetadata"] = scene.video_metadata()
-            persons = scene.page(sort_by, position, max_results)
+            response["StatusMessage"] = (outcome.status_message if outcome is not None else None) or "Failed."
+        elif status == "SUCCEEDED" and outcome is not None:
+            response["VideoMetadata"] = outcome.video_metadata()
+            persons = outcome.page(sort_by, position, max_results)
             end = position + len(persons)
-            if end < scene.detection_count:
+            if end < outcome.detection_count:
                 response["NextToken"] = self._tokens.encode(job_id, sort_by, end)
             response["Persons"] = persons
         response["JobId"] = job_id
@@ -549,24 +607,36 @@ class LocalRekognition:
         for job in list(self._jobs.values()):
             if now - job.created > self.retention_seconds:
                 del self._jobs[job.job_id]
-                if job.token is not None and self._by_token.get(job.token) == job.job_id:
-                    del self._by_token[job.token]
-            elif job.status == "IN_PROGRESS" and self.job_polls is None and now - job.created >= self.job_seconds:
+                token_key = _token_key(job.owner, job.token)
+                if token_key is not None and self._by_token.get(token_key) == job.job_id:
+                    del self._by_token[token_key]
+                self._expired(job)
+            elif (
+                job.status == "IN_PROGRESS"
+                and job.timed
+                and self.job_polls is None
+                and now - job.created >= self.job_seconds
+            ):
                 self._finish(job, job.created + self.job_seconds)
 
     def _finish(self, job: _Job, ended: float) -> None:
-        scene = job.scene
-        job.status = scene.final_status
+        outcome = job.result
+        assert outcome is not None, "a job ends only once its outcome is known"
+        job.status = outcome.final_status
+        self._finished(job, ended)
         topic = (job.channel or {}).get("SNSTopicArn")
         if topic is None:
             return
         s3 = job.video["S3Object"]
-        message: dict[str, Any] = {"JobId": job.job_id, "Status": scene.notification_status, "API": _API}
+        message: dict[str, Any] = {"JobId": job.job_id, "Status": outcome.notification_status, "API": _API}
         if job.job_tag is not None:
             message["JobTag"] = job.job_tag
         message["Timestamp"] = int(ended * 1000)
         message["Video"] = {"S3ObjectName": s3["Name"], "S3Bucket": s3["Bucket"]}
         self._outbox.put((job.job_id, topic, json.dumps(message, separators=(",", ":"))))
+
+    def _finished(self, job: _Job, ended: float) -> None:
+        """Called when ``job`` ends, before its notification is queued (the lock is held)."""
 
     def _timer(self) -> None:
         while not self._stopping.wait(self._tick):
@@ -609,6 +679,13 @@ class LocalRekognition:
                 aws_secret_access_key="test",
             )
         return client
+
+
+def _token_key(caller: str | None, token: str | None) -> str | None:
+    """ClientRequestTokens are per caller: one key id cannot reach another's job through a token."""
+    if token is None:
+        return None
+    return token if caller is None else f"{caller}\0{token}"
 
 
 # ---------------------------------------------------------------------- validation
@@ -685,7 +762,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
-        reply = self.server.app._handle(self.headers.get("X-Amz-Target"), body)
+        app = self.server.app
+        refusal, caller = app._authenticate(self.command, self.path, self.headers, body)
+        reply = refusal if refusal is not None else app._handle(self.headers.get("X-Amz-Target"), body, caller)
         self._send(reply)
 
     def do_GET(self) -> None:

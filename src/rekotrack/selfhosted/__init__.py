@@ -1,0 +1,51 @@
+"""Self-hosted People Pathing: real person tracking on your own videos, behind the Rekognition API.
+
+``VideoRekognition`` is the local server (:mod:`rekotrack.testing`) with a real analyzer: it
+decodes a video (PyAV / OpenCV), detects people (SSDLite on OpenCV DNN, or HOG), tracks them
+(ByteTrack) and, with ``faces``, finds faces (CenterFace on onnxruntime). Install the extra
+``rekotrack[server]`` (see ``docs/self-hosted.md``); nothing heavy is imported until used.
+
+    from rekotrack.selfhosted import VideoRekognition
+
+    with VideoRekognition(video_root="videos") as server:   # s3://bucket/key -> videos/bucket/key
+        rekognition = server.client()
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rekotrack.selfhosted._analyzer import Analysis, analyze
+    from rekotrack.selfhosted._service import VideoRekognition
+    from rekotrack.selfhosted._settings import AnalyzerSettings, ByteTrackSettings
+    from rekotrack.selfhosted._video import VideoError, VideoInfo
+
+__all__ = [
+    "Analysis",
+    "AnalyzerSettings",
+    "ByteTrackSettings",
+    "VideoError",
+    "VideoInfo",
+    "VideoRekognition",
+    "analyze",
+]
+
+_HOMES = {
+    "Analysis": "_analyzer",
+    "AnalyzerSettings": "_settings",
+    "analyze": "_analyzer",
+    "ByteTrackSettings": "_settings",
+    "VideoRekognition": "_service",
+    "VideoError": "_video",
+    "VideoInfo": "_video",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'rekotrack.selfhosted' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"rekotrack.selfhosted.{home}"), name)

@@ -1,0 +1,325 @@
+"""ByteTrack-style multi-object tracking: a Kalman filter per person and two-stage IoU association.
+
+Zhang et al., "ByteTrack: Multi-Object Tracking by Associating Every Detection Box" (ECCV 2022):
+high-confidence detections are matched to tracks first, then the low-confidence ones to the
+tracks left over (an occluded person's weak box keeps its track alive), and new tracks start
+only from strong detections. This module is a small reimplementation on numpy and scipy: the
+``trackers`` package pins ``opencv-python`` (which replaces the headless build the server needs)
+and pulls in ``supervision`` and matplotlib for the same few hundred lines.
+
+The video is processed offline, so :meth:`ByteTracker.finish` can also give back the frames a
+track had before it was confirmed and fill short gaps by linear interpolation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
+
+from rekotrack.selfhosted._settings import ByteTrackSettings
+
+__all__ = ["ByteTrackSettings", "ByteTracker", "TrackBox", "iou_matrix"]
+
+FloatArray = npt.NDArray[np.float64]
+
+_STD_POSITION = 1.0 / 20
+_STD_VELOCITY = 1.0 / 160
+
+
+@dataclass(frozen=True)
+class TrackBox:
+    """One box of a finished track: ``frame`` is the sampled frame's position, box in pixels (x1, y1, x2, y2)."""
+
+    track: int
+    frame: int
+    box: tuple[float, float, float, float]
+    observed: bool
+    """False for a box filled in by interpolation."""
+
+
+def iou_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Pairwise IoU of boxes ``a`` (N x 4) and ``b`` (M x 4) given as x1, y1, x2, y2."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    out: FloatArray = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+    return out
+
+
+def _to_xyah(box: FloatArray) -> FloatArray:
+    w, h = box[2] - box[0], max(box[3] - box[1], 1e-6)
+    return np.array([box[0] + w / 2, box[1] + h / 2, w / h, h])
+
+
+def _to_xyxy(state: FloatArray) -> FloatArray:
+    cx, cy, a, h = state[:4]
+    w = a * h
+    return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+
+
+class _Kalman:
+    """Constant-velocity Kalman filter on (centre x, centre y, aspect ratio, height)."""
+
+    _F = np.eye(8) + np.eye(8, k=4)
+    _H = np.eye(4, 8)
+
+    def __init__(self, box: FloatArray) -> None:
+        z = _to_xyah(box)
+        self.mean: FloatArray = np.r_[z, np.zeros(4)]
+        h = z[3]
+        std = [2 * _STD_POSITION * h, 2 * _STD_POSITION * h, 1e-2, 2 * _STD_POSITION * h,
+               10 * _STD_VELOCITY * h, 10 * _STD_VELOCITY * h, 1e-5, 10 * _STD_VELOCITY * h]
+        self.cov: FloatArray = np.diag(np.square(std))
+
+    def predict(self) -> None:
+        h = self.mean[3]
+        std = [_STD_POSITION * h, _STD_POSITION * h, 1e-2, _STD_POSITION * h,
+               _STD_VELOCITY * h, _STD_VELOCITY * h, 1e-5, _STD_VELOCITY * h]
+        self.mean = self._F @ self.mean
+        self.cov = self._F @ self.cov @ self._F.T + np.diag(np.square(std))
+
+    def update(self, box: FloatArray) -> None:
+        z = _to_xyah(box)
+        h = self.mean[3]
+        r = np.diag(np.square([_STD_POSITION * h, _STD_POSITION * h, 1e-1, _STD_POSITION * h]))
+        s = self._H @ self.cov @ self._H.T + r
+        gain = np.linalg.solve(s, (self.cov @ self._H.T).T).T
+        self.mean = self.mean + gain @ (z - self._H @ self.mean)
+        self.cov = self.cov - gain @ s @ gain.T
+
+    @property
+    def box(self) -> FloatArray:
+        return _to_xyxy(self.mean)
+
+
+@dataclass
+class _Track:
+    track_id: int
+    kalman: _Kalman
+    confirmed: bool = False
+    lost_since: int | None = None
+    last_frame: int = 0
+    feature: FloatArray | None = None
+    history: list[tuple[int, tuple[float, float, float, float]]] = field(default_factory=list)
+
+
+class ByteTracker:
+    """Feed :meth:`update` one sampled frame at a time; :meth:`finish` returns every track's boxes."""
+
+    def __init__(self, settings: ByteTrackSettings | None = None) -> None:
+        self.settings = settings or ByteTrackSettings()
+        self._active: list[_Track] = []  # tracked and lost
+        self._done: list[_Track] = []
+        self._frame = -1
+        self._next_id = 0
+        self._features: FloatArray | None = None
+
+    def update(self, boxes: FloatArray, scores: FloatArray, features: FloatArray | None = None) -> None:
+        """Associate the detections of the next sampled frame (boxes in pixels, x1, y1, x2, y2).
+
+        ``features`` (one unit-norm appearance vector a box, optional) make the association
+        prefer the track that looks like the box when people cross.
+        """
+        cfg = self.settings
+        self._frame += 1
+        frame = self._frame
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+        self._features = None
+        if features is not None:
+            self._features = np.asarray(features, dtype=np.float64).reshape(len(boxes), -1) if len(boxes) else None
+        high = np.flatnonzero(scores >= cfg.high_threshold)
+        low = np.flatnonzero((scores >= cfg.low_threshold) & (scores < cfg.high_threshold))
+        for track in self._active:
+            track.kalman.predict()
+
+        confirmed = [t for t in self._active if t.confirmed]
+        unconfirmed = [t for t in self._active if not t.confirmed]
+
+        # 1. confirmed tracks (tracked or lost) against strong detections
+        matches, rest_tracks, rest_high = self._associate(confirmed, boxes, scores, high, cfg.match_iou, fuse=True)
+        for track, det in matches:
+            self._observe(track, boxes[det], frame, det)
+        # 2. tracks still being tracked against weak detections
+        tracked = [t for t in rest_tracks if t.lost_since is None]
+        matches, missed, _ = self._associate(tracked, boxes, scores, low, cfg.low_match_iou, fuse=False)
+        for track, det in matches:
+            self._observe(track, boxes[det], frame, det)
+        for track in missed:
+            track.lost_since = frame
+        # 3. new tracks from the previous frame against the strong detections left
+        matches, dropped, rest_high = self._associate(
+            unconfirmed, boxes, scores, rest_high, cfg.confirm_iou, fuse=True
+        )
+        for track, det in matches:
+            self._observe(track, boxes[det], frame, det)
+            track.confirmed = True
+        for track in dropped:
+            self._active.remove(track)
+        # 4. start tracks
+        for det in rest_high:
+            if scores[det] >= cfg.new_track_threshold:
+                track = _Track(self._next_id, _Kalman(boxes[det]), confirmed=frame == 0, last_frame=frame)
+                track.history.append((frame, _tuple(boxes[det])))
+                if self._features is not None:
+                    track.feature = self._features[det].copy()
+                self._next_id += 1
+                self._active.append(track)
+        # 5. forget tracks lost too long
+        for track in list(self._active):
+            if track.lost_since is not None and frame - track.last_frame > cfg.lost_frames:
+                self._active.remove(track)
+                self._done.append(track)
+
+    def _associate(
+        self,
+        tracks: list[_Track],
+        boxes: FloatArray,
+        scores: FloatArray,
+        candidates: npt.NDArray[np.intp],
+        min_iou: float,
+        *,
+        fuse: bool,
+    ) -> tuple[list[tuple[_Track, int]], list[_Track], npt.NDArray[np.intp]]:
+        if not tracks or len(candidates) == 0:
+            return [], list(tracks), candidates
+        predicted = np.array([t.kalman.box for t in tracks])
+        iou = iou_matrix(predicted, boxes[candidates])
+        similarity = iou * scores[candidates][None, :] if fuse else iou
+        weight = self.settings.appearance_weight
+        if weight > 0 and self._features is not None and all(t.feature is not None for t in tracks):
+            looks = np.clip(np.array([t.feature for t in tracks]) @ self._features[candidates].T, 0.0, 1.0)
+            similarity = similarity * (1.0 - weight + weight * looks)
+            similarity[looks < self.settings.appearance_gate] = 0.0
+        rows, cols = linear_sum_assignment(-similarity)
+        matches: list[tuple[_Track, int]] = []
+        used_tracks: set[int] = set()
+        used_dets: set[int] = set()
+        for r, c in zip(rows, cols, strict=True):
+            if iou[r, c] >= min_iou and similarity[r, c] > 0:
+                matches.append((tracks[r], int(candidates[c])))
+                used_tracks.add(int(r))
+                used_dets.add(int(c))
+        rest_tracks = [t for i, t in enumerate(tracks) if i not in used_tracks]
+        rest = np.array([d for i, d in enumerate(candidates) if i not in used_dets], dtype=np.intp)
+        return matches, rest_tracks, rest
+
+    def _observe(self, track: _Track, box: FloatArray, frame: int, det: int) -> None:
+        track.kalman.update(box)
+        track.lost_since = None
+        track.last_frame = frame
+        track.history.append((frame, _tuple(box)))
+        if self._features is not None:
+            new = self._features[det]
+            if track.feature is None:
+                track.feature = new.copy()
+            else:
+                keep = self.settings.appearance_momentum
+                mixed = keep * track.feature + (1 - keep) * new
+                track.feature = mixed / max(float(np.linalg.norm(mixed)), 1e-9)
+
+    def finish(self) -> list[TrackBox]:
+        """Every confirmed track's boxes, tracks numbered 0, 1, ... in order of first appearance.
+
+        Offline steps: tracklets that one person left and picked up again later are linked
+        (:meth:`_link`), then gaps inside a track are filled by linear interpolation.
+        """
+        cfg = self.settings
+        tracks = [t for t in [*self._done, *self._active] if t.confirmed and len(t.history) >= cfg.min_observations]
+        tracks = self._link(tracks)
+        tracks.sort(key=lambda t: (t.history[0][0], t.track_id))
+        out: list[TrackBox] = []
+        max_gap = cfg.max_gap_frames
+        for number, track in enumerate(tracks):
+            previous: tuple[int, tuple[float, float, float, float]] | None = None
+            for frame, box in track.history:
+                if previous is not None and 1 < frame - previous[0] <= max_gap + 1:
+                    start, before = previous
+                    for k in range(start + 1, frame):
+                        u = (k - start) / (frame - start)
+                        filled = tuple(b0 + (b1 - b0) * u for b0, b1 in zip(before, box, strict=True))
+                        out.append(TrackBox(number, k, (filled[0], filled[1], filled[2], filled[3]), False))
+                out.append(TrackBox(number, frame, box, True))
+                previous = (frame, box)
+        return out
+
+    def _link(self, tracks: list[_Track]) -> list[_Track]:
+        """Join a tracklet that ends to one that starts up to ``link_frames`` later, where the first
+        would have walked to (at its last velocity) and that looks alike; greedy, best pairs first."""
+        cfg = self.settings
+        if cfg.link_frames <= 0 or len(tracks) < 2:
+            return tracks
+        pairs: list[tuple[float, int, int]] = []
+        for a, first in enumerate(tracks):
+            end_frame, end_box = first.history[-1]
+            velocity = _velocity(first.history)
+            for b, second in enumerate(tracks):
+                start_frame, start_box = second.history[0]
+                gap = start_frame - end_frame
+                if a == b or gap < 1 or gap > cfg.link_frames:
+                    continue
+                height = (end_box[3] - end_box[1] + start_box[3] - start_box[1]) / 2
+                ratio = (start_box[3] - start_box[1]) / max(end_box[3] - end_box[1], 1e-6)
+                if not 0.7 <= ratio <= 1.4:
+                    continue
+                px = (end_box[0] + end_box[2]) / 2 + velocity[0] * gap
+                py = (end_box[1] + end_box[3]) / 2 + velocity[1] * gap
+                sx, sy = (start_box[0] + start_box[2]) / 2, (start_box[1] + start_box[3]) / 2
+                distance = float(np.hypot(px - sx, py - sy)) / max(height, 1e-6)
+                limit = cfg.link_distance * (1.0 + gap / 10.0)
+                if distance > limit:
+                    continue
+                looks = 1.0
+                if first.feature is not None and second.feature is not None:
+                    looks = float(np.clip(first.feature @ second.feature, 0.0, 1.0))
+                    if looks < cfg.link_appearance:
+                        continue
+                pairs.append((distance / limit + (1.0 - looks) + gap / cfg.link_frames, a, b))
+        pairs.sort()
+        successor: dict[int, int] = {}
+        predecessor: dict[int, int] = {}
+        for _, a, b in pairs:
+            if a in successor or b in predecessor:
+                continue
+            # the chain ending in ``a`` must end before ``b`` starts (no cycles, no overlap)
+            head = a
+            while head in predecessor:
+                head = predecessor[head]
+            if head == b:
+                continue
+            successor[a], predecessor[b] = b, a
+        linked: list[_Track] = []
+        for index, track in enumerate(tracks):
+            if index in predecessor:
+                continue
+            chain = track
+            current = index
+            while current in successor:
+                current = successor[current]
+                chain.history.extend(tracks[current].history)
+            linked.append(chain)
+        return linked
+
+
+def _velocity(history: list[tuple[int, tuple[float, float, float, float]]], span: int = 5) -> tuple[float, float]:
+    """Centre velocity (pixels a frame) over the last ``span`` observations."""
+    recent = history[-span:]
+    if len(recent) < 2:
+        return 0.0, 0.0
+    (f0, b0), (f1, b1) = recent[0], recent[-1]
+    frames = max(f1 - f0, 1)
+    return ((b1[0] + b1[2] - b0[0] - b0[2]) / 2 / frames, (b1[1] + b1[3] - b0[1] - b0[3]) / 2 / frames)
+
+
+def _tuple(box: FloatArray) -> tuple[float, float, float, float]:
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))

