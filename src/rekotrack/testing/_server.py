@@ -309,8 +309,9 @@ class LocalRekognition:
         """Serve until interrupted (KeyboardInterrupt) or :meth:`stop` is called from another thread."""
         self.start()
         try:
-            while self._httpd is not None and not self._stopping.wait(0.5):
-                pass
+            # time.sleep, not Event.wait: a Ctrl-C inside Event.wait can leave its lock broken.
+            while self._httpd is not None and not self._stopping.is_set():
+                time.sleep(0.2)
         except KeyboardInterrupt:
             pass
         finally:
