@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 from ._client import PersonTracker
-from ._models import PersonTrackingPage
+from ._models import PersonDetection, PersonTrackingPage
+from ._results import TrackingResult
 
 __all__ = ["run_demo"]
 
@@ -42,13 +44,22 @@ def run_demo(
         progress.done()
         print(f"job SUCCEEDED after {checks} status checks")
 
+        pager = job.persons(sort_by="TIMESTAMP")  # lazily, one page at a time
         count = 0
-        for _det in job.persons(sort_by="TIMESTAMP"):  # the for-loop over typed detections
-            count += 1
-            if count % 2000 == 0:
-                progress.update(f"{count} detections")
+
+        def each_detection() -> Iterator[PersonDetection]:
+            nonlocal count
+            for det in pager:  # the for-loop over typed detections
+                count += 1
+                if count % 2000 == 0:
+                    progress.update(f"{count} detections")
+                yield det
+
+        # One pass: the loop above feeds the result (VideoMetadata comes with the first page).
+        result = TrackingResult.from_detections(
+            each_detection(), video_metadata=pager.video_metadata, job_id=job.job_id
+        )
         progress.done()
-        result = job.collect()
         requests = server.request_count("GetPersonTracking")
 
     meta = result.video_metadata
