@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -11,30 +10,12 @@ import pytest_asyncio
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
 from async_support import FAKE, REGION
-from moto.server import ThreadedMotoServer
 
 from rekotrack.testing import LocalRekognition
 
-__all__ = ["aio_session", "aws_env", "moto_url", "rekognition", "server", "sns", "sqs"]
+__all__ = ["aio_session", "aws_env", "rekognition", "server", "sns", "sqs"]
 
 NO_BOTOCORE_RETRIES = AioConfig(retries={"total_max_attempts": 1, "mode": "standard"})
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        os.environ.setdefault(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

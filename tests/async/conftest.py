@@ -10,9 +10,9 @@ import pytest
 if importlib.util.find_spec("aiobotocore") is None or importlib.util.find_spec("pytest_asyncio") is None:
     collect_ignore_glob = ["test_*.py"]
 else:
-    from async_fixtures import aio_session, aws_env, moto_url, rekognition, server, sns, sqs
+    from async_fixtures import aio_session, aws_env, rekognition, server, sns, sqs
 
-    __all__ = ["aio_session", "aws_env", "moto_url", "rekognition", "server", "sns", "sqs"]
+    __all__ = ["aio_session", "aws_env", "rekognition", "server", "sns", "sqs"]
 
 
 @pytest.fixture(autouse=True)
