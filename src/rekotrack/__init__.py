@@ -4,90 +4,149 @@
 >>> tracker = PersonTracker()                                  # doctest: +SKIP
 >>> for det in tracker.start("s3://bucket/clip.mp4").persons(): # doctest: +SKIP
 ...     print(det.timestamp, det.person.index)
+
+Importing ``rekotrack`` is cheap: each public name is imported from its module on
+first use (``__getattr__`` below), so ``import rekotrack`` loads neither pydantic,
+boto3 nor asyncio/aiobotocore, and the async client only when an ``Async…`` name is used.
+
+Adding a public name: import it under ``TYPE_CHECKING`` (what type checkers and IDEs
+read), list it under its module in ``_LAZY`` (what runs) and in the sorted ``__all__``;
+``tests/test_packaging.py`` checks that the three agree.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
-
-from ._aio import (
-    AsyncCompletionQueue,
-    AsyncCompletionSource,
-    AsyncPersonTracker,
-    AsyncPersonTrackingPager,
-    AsyncTrackingJob,
-)
-from ._client import CompletionSource, PersonTracker, TrackingJob
-from ._completion import CompletionQueue
-from ._errors import (
-    AccessDeniedError,
-    APIError,
-    IdempotentParameterMismatchError,
-    InternalServerError,
-    InvalidPaginationTokenError,
-    InvalidParameterError,
-    InvalidS3ObjectError,
-    JobFailedError,
-    JobInProgressError,
-    LimitExceededError,
-    MalformedResponseError,
-    NotificationParseError,
-    PaginationError,
-    ProvisionedThroughputExceededError,
-    RekotrackError,
-    RequestValidationError,
-    ResourceNotFoundError,
-    ThrottlingError,
-    VideoTooLargeError,
-    WaitTimeoutError,
-)
-from ._models import (
-    AgeRange,
-    Beard,
-    BoundingBox,
-    CompletionNotification,
-    Emotion,
-    EyeDirection,
-    Eyeglasses,
-    EyeOpen,
-    FaceDetail,
-    FaceOccluded,
-    Gender,
-    ImageQuality,
-    Landmark,
-    MouthOpen,
-    Mustache,
-    NotificationChannel,
-    NotificationVideo,
-    PersonDetail,
-    PersonDetection,
-    PersonTrackingPage,
-    Pose,
-    S3Object,
-    Smile,
-    Sunglasses,
-    Video,
-    VideoMetadata,
-)
-from ._notifications import parse_lambda_event, parse_notification
-from ._pagination import PersonTrackingPager
-from ._plots import plot_paths, plot_presence
-from ._results import (
-    CSV_COLUMNS,
-    PersonTrack,
-    TrackingResult,
-    mot_frame,
-    read_jsonl,
-    write_csv,
-    write_jsonl,
-    write_mot,
-)
-from ._retry import RetryPolicy, TransportError
-from ._validation import parse_s3_uri
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from ._aio import (
+        AsyncCompletionQueue,
+        AsyncCompletionSource,
+        AsyncPersonTracker,
+        AsyncPersonTrackingPager,
+        AsyncTrackingJob,
+    )
+    from ._client import CompletionSource, PersonTracker, TrackingJob
+    from ._completion import CompletionQueue
+    from ._errors import (
+        AccessDeniedError,
+        APIError,
+        IdempotentParameterMismatchError,
+        InternalServerError,
+        InvalidPaginationTokenError,
+        InvalidParameterError,
+        InvalidS3ObjectError,
+        JobFailedError,
+        JobInProgressError,
+        LimitExceededError,
+        MalformedResponseError,
+        NotificationParseError,
+        PaginationError,
+        ProvisionedThroughputExceededError,
+        RekotrackError,
+        RequestValidationError,
+        ResourceNotFoundError,
+        ThrottlingError,
+        VideoTooLargeError,
+        WaitTimeoutError,
+    )
+    from ._models import (
+        AgeRange,
+        Beard,
+        BoundingBox,
+        CompletionNotification,
+        Emotion,
+        EyeDirection,
+        Eyeglasses,
+        EyeOpen,
+        FaceDetail,
+        FaceOccluded,
+        Gender,
+        ImageQuality,
+        Landmark,
+        MouthOpen,
+        Mustache,
+        NotificationChannel,
+        NotificationVideo,
+        PersonDetail,
+        PersonDetection,
+        PersonTrackingPage,
+        Pose,
+        S3Object,
+        Smile,
+        Sunglasses,
+        Video,
+        VideoMetadata,
+    )
+    from ._notifications import parse_lambda_event, parse_notification
+    from ._pagination import PersonTrackingPager
+    from ._plots import plot_paths, plot_presence
+    from ._results import (
+        CSV_COLUMNS,
+        PersonTrack,
+        TrackingResult,
+        mot_frame,
+        read_jsonl,
+        write_csv,
+        write_jsonl,
+        write_mot,
+    )
+    from ._retry import RetryPolicy, TransportError
+    from ._validation import parse_s3_uri
+
+# Where each public name lives: the module is imported when the name is first used.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "._aio": (
+        "AsyncCompletionQueue", "AsyncCompletionSource", "AsyncPersonTracker", "AsyncPersonTrackingPager",
+        "AsyncTrackingJob",
+    ),
+    "._client": ("CompletionSource", "PersonTracker", "TrackingJob"),
+    "._completion": ("CompletionQueue",),
+    "._errors": (
+        "AccessDeniedError", "APIError", "IdempotentParameterMismatchError", "InternalServerError",
+        "InvalidPaginationTokenError", "InvalidParameterError", "InvalidS3ObjectError", "JobFailedError",
+        "JobInProgressError", "LimitExceededError", "MalformedResponseError", "NotificationParseError",
+        "PaginationError", "ProvisionedThroughputExceededError", "RekotrackError", "RequestValidationError",
+        "ResourceNotFoundError", "ThrottlingError", "VideoTooLargeError", "WaitTimeoutError",
+    ),
+    "._models": (
+        "AgeRange", "Beard", "BoundingBox", "CompletionNotification", "Emotion", "EyeDirection", "Eyeglasses",
+        "EyeOpen", "FaceDetail", "FaceOccluded", "Gender", "ImageQuality", "Landmark", "MouthOpen", "Mustache",
+        "NotificationChannel", "NotificationVideo", "PersonDetail", "PersonDetection", "PersonTrackingPage", "Pose",
+        "S3Object", "Smile", "Sunglasses", "Video", "VideoMetadata",
+    ),
+    "._notifications": ("parse_lambda_event", "parse_notification"),
+    "._pagination": ("PersonTrackingPager",),
+    "._plots": ("plot_paths", "plot_presence"),
+    "._results": (
+        "CSV_COLUMNS", "PersonTrack", "TrackingResult", "mot_frame", "read_jsonl", "write_csv", "write_jsonl",
+        "write_mot",
+    ),
+    "._retry": ("RetryPolicy", "TransportError"),
+    "._validation": ("parse_s3_uri",),
+}
+_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
+
 logging.getLogger("rekotrack").addHandler(logging.NullHandler())
+
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is still an error there
+
+    def __getattr__(name: str) -> Any:
+        module = _MODULE_OF.get(name)
+        if module is None:
+            raise AttributeError(f"module 'rekotrack' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value  # the next lookup does not come here
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "CSV_COLUMNS",
