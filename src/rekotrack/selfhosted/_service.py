@@ -11,26 +11,21 @@ started it.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import logging
-import multiprocessing
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
+from rekotrack.selfhosted._runner import LocalRunner
 from rekotrack.selfhosted._settings import AnalyzerSettings
 from rekotrack.selfhosted._sigv4 import AuthError, verify_request
 from rekotrack.selfhosted._store import FailedOutcome, JobRecord, JobStore, StoredOutcome
-from rekotrack.selfhosted._worker import INTERNAL_FAILURE, init_worker, run_job
 from rekotrack.testing._clock import Clock
 from rekotrack.testing._scene import MAX_DURATION_MS
 from rekotrack.testing._server import LocalRekognition, _ApiError, _Job, _Reply, _token_key
@@ -120,8 +115,7 @@ class VideoRekognition(LocalRekognition):
             data_dir = self._temp_dir
         self.store = JobStore(Path(data_dir))
         self._tokens = TokenCodec(self.store.token_secret())
-        self._executor: ProcessPoolExecutor | None = None
-        self._executor_lock = threading.Lock()
+        self.runner = LocalRunner(workers)
         self._closing = False
         self._s3: Any = None
         self._load()
@@ -156,16 +150,7 @@ class VideoRekognition(LocalRekognition):
         """Stop serving and end the workers; unfinished jobs stay IN_PROGRESS on disk (FAILED at the next start)."""
         super().stop(timeout)
         self._closing = True
-        with self._executor_lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            processes = list(getattr(executor, "_processes", {}).values())  # no public way before Python 3.14
-            executor.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                if process.is_alive():
-                    process.terminate()
-            for process in processes:
-                process.join(timeout)
+        self.runner.close(timeout)
         if self._temp_dir is not None:
             self.store.close()
             shutil.rmtree(self._temp_dir, ignore_errors=True)
@@ -194,10 +179,21 @@ class VideoRekognition(LocalRekognition):
 
     def _accept_file(self, bucket: str, key: str) -> dict[str, Any]:
         assert self.video_root is not None
-        path = (self.video_root / bucket / key).resolve()
-        if not path.is_relative_to(self.video_root) or not path.is_file():
-            raise _ApiError("InvalidS3ObjectException")
-        if path.stat().st_size > MAX_VIDEO_BYTES:
+        # Resolved first, then checked: the file must lie inside its own bucket's folder, so that
+        # "other/../bucket/x" never reads another bucket; a NUL byte, a symlink loop or an
+        # over-long name is an unreadable object, not a server error.
+        try:
+            if "\0" in bucket or "\0" in key or bucket in ("", ".", "..") or "/" in bucket:
+                raise ValueError("not an S3 bucket/key name")
+            home = (self.video_root / bucket).resolve()
+            path = (home / key).resolve()
+            if not home.is_relative_to(self.video_root) or not path.is_relative_to(home) or not path.is_file():
+                raise _ApiError("InvalidS3ObjectException")
+            size = path.stat().st_size
+        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a symlink loop before Python 3.13
+            _log.info("s3://%r/%r is not a readable file: %s", bucket[:100], key[:100], exc)
+            raise _ApiError("InvalidS3ObjectException") from None
+        if size > MAX_VIDEO_BYTES:
             raise _ApiError("VideoTooLargeException")
         if self.settings.analyzer == "video":
             self._check_duration(path)
@@ -243,15 +239,8 @@ class VideoRekognition(LocalRekognition):
             )
         )
         out_dir = str(self.store.result_dir(job.job_id))
-        task = functools.partial(run_job, job.job_id, source, self.settings.to_json(), out_dir)
-        try:
-            future = self._pool().submit(task)
-        except BrokenProcessPool:  # a worker died earlier (killed, out of memory): start a fresh pool
-            with self._executor_lock:
-                self._executor = None
-            future = self._pool().submit(task)
-        _log.info("job %s started on %s", job.job_id[:12], _describe(source))
-        future.add_done_callback(functools.partial(self._worker_done, job.job_id))
+        self.runner.submit(job.job_id, source, self.settings.to_json(), out_dir, self._worker_done)
+        _log.info("job %s queued on %s", job.job_id[:12], _describe(source))
 
     def _finished(self, job: _Job, ended: float) -> None:
         if self._closing:
@@ -263,25 +252,9 @@ class VideoRekognition(LocalRekognition):
         self.store.delete(job.job_id)
 
     # ------------------------------------------------------------------ workers
-    def _pool(self) -> ProcessPoolExecutor:
-        with self._executor_lock:
-            if self._executor is None:
-                self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded server
-                    initializer=init_worker,
-                    initargs=(logging.getLogger("rekotrack").getEffectiveLevel(),),
-                )
-            return self._executor
-
-    def _worker_done(self, job_id: str, future: Future[dict[str, Any]]) -> None:
-        if self._closing or future.cancelled():
+    def _worker_done(self, job_id: str, summary: dict[str, Any]) -> None:
+        if self._closing:
             return
-        try:
-            summary = future.result()
-        except Exception as exc:  # a worker process died (killed, out of memory)
-            _log.error("job %s: worker failed: %r", job_id[:12], exc)
-            summary = {"status": "FAILED", "message": INTERNAL_FAILURE}
         outcome: StoredOutcome | FailedOutcome
         if summary["status"] == "SUCCEEDED":
             outcome = StoredOutcome(self.store.result_dir(job_id))

@@ -545,7 +545,8 @@ class LocalRekognition:
                         "ClientRequestToken was reused with different parameters.",
                     )
                 return {"JobId": existing.job_id}
-            running = sum(1 for job in self._jobs.values() if job.status == "IN_PROGRESS")
+            # The service's limit is per account; here per access key id (all callers when unsigned).
+            running = sum(1 for job in self._jobs.values() if job.status == "IN_PROGRESS" and job.owner == caller)
             if running >= self.max_concurrent_jobs:
                 raise _ApiError(
                     "LimitExceededException",
