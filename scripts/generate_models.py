@@ -1,0 +1,615 @@
+"""Generate rekotrack's models, constraint tables and error table from botocore's service model.
+
+Reads ``botocore/data/rekognition/2016-06-27/service-2.json`` of the installed
+botocore (through ``botocore.loaders``) and writes, for the sixteen Rekognition
+Video Start*/Get* operations, three readable modules under
+``src/rekotrack/_generated/``:
+
+- ``models.py``: a pydantic model of every output shape (and of the input
+  structures a caller passes: NotificationChannel, Settings, Filters...), an
+  open-enum ``Literal`` of every enum, the page and item model of each job;
+- ``constraints.py``: the constraint table of every Start and Get input;
+- ``errors.py``: the error codes each operation declares.
+
+Usage::
+
+    python scripts/generate_models.py              # (re)write src/rekotrack/_generated/
+    python scripts/generate_models.py --check      # exit 1 when the committed files are stale
+    python scripts/generate_models.py --out DIR    # write into DIR instead
+
+The output depends only on the service model, so it is byte-for-byte
+reproducible. What the service model cannot know is written by hand:
+``rekotrack/_model_base.py`` (the base model, ``Video.from_s3``,
+``BoundingBox.center``), the overrides below, and ``rekotrack/_models.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import keyword
+import re
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import botocore.loaders
+from pydantic import BaseModel
+from pydantic.alias_generators import to_pascal
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "rekotrack" / "_generated"
+API_VERSION = "2016-06-27"
+WIDTH = 116  # generated lines stay under ruff's 120
+
+# The eight Rekognition Video jobs: kind, page model, list key of the items, item model.
+JOBS: tuple[tuple[str, str, str, str], ...] = (
+    ("PersonTracking", "PersonTrackingPage", "Persons", "PersonDetection"),
+    ("LabelDetection", "LabelDetectionPage", "Labels", "LabelDetection"),
+    ("FaceDetection", "FaceDetectionPage", "Faces", "FaceDetection"),
+    ("FaceSearch", "FaceSearchPage", "Persons", "PersonMatch"),
+    ("CelebrityRecognition", "CelebrityRecognitionPage", "Celebrities", "CelebrityRecognition"),
+    ("ContentModeration", "ContentModerationPage", "ModerationLabels", "ContentModerationDetection"),
+    ("SegmentDetection", "SegmentDetectionPage", "Segments", "SegmentDetection"),
+    ("TextDetection", "TextDetectionPage", "TextDetections", "TextDetectionResult"),
+)
+OPERATIONS = tuple(f"{verb}{kind}" for kind, *_ in JOBS for verb in ("Start", "Get"))
+PAGE_BASE = "VideoJobPage"
+
+# Hand-written helpers mixed into a generated model (rekotrack/_model_base.py).
+MIXINS = {"Video": "VideoConveniences", "BoundingBox": "BoundingBoxConveniences"}
+
+# An absent Person reads as an empty PersonDetail (so `det.person.index` needs no None check)
+# and stays out of to_aws().
+_PERSON_DOC = (
+    "The person seen at that time. When the service leaves it out this is an empty "
+    "PersonDetail (every field None) and ``to_aws()`` leaves it out too."
+)
+DEFAULT_FACTORY = {("PersonDetection", "Person"): _PERSON_DOC, ("PersonMatch", "Person"): _PERSON_DOC}
+
+# Field documentation where the service's own is missing, long, or names the wrong operation.
+FIELD_DOCS = {
+    (PAGE_BASE, "JobStatus"): "IN_PROGRESS, SUCCEEDED or FAILED.",
+    (PAGE_BASE, "StatusMessage"): "Why the job failed, when it did.",
+    (PAGE_BASE, "NextToken"): "Token for the next page; absent on the last page.",
+    (PAGE_BASE, "JobId"): "The job these results belong to.",
+    (PAGE_BASE, "Video"): "The video the job analysed.",
+    (PAGE_BASE, "JobTag"): "The JobTag given to Start, when one was.",
+    ("*", "VideoMetadata"): "What the service read from the video (on every page of a finished job).",
+    ("GetSegmentDetectionResponse", "VideoMetadata"): (
+        "What the service read from the video stream it analysed (a list; currently one element)."
+    ),
+    ("GetSegmentDetectionResponse", "AudioMetadata"): "One element per audio stream of the video.",
+    ("PersonDetection", "Timestamp"): "Milliseconds from the start of the video (not frame-exact).",
+    ("PersonDetail", "Index"): "Identifier of the person within this video (not stored by the service).",
+    ("Landmark", "X"): "x as a ratio of the frame width, from the left.",
+    ("Landmark", "Y"): "y as a ratio of the frame height, from the top.",
+    ("ImageQuality", "Brightness"): "Brightness of the face crop, 0-100; higher is brighter.",
+    ("ImageQuality", "Sharpness"): "Sharpness of the face crop, 0-100; higher is sharper.",
+    ("FaceDetail", "Emotions"): "The emotions the face appears to express (not the person's inner state).",
+    ("FaceDetail", "FaceOccluded"): "Whether the eyes, nose or mouth are partly hidden (mask, hands, phone...).",
+}
+CLASS_DOCS = {
+    PAGE_BASE: "The fields every Rekognition Video Get* page shares.",
+    "VideoMetadata": "What the service read from the video; repeated on every page.",
+    "FaceDetail": (
+        "A face. GetPersonTracking returns only bounding_box, confidence, landmarks, pose and quality; "
+        "GetFaceDetection returns all of it with FaceAttributes=ALL."
+    ),
+    "BoundingBox": "A box as ratios of the frame: left/top from the top-left corner, width/height.",
+    "Video": "A video stored in S3 (the only source the service accepts).",
+    "S3Object": "An object in S3 that holds the video.",
+    "LabelDetection": (
+        "A label seen at a time; with AggregateBy=SEGMENTS also the start, end and duration of the segment."
+    ),
+    "ContentModerationDetection": (
+        "A moderation label seen at a time; with AggregateBy=SEGMENTS also the segment's start, end and duration."
+    ),
+}
+
+HEADER = '''\
+# Generated by scripts/generate_models.py from botocore's rekognition {version} service model.
+# Do not edit: change the generator (or the hand-written modules it names) and run it again.
+'''
+
+
+# ---- reading the service model ---------------------------------------------------------
+
+
+def load_model() -> dict[str, Any]:
+    loader = botocore.loaders.Loader()
+    model: dict[str, Any] = loader.load_service_model("rekognition", "service-2", API_VERSION)
+    return model
+
+
+def _shape_refs(shape: dict[str, Any]) -> Iterator[str]:
+    if shape["type"] == "structure":
+        for member in shape["members"].values():
+            yield member["shape"]
+    elif shape["type"] == "list":
+        yield shape["member"]["shape"]
+    elif shape["type"] == "map":  # pragma: no cover - none of the sixteen operations has a map
+        raise SystemExit("a map shape appeared: teach the generator maps")
+
+
+def reachable(shapes: dict[str, Any], roots: list[str]) -> list[str]:
+    """Every shape reachable from ``roots``, dependencies first (depth-first post-order)."""
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        for ref in _shape_refs(shapes[name]):
+            visit(ref)
+        order.append(name)
+
+    for root in roots:
+        visit(root)
+    return order
+
+
+def snake(name: str) -> str:
+    """``SNSTopicArn`` -> ``sns_topic_arn``, ``S3Object`` -> ``s3_object``, ``DurationSMPTE`` -> ``duration_smpte``."""
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    text = text.lower()
+    if keyword.iskeyword(text) or hasattr(BaseModel, text):
+        text += "_"
+    return text
+
+
+def upper_snake(name: str) -> str:
+    return snake(name).rstrip("_").upper()
+
+
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z])")
+_PLAIN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": "'", "\u201d": "'", '"': "'",
+                        "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\\": "/"})  # fmt: skip
+
+
+def first_sentence(doc: str | None, limit: int = 200) -> str | None:
+    """The first sentence of a service doc as plain text, or None if absent or longer than ``limit``."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", doc or "")).translate(_PLAIN)
+    text = " ".join(text.split())
+    text = re.sub(r"\s+([.,;:)])", r"\1", text)
+    if not text:
+        return None
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    if not sentence.endswith("."):
+        sentence += "."
+    return sentence if len(sentence) <= limit else None
+
+
+# ---- models ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelField:
+    name: str
+    member: str
+    annotation: str
+    default: str | None
+    alias: str | None
+    doc: str | None
+
+
+@dataclass
+class Model:
+    name: str
+    shape: str
+    bases: list[str]
+    doc: str
+    fields: list[ModelField] = field(default_factory=list)
+
+
+class ModelWriter:
+    def __init__(self, service: dict[str, Any]) -> None:
+        self.shapes: dict[str, Any] = service["shapes"]
+        self.operations: dict[str, Any] = service["operations"]
+        self.page_names = {f"Get{kind}Response": page for kind, page, _, _ in JOBS}
+        out_roots: list[str] = []
+        in_roots: list[str] = []
+        for op in OPERATIONS:
+            out_roots.append(self.operations[op]["output"]["shape"])
+            request = self.shapes[self.operations[op]["input"]["shape"]]
+            in_roots.extend(member["shape"] for member in request["members"].values())
+        self.output_shapes = set(reachable(self.shapes, out_roots))
+        self.order = reachable(self.shapes, out_roots + in_roots)
+        self.structures = [n for n in self.order if self.shapes[n]["type"] == "structure"]
+        self.enums = sorted(n for n in self.order if self.shapes[n]["type"] == "string" and "enum" in self.shapes[n])
+        self.base_members = self._common_page_members()
+
+    def _common_page_members(self) -> list[str]:
+        pages = [self.shapes[f"Get{kind}Response"]["members"] for kind, *_ in JOBS]
+        first = pages[0]
+        return [
+            name for name, ref in first.items() if all(page.get(name, {}).get("shape") == ref["shape"] for page in pages)
+        ]
+
+    def class_name(self, shape: str) -> str:
+        return self.page_names.get(shape, shape)
+
+    def annotation(self, shape_name: str) -> str:
+        shape = self.shapes[shape_name]
+        kind = shape["type"]
+        if kind == "structure":
+            return self.class_name(shape_name)
+        if kind == "list":
+            return f"AWSList[{self.annotation(shape['member']['shape'])}]"
+        if kind == "string":
+            return f"{shape_name} | str" if "enum" in shape else "str"
+        if kind in ("integer", "long"):
+            return "int"
+        if kind in ("float", "double"):
+            return "float"
+        if kind == "boolean":
+            return "bool"
+        raise SystemExit(f"shape {shape_name}: kind {kind} is not handled")
+
+    def member_doc(self, owner: str, member: str, ref: dict[str, Any]) -> str | None:
+        for key in ((owner, member), ("*", member)):
+            if key in FIELD_DOCS:
+                return FIELD_DOCS[key]
+        found = first_sentence(ref.get("documentation"))
+        if found:
+            return found
+        target = self.shapes[ref["shape"]]
+        if target["type"] == "list":
+            target = self.shapes[target["member"]["shape"]]
+        return first_sentence(target.get("documentation"))
+
+    def model(self, shape_name: str) -> Model:
+        shape = self.shapes[shape_name]
+        name = self.class_name(shape_name)
+        is_page = shape_name in self.page_names
+        bases = [PAGE_BASE] if is_page else [*([MIXINS[name]] if name in MIXINS else []), "AWSModel"]
+        if is_page:
+            doc = f"One {shape_name.removesuffix('Response')} response."
+        else:
+            doc = CLASS_DOCS.get(name) or first_sentence(shape.get("documentation"), 240) or f"The {name} shape."
+        model = Model(name, shape_name, bases, doc)
+        required = set(shape.get("required", ())) if shape_name not in self.output_shapes else set()
+        for member, ref in shape["members"].items():
+            if is_page and member in self.base_members:
+                continue
+            model.fields.append(self._field(shape_name, member, ref, member in required))
+        return model
+
+    def base_model(self) -> Model:
+        shape_name = f"Get{JOBS[0][0]}Response"
+        members = self.shapes[shape_name]["members"]
+        model = Model(PAGE_BASE, PAGE_BASE, ["AWSModel"], CLASS_DOCS[PAGE_BASE])
+        for member in self.base_members:
+            model.fields.append(self._field(PAGE_BASE, member, members[member], False))
+        return model
+
+    def _field(self, owner: str, member: str, ref: dict[str, Any], required: bool) -> ModelField:
+        name = snake(member)
+        alias = None if to_pascal(name) == member else member
+        annotation = self.annotation(ref["shape"])
+        doc = self.member_doc(owner, member, ref)
+        if (owner, member) in DEFAULT_FACTORY:
+            target = self.class_name(ref["shape"])
+            return ModelField(name, member, target, f"lambda: {target}()", alias, DEFAULT_FACTORY[(owner, member)])
+        if required:
+            return ModelField(name, member, annotation, None, alias, doc)
+        return ModelField(name, member, f"{annotation} | None", "None", alias, doc)
+
+    # ---- rendering
+
+    def render(self) -> str:
+        out: list[str] = [HEADER.format(version=API_VERSION)]
+        out.append('"""Pydantic models of the sixteen Rekognition Video Start*/Get* operations.\n\n'
+                   "Generated from botocore's service model by ``scripts/generate_models.py``; import\n"
+                   "them from :mod:`rekotrack` (or :mod:`rekotrack._models`). Every output field may be\n"
+                   "absent, unknown fields are kept, unknown enum values parse.\n"
+                   '"""\n\n')  # fmt: skip
+        out.append("from __future__ import annotations\n\n")
+        out.append("from typing import Literal\n\n")
+        out.append("from pydantic import Field\n\n")
+        mixins = ", ".join(sorted(MIXINS.values()))
+        out.append(f"from rekotrack._model_base import AWSList, AWSModel, {mixins}\n\n")
+        models = [self.base_model()]
+        for shape_name in self.structures:
+            models.append(self.model(shape_name))
+        names = sorted([m.name for m in models] + self.enums)
+        out.append(_render_all([*names, "ITEM_MODELS", "LIST_KEYS", "PAGE_MODELS", "SHAPE_MODELS"]))
+        out.append("# ---- enums (open: a model field also accepts any other string) ----\n\n")
+        for enum in self.enums:
+            out.append(_render_literal(enum, self.shapes[enum]["enum"]))
+        out.append("\n# ---- models (each after the models it uses) ----\n")
+        # The page base goes right before the first page (after Video, which it uses).
+        first_page = next(i for i, m in enumerate(models) if m.bases == [PAGE_BASE])
+        base, rest = models[0], models[1:]
+        rest.insert(first_page - 1, base)
+        for model in rest:
+            out.append("\n" + _render_model(model))
+        out.append("\n# ---- per job ----\n\n")
+        out.append("SHAPE_MODELS: dict[str, type[AWSModel]] = {\n")
+        for model in models[1:]:
+            out.append(f'    "{model.shape}": {model.name},\n')
+        out.append("}\n")
+        out.append('"""Service model shape name -> its model."""\n\n')
+        out.append("PAGE_MODELS: dict[str, type[VideoJobPage]] = {\n")
+        for kind, page, _, _ in JOBS:
+            out.append(f'    "Get{kind}": {page},\n')
+        out.append("}\n")
+        out.append('"""Get operation -> the model of one of its responses."""\n\n')
+        out.append("LIST_KEYS: dict[str, str] = {\n")
+        for kind, _, key, _ in JOBS:
+            out.append(f'    "Get{kind}": "{key}",\n')
+        out.append("}\n")
+        out.append('"""Get operation -> the response member that holds its items."""\n\n')
+        out.append("ITEM_MODELS: dict[str, type[AWSModel]] = {\n")
+        for kind, _, _, item in JOBS:
+            out.append(f'    "Get{kind}": {item},\n')
+        out.append("}\n")
+        out.append('"""Get operation -> the model of one item of its list."""\n')
+        return "".join(out)
+
+    def check_jobs(self) -> None:
+        """The JOBS table agrees with the service model (list key and item shape)."""
+        for kind, _page, key, item in JOBS:
+            members = self.shapes[f"Get{kind}Response"]["members"]
+            list_shape = self.shapes[members[key]["shape"]]
+            if list_shape["type"] != "list" or list_shape["member"]["shape"] != item:
+                raise SystemExit(f"Get{kind}Response.{key} is not a list of {item}")
+
+
+def _docstring(text: str, indent: str) -> str:
+    lines = textwrap.wrap(text, WIDTH - len(indent) - 6, break_on_hyphens=False, break_long_words=False)
+    if len(lines) == 1:
+        return f'{indent}"""{lines[0]}"""\n'
+    body = "".join(f"{indent}{line}\n" for line in lines[1:])
+    return f'{indent}"""{lines[0]}\n{body}{indent}"""\n'
+
+
+def _render_all(names: list[str]) -> str:
+    def key(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1, name)
+
+    lines = "".join(f'    "{name}",\n' for name in sorted(names, key=key))
+    return f"__all__ = [\n{lines}]\n\n"
+
+
+def _render_literal(name: str, values: list[str]) -> str:
+    items = ", ".join(f'"{v}"' for v in values)
+    line = f"{name} = Literal[{items}]\n"
+    if len(line) <= WIDTH:
+        return line
+    wrapped = textwrap.wrap(items, WIDTH - 4, break_on_hyphens=False, break_long_words=False)
+    return f"{name} = Literal[\n" + "".join(f"    {w}\n" for w in wrapped) + "]\n"
+
+
+def _render_model(model: Model) -> str:
+    out = [f"class {model.name}({', '.join(model.bases)}):\n", _docstring(model.doc, "    ")]
+    if model.fields:
+        out.append("\n")
+    for f in model.fields:
+        args: list[str] = []
+        if f.default is not None and f.default.startswith("lambda"):
+            args.append(f"default_factory={f.default}")
+        elif f.default is not None and f.alias is not None:
+            args.append(f"default={f.default}")
+        if f.alias is not None:
+            args.append(f'alias="{f.alias}"')
+        if args:
+            value = f" = Field({', '.join(args)})"
+        elif f.default is not None:
+            value = f" = {f.default}"
+        else:
+            value = ""
+        out.append(f"    {f.name}: {f.annotation}{value}\n")
+        if f.doc:
+            out.append(_docstring(f.doc, "    "))
+    return "".join(out) + "\n"
+
+
+# ---- constraints -----------------------------------------------------------------------------
+
+
+def _kind(shape: dict[str, Any]) -> str:
+    kind = shape["type"]
+    return {"long": "integer", "double": "float"}.get(kind, kind)
+
+
+def _literal(value: str) -> str:
+    if '"' not in value and not value.endswith("\\"):
+        return f'r"{value}"' if "\\" in value else f'"{value}"'
+    return repr(value)
+
+
+def _constraint(name: str, shape: dict[str, Any]) -> str:
+    args = [f'"{name}"']
+    keywords: list[str] = []
+    for key in ("min", "max"):
+        if key in shape:
+            keywords.append(f"{key}={shape[key]!r}")
+    if "pattern" in shape:
+        keywords.append(f"pattern={_literal(shape['pattern'])}")
+    if "enum" in shape:
+        values = ", ".join(f'"{v}"' for v in shape["enum"])
+        keywords.append(f"enum=({values}{',' if len(shape['enum']) == 1 else ''})")
+    kind = _kind(shape)
+    if kind != "string":
+        keywords.append(f'kind="{kind}"')
+    line = f"{upper_snake(name)} = Constraint({', '.join(args + keywords)})\n"
+    if len(line) <= WIDTH:
+        return line
+    inner = "".join(f"    {a},\n" for a in args + keywords)
+    return f"{upper_snake(name)} = Constraint(\n{inner})\n"
+
+
+def input_leaves(shapes: dict[str, Any], shape_name: str, path: str = "") -> Iterator[tuple[str, str]]:
+    """``(dotted path, shape name)`` of every scalar and list input member; list items at ``path[]``."""
+    shape = shapes[shape_name]
+    if shape["type"] == "structure":
+        for member, ref in shape["members"].items():
+            yield from input_leaves(shapes, ref["shape"], f"{path}.{member}" if path else member)
+    elif shape["type"] == "list":
+        yield path, shape_name
+        yield from input_leaves(shapes, shape["member"]["shape"], f"{path}[]")
+    else:
+        yield path, shape_name
+
+
+def required_paths(shapes: dict[str, Any], shape_name: str, path: str = "") -> Iterator[str]:
+    shape = shapes[shape_name]
+    if shape["type"] == "list":
+        yield from required_paths(shapes, shape["member"]["shape"], f"{path}[]")
+    if shape["type"] != "structure":
+        return
+    for member in shape.get("required", ()):
+        yield f"{path}.{member}" if path else member
+    for member, ref in shape["members"].items():
+        yield from required_paths(shapes, ref["shape"], f"{path}.{member}" if path else member)
+
+
+def _tuple_item(key: str, items: list[str]) -> str:
+    """One ``"key": ("a", "b"),`` line of a dict of tuples, one item a line when it is too long."""
+    inner = ", ".join(f'"{i}"' for i in items) + ("," if len(items) == 1 else "")
+    line = f'    "{key}": ({inner}),\n'
+    if len(line) <= WIDTH:
+        return line
+    return f'    "{key}": (\n' + "".join(f'        "{i}",\n' for i in items) + "    ),\n"
+
+
+def render_constraints(service: dict[str, Any]) -> str:
+    shapes = service["shapes"]
+    operations = service["operations"]
+    tables: dict[str, list[tuple[str, str]]] = {}
+    used: list[str] = []
+    for op in OPERATIONS:
+        rows = list(input_leaves(shapes, operations[op]["input"]["shape"]))
+        tables[op] = rows
+        for _, shape_name in rows:
+            if shape_name not in used:
+                used.append(shape_name)
+    out = [HEADER.format(version=API_VERSION)]
+    out.append('"""The input constraints of the sixteen Rekognition Video Start*/Get* operations.\n\n'
+               "Generated from botocore's service model (which botocore itself does not enforce) by\n"
+               "``scripts/generate_models.py``. Each table maps a member path to its constraint: nested\n"
+               "members are dotted (``Video.S3Object.Bucket``), the items of a list are at ``path[]``.\n"
+               "Read them through :mod:`rekotrack._constraints`.\n"
+               '"""\n\n')  # fmt: skip
+    out.append("from __future__ import annotations\n\n")
+    out.append("from rekotrack._constraint_base import Constraint\n\n")
+    names = [upper_snake(n) for n in used] + [upper_snake(op) for op in OPERATIONS]
+    names += ["MEMBERS", "OPERATIONS", "REQUIRED", "TABLES"]
+    out.append(_render_all(names))
+    out.append("# ---- one constraint per input shape ----\n\n")
+    for shape_name in sorted(used):
+        out.append(_constraint(shape_name, shapes[shape_name]))
+    out.append("\n# ---- input member path -> constraint, per operation ----\n")
+    for op in OPERATIONS:
+        out.append(f"\n{upper_snake(op)}: dict[str, Constraint] = {{\n")
+        for path, shape_name in tables[op]:
+            out.append(f'    "{path}": {upper_snake(shape_name)},\n')
+        out.append("}\n")
+    out.append("\nOPERATIONS: tuple[str, ...] = (\n" + "".join(f'    "{op}",\n' for op in OPERATIONS) + ")\n")
+    out.append("\nTABLES: dict[str, dict[str, Constraint]] = {\n")
+    out.append("".join(f'    "{op}": {upper_snake(op)},\n' for op in OPERATIONS) + "}\n")
+    out.append('"""Operation -> its table."""\n')
+    out.append("\nREQUIRED: dict[str, tuple[str, ...]] = {\n")
+    for op in OPERATIONS:
+        paths = list(required_paths(shapes, operations[op]["input"]["shape"]))
+        out.append(_tuple_item(op, paths))
+    out.append("}\n")
+    out.append('"""Operation -> required member paths (a nested one only when its parent is present)."""\n')
+    out.append("\nMEMBERS: dict[str, tuple[str, ...]] = {\n")
+    for op in OPERATIONS:
+        members = list(shapes[operations[op]["input"]["shape"]]["members"])
+        out.append(_tuple_item(op, members))
+    out.append("}\n")
+    out.append('"""Operation -> its top-level input members, in the service model\'s order."""\n')
+    return "".join(out)
+
+
+# ---- errors ---------------------------------------------------------------------------------
+
+
+def error_class_name(code: str) -> str:
+    """``ThrottlingException`` -> ``ThrottlingError``; ``InternalServerError`` stays."""
+    return code.removesuffix("Exception") + "Error" if code.endswith("Exception") else code
+
+
+def render_errors(service: dict[str, Any]) -> str:
+    operations = service["operations"]
+    shapes = service["shapes"]
+    per_op = {op: [e["shape"] for e in operations[op].get("errors", ())] for op in OPERATIONS}
+    codes = sorted({code for found in per_op.values() for code in found})
+    out = [HEADER.format(version=API_VERSION)]
+    out.append('"""The error codes the sixteen Rekognition Video Start*/Get* operations declare.\n\n'
+               "Generated from botocore's service model by ``scripts/generate_models.py``. Each code has\n"
+               "its own exception class in :mod:`rekotrack._errors` (named ``ERROR_CLASS_NAMES[code]``).\n"
+               '"""\n\n')  # fmt: skip
+    out.append("from __future__ import annotations\n\n")
+    out.append(_render_all(["ERROR_CLASS_NAMES", "ERROR_CODES", "ERROR_DOCS", "OPERATION_ERRORS"]))
+    out.append("ERROR_CODES: tuple[str, ...] = (\n" + "".join(f'    "{c}",\n' for c in codes) + ")\n")
+    out.append('"""Every code any of the sixteen operations declares."""\n\n')
+    out.append("ERROR_CLASS_NAMES: dict[str, str] = {\n")
+    out.append("".join(f'    "{c}": "{error_class_name(c)}",\n' for c in codes) + "}\n")
+    out.append('"""Code -> the name of its class in rekotrack._errors."""\n\n')
+    out.append("ERROR_DOCS: dict[str, str] = {\n")
+    for c in codes:
+        doc = first_sentence(shapes[c].get("documentation"), 240) or c
+        item = f'    "{c}": "{doc}",\n'
+        if len(item) > WIDTH:
+            parts = textwrap.wrap(doc, WIDTH - 10, drop_whitespace=False, break_long_words=False)
+            item = f'    "{c}": (\n' + "".join(f'        "{p}"\n' for p in parts) + "    ),\n"
+        out.append(item)
+    out.append("}\n")
+    out.append('"""Code -> the first sentence of the service\'s description of it."""\n\n')
+    out.append("OPERATION_ERRORS: dict[str, tuple[str, ...]] = {\n")
+    for op in OPERATIONS:
+        out.append(f'    "{op}": (\n' + "".join(f'        "{c}",\n' for c in per_op[op]) + "    ),\n")
+    out.append("}\n")
+    out.append('"""Operation -> the codes it declares, in the service model\'s order."""\n')
+    return "".join(out)
+
+
+# ---- driver --------------------------------------------------------------------------------
+
+
+def render_all() -> dict[str, str]:
+    service = load_model()
+    writer = ModelWriter(service)
+    writer.check_jobs()
+    init = (HEADER.format(version=API_VERSION)
+            + '"""Code generated from botocore\'s service model by ``scripts/generate_models.py``."""\n')  # fmt: skip
+    return {
+        "__init__.py": init,
+        "models.py": writer.render(),
+        "constraints.py": render_constraints(service),
+        "errors.py": render_errors(service),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the files in the output folder are stale")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default {OUT.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    files = render_all()
+    out: Path = args.out
+    if args.check:
+        stale = [n for n, text in files.items() if not (out / n).is_file() or (out / n).read_text() != text]
+        extra = sorted(p.name for p in out.glob("*.py") if p.name not in files) if out.is_dir() else []
+        for name in stale:
+            print(f"stale: {out / name} (run python scripts/generate_models.py)", file=sys.stderr)
+        for name in extra:
+            print(f"not generated: {out / name}", file=sys.stderr)
+        return 1 if stale or extra else 0
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
