@@ -1,13 +1,18 @@
 """rekotrack's exceptions, and the one table from AWS error code to class.
 
-Every error the two operations declare in botocore's service model has a
-class here (``tests/test_errors.py`` proves it); an unknown code becomes a plain
-:class:`APIError`. The botocore exception is kept as ``__cause__``.
+Every error code that any of the sixteen Rekognition Video Start*/Get*
+operations declares in botocore's service model (generated into
+:mod:`rekotrack._generated.errors`) has its own class here, written out by hand
+(``tests/unit/test_errors.py`` proves the table and the model agree); an unknown
+code becomes a plain :class:`APIError`. The botocore exception is kept as
+``__cause__``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ._generated.errors import OPERATION_ERRORS
 
 __all__ = [
     "ERROR_CLASSES",
@@ -32,6 +37,7 @@ __all__ = [
     "VideoTooLargeError",
     "WaitTimeoutError",
     "api_error_from_response",
+    "errors_for",
 ]
 
 
@@ -145,6 +151,14 @@ ERROR_CLASSES: dict[str, type[APIError]] = {
     "ThrottlingException": ThrottlingError,
     "VideoTooLargeException": VideoTooLargeError,
 }
+
+
+def errors_for(operation: str) -> dict[str, type[APIError]]:
+    """The error codes ``operation`` declares (one of the sixteen Start*/Get*) -> their classes."""
+    codes = OPERATION_ERRORS.get(operation)
+    if codes is None:
+        raise ValueError(f"unknown operation {operation!r}")
+    return {code: ERROR_CLASSES[code] for code in codes}
 
 
 def api_error_from_response(response: dict[str, Any], operation: str, attempts: int = 1) -> APIError:

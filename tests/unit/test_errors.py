@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 import rekotrack
+import rekotrack._errors
 from rekotrack import (
     APIError,
     JobFailedError,
@@ -23,7 +24,8 @@ from rekotrack import (
     TransportError,
     WaitTimeoutError,
 )
-from rekotrack._errors import ERROR_CLASSES, api_error_from_response
+from rekotrack._errors import ERROR_CLASSES, api_error_from_response, errors_for
+from rekotrack._generated.errors import ERROR_CLASS_NAMES, ERROR_CODES, ERROR_DOCS, OPERATION_ERRORS
 
 from .unit_support import JOB_ID, get_params
 
@@ -169,3 +171,50 @@ def test_job_errors_fields() -> None:
     assert (timeout.job_id, timeout.timeout, timeout.last_status) == ("job-3", 30.0, "IN_PROGRESS")
     parse = NotificationParseError("sns", "no Message")
     assert (parse.layer, parse.reason) == ("sns", "no Message")
+
+
+# ---- the error table of all sixteen operations --------------------------------------------------
+
+KINDS = (
+    "PersonTracking",
+    "LabelDetection",
+    "FaceDetection",
+    "FaceSearch",
+    "CelebrityRecognition",
+    "ContentModeration",
+    "SegmentDetection",
+    "TextDetection",
+)
+ALL_OPERATIONS = [f"{verb}{kind}" for kind in KINDS for verb in ("Start", "Get")]
+ALL_DECLARED = sorted({s.name for op in ALL_OPERATIONS for s in SERVICE.operation_model(op).error_shapes})
+
+
+@pytest.mark.parametrize("operation", ALL_OPERATIONS)
+def test_generated_error_table_is_what_each_operation_declares(operation: str) -> None:
+    declared = [shape.name for shape in SERVICE.operation_model(operation).error_shapes]
+    assert OPERATION_ERRORS[operation] == tuple(declared)
+    table = errors_for(operation)
+    assert list(table) == declared
+    assert all(table[code] is ERROR_CLASSES[code] for code in declared)
+
+
+@pytest.mark.parametrize("code", ALL_DECLARED)
+def test_every_code_of_the_sixteen_operations_has_its_own_written_class(code: str) -> None:
+    cls = ERROR_CLASSES[code]
+    assert cls.__name__ == ERROR_CLASS_NAMES[code]
+    assert cls.__module__ == "rekotrack._errors"
+    assert getattr(rekotrack._errors, cls.__name__) is cls  # a class statement, not built at run time
+    assert getattr(rekotrack, cls.__name__) is cls
+    assert code in (cls.__doc__ or "")
+
+
+def test_error_codes_are_the_union_and_nothing_else_is_mapped() -> None:
+    assert list(ERROR_CODES) == ALL_DECLARED
+    assert set(ERROR_CLASSES) == set(ALL_DECLARED)
+    assert set(ERROR_DOCS) == set(ALL_DECLARED)
+    assert all(ERROR_DOCS[code] for code in ALL_DECLARED)
+
+
+def test_errors_for_an_unknown_operation() -> None:
+    with pytest.raises(ValueError, match="unknown operation"):
+        errors_for("DetectFaces")
