@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from rekotrack.testing import LocalRekognition
 from rekotrack.pytest_plugin import local_rekognition  # noqa: F401 - the plugin's fixture, under test
+from rekotrack.testing import LocalRekognition
 
 VIDEO: dict[str, Any] = {"S3Object": {"Bucket": "bucket", "Name": "video.mp4"}}
 CHANNEL: dict[str, str] = {

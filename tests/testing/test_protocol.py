@@ -102,7 +102,16 @@ def test_error_body_shape(server: LocalRekognition) -> None:
     assert status == 400
     assert headers["content-type"] == "application/x-amz-json-1.1"
     assert headers["x-amzn-requestid"]
-    assert json.loads(body) == {"__type": "ResourceNotFoundException", "message": json.loads(body)["message"]}
+    error = json.loads(body)
+    # What the service sends (issue 11 point 7): the AWS SDK for JavaScript reads Code, Message and Logref.
+    assert error == {
+        "__type": "ResourceNotFoundException",
+        "Code": "ResourceNotFoundException",
+        "Message": error["message"],
+        "message": error["message"],
+        "Logref": headers["x-amzn-requestid"],
+    }
+    assert "missing" in error["message"]
 
 
 def test_unknown_operation(server: LocalRekognition) -> None:

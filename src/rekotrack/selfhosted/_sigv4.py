@@ -6,11 +6,19 @@ names, as the service does, and refuses a request before any work is done:
 =================================== =====================================================
 MissingAuthenticationTokenException no ``Authorization`` header
 IncompleteSignatureException        a malformed header, a missing ``X-Amz-Date``, or
-                                    ``host`` / ``x-amz-date`` not among the signed headers
+                                    ``host`` / ``x-amz-date`` / ``x-amz-target`` /
+                                    ``content-type`` not among the signed headers
 UnrecognizedClientException         an access key id the server was not given
-InvalidSignatureException           a wrong signature, or a request signed more than
-                                    15 minutes away from the server's clock
+InvalidSignatureException           a wrong signature, a request signed more than
+                                    15 minutes away from the server's clock, or a
+                                    credential scope whose date is not the date of
+                                    ``X-Amz-Date``, whose region is not the server's or
+                                    whose service is not ``rekognition``
 =================================== =====================================================
+
+:class:`SigV4Authenticator` is the server core's authenticator: it also returns the signature,
+which the core uses as the idempotency token of a Start sent without one, so that a replayed
+request (same signature, within the skew window) starts no second job.
 
 Secrets are never logged or put in an error message.
 """
@@ -27,7 +35,17 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote, urlsplit
 
-__all__ = ["AUTH_ERROR_STATUS", "MAX_SKEW_SECONDS", "AuthError", "load_credentials", "verify_request"]
+from rekotrack.server import ApiError, Clock, HttpRequest, Identity
+
+__all__ = [
+    "AUTH_ERROR_STATUS",
+    "MAX_SKEW_SECONDS",
+    "REQUIRED_SIGNED_HEADERS",
+    "AuthError",
+    "SigV4Authenticator",
+    "load_credentials",
+    "verify_request",
+]
 
 MAX_SKEW_SECONDS: Final = 15 * 60
 ALGORITHM: Final = "AWS4-HMAC-SHA256"
@@ -42,6 +60,8 @@ _AUTH = re.compile(
     r"SignedHeaders=(?P<signed>[^,\s]+)\s*,\s*Signature=(?P<signature>[0-9a-f]{64})\s*$"
 )
 _SPACES = re.compile(r"\s+")
+REQUIRED_SIGNED_HEADERS: Final = ("host", "x-amz-date", "x-amz-target", "content-type")
+"""Headers every request must sign: what it is, where and when it goes (botocore signs all four)."""
 
 
 class AuthError(Exception):
@@ -106,11 +126,27 @@ def verify_request(
     now: float,
     *,
     service: str = "rekognition",
+    region: str | None = None,
 ) -> str:
     """The access key id that signed the request; raises :class:`AuthError` if it must be refused.
 
-    ``headers`` is an ``email.message.Message`` (what ``http.server`` gives) or a mapping.
+    ``headers`` has ``get`` (and maybe ``get_all``): an ``email.message.Message``, a mapping or
+    :class:`rekotrack.server.Headers`. With ``region``, the credential scope must name it.
     """
+    return _verify(method, path, headers, body, credentials, now, service=service, region=region)[0]
+
+
+def _verify(
+    method: str,
+    path: str,
+    headers: Any,
+    body: bytes,
+    credentials: Mapping[str, str],
+    now: float,
+    *,
+    service: str,
+    region: str | None,
+) -> tuple[str, str]:
     authorization = _header(headers, "Authorization")
     if not authorization:
         raise AuthError("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -123,18 +159,21 @@ def verify_request(
     scope_parts = match["credential"].split("/")
     if len(scope_parts) != 5 or scope_parts[4] != "aws4_request":
         raise AuthError("IncompleteSignatureException", "Credential should be scoped to a valid region.")
-    key_id, date, region, scope_service, _ = scope_parts
+    key_id, date, scope_region, scope_service, _ = scope_parts
     signed = match["signed"].split(";")
     if "host" not in signed:
         raise AuthError("IncompleteSignatureException", "'Host' must be a signed header.")
     amz_date = _header(headers, "X-Amz-Date")
     if amz_date is None or "x-amz-date" not in signed:
         raise AuthError("IncompleteSignatureException", "'X-Amz-Date' must be present and signed.")
+    for name in REQUIRED_SIGNED_HEADERS[2:]:
+        if name not in signed or _header(headers, name) is None:
+            raise AuthError("IncompleteSignatureException", f"'{name}' must be present and signed.")
     try:
         signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
         raise AuthError("IncompleteSignatureException", "X-Amz-Date is not in ISO 8601 basic format.") from None
-    if not amz_date.startswith(date):
+    if amz_date[:8] != date:
         raise AuthError("InvalidSignatureException", "Date in Credential scope does not match X-Amz-Date.")
     secret = credentials.get(key_id)
     if secret is None:
@@ -148,6 +187,8 @@ def verify_request(
         )
     if scope_service != service:
         raise AuthError("InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'.")
+    if region is not None and scope_region != region:
+        raise AuthError("InvalidSignatureException", f"Credential should be scoped to a valid region: '{region}'.")
 
     url = urlsplit(path)
     canonical_headers = ""
@@ -167,9 +208,9 @@ def verify_request(
             payload_hash,
         ]
     )
-    scope = f"{date}/{region}/{scope_service}/aws4_request"
+    scope = f"{date}/{scope_region}/{scope_service}/aws4_request"
     string_to_sign = "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
-    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), date), region), scope_service), "aws4_request")
+    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), date), scope_region), scope_service), "aws4_request")
     expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, match["signature"]):
         raise AuthError(
@@ -177,4 +218,29 @@ def verify_request(
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method.",
         )
-    return key_id
+    return key_id, match["signature"]
+
+
+class SigV4Authenticator:
+    """The server core's authenticator: verifies every request against ``credentials`` (key id → secret).
+
+    The credential scope must name ``region`` and the service ``rekognition``; ``clock`` is the
+    server's time for the skew check.
+    """
+
+    def __init__(self, credentials: Mapping[str, str], *, region: str, clock: Clock) -> None:
+        if not credentials:
+            raise ValueError("SigV4 verification needs at least one access key id and secret")
+        self._credentials = dict(credentials)
+        self.region = region
+        self.clock = clock
+
+    def __call__(self, request: HttpRequest) -> Identity:
+        try:
+            key_id, signature = _verify(
+                request.method, request.path, request.headers, request.body, self._credentials, self.clock(),
+                service="rekognition", region=self.region,
+            )
+        except AuthError as error:
+            raise ApiError(error.code, error.message, status=error.status) from None
+        return Identity(key_id, signature)

@@ -1,0 +1,337 @@
+"""The server core: one Rekognition Video API over any :class:`~rekotrack.server.Analyzer`.
+
+:meth:`RekognitionCore.handle` takes an :class:`~rekotrack.server.HttpRequest` and returns the
+:class:`~rekotrack.server.Reply`: authentication (when an authenticator is given), the
+operation from ``X-Amz-Target``, fault injection (when a gate is given), the JSON body,
+validation, then Start (idempotency, concurrency limit, the analyzer's accept and start) or
+Get (job lookup per caller, lifecycle, pagination tokens, the analyzer's pages). Job ends are
+published to SNS. Nothing here knows HTTP servers, scenes or video.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, Final
+
+from rekotrack._constraints import MAX_RESULTS_LIMIT
+from rekotrack.server._errors import ApiError
+from rekotrack.server._operations import OPERATIONS, ServedOperation, operation_for
+from rekotrack.server._protocol import Analyzer, Authenticator, Clock, Identity, Job, JobOutcome, RequestGate
+from rekotrack.server._sns import Notification, Publisher, completion_message
+from rekotrack.server._tokens import TokenCodec, TokenError
+from rekotrack.server._validation import validate
+from rekotrack.server._wire import TARGET_PREFIX, HttpRequest, Reply, decode_params, error_reply, json_reply
+
+__all__ = ["RekognitionCore", "token_key"]
+
+_log = logging.getLogger("rekotrack.server")
+
+_SIGNATURE_TOKEN: Final = "sig:"  # ':' is outside the ClientRequestToken pattern: never a client's token
+
+
+def token_key(owner: str | None, token: str | None) -> str | None:
+    """The idempotency key of a token: tokens are per caller, so one key id cannot reach another's job."""
+    if token is None:
+        return None
+    return token if owner is None else f"{owner}\0{token}"
+
+
+class RekognitionCore:
+    """Jobs, tokens, validation and notifications for ``analyzer``, behind :meth:`handle`.
+
+    ``clock`` (seconds since the epoch) drives job times, retention (``retention_seconds``) and
+    notification timestamps. At most ``max_concurrent_jobs`` jobs are IN_PROGRESS at once. With
+    ``sns_endpoint_url`` a job's end is published to its NotificationChannel topic. With an
+    ``authenticator`` every request is checked first and jobs are visible only to the key id that
+    started them; a signed Start without ClientRequestToken uses its signature as the token, so a
+    replayed request starts no second job. Call :meth:`start` to run the timer and the SNS thread.
+    """
+
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        *,
+        operations: tuple[ServedOperation, ...] = OPERATIONS,
+        tokens: TokenCodec | None = None,
+        clock: Clock,
+        max_concurrent_jobs: int = 20,
+        retention_seconds: float = 7 * 24 * 3600,
+        sns_endpoint_url: str | None = None,
+        region_name: str = "us-east-1",
+        authenticator: Authenticator | None = None,
+        gate: RequestGate | None = None,
+        tick_seconds: float = 0.05,
+    ) -> None:
+        if max_concurrent_jobs < 1:
+            raise ValueError("max_concurrent_jobs must be >= 1")
+        self.analyzer = analyzer
+        self.operations = operations
+        self.tokens = tokens if tokens is not None else TokenCodec()
+        self.clock = clock
+        self.max_concurrent_jobs = max_concurrent_jobs
+        self.retention_seconds = retention_seconds
+        self.region_name = region_name
+        self.authenticator = authenticator
+        self.gate = gate
+        self.lock = threading.RLock()
+        self._jobs: dict[str, Job] = {}
+        self._by_token: dict[str, str] = {}
+        self._requests: Counter[str] = Counter()
+        self._counts_lock = threading.Lock()
+        self._publisher = Publisher(sns_endpoint_url, region_name)
+        self._tick = tick_seconds
+        self._stopping = threading.Event()
+        self._timer: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ running
+    @property
+    def sns_endpoint_url(self) -> str | None:
+        return self._publisher.sns_endpoint_url
+
+    @sns_endpoint_url.setter
+    def sns_endpoint_url(self, url: str | None) -> None:
+        self._publisher.sns_endpoint_url = url
+
+    def start(self) -> None:
+        """Start the lifecycle timer and the SNS publisher."""
+        if self._timer is None:
+            self._stopping.clear()
+            self._timer = threading.Thread(target=self._run_timer, name="rekotrack-timer", daemon=True)
+            self._timer.start()
+            self._publisher.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the timer; queued notifications are sent first (up to ``timeout`` seconds)."""
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            self._stopping.set()
+            timer.join(timeout)
+        self._publisher.stop(timeout)
+
+    def _run_timer(self) -> None:
+        while not self._stopping.wait(self._tick):
+            try:
+                with self.lock:
+                    self.refresh(self.clock())
+            except Exception:  # pragma: no cover - keep ticking whatever a custom clock or analyzer does
+                _log.exception("the server's lifecycle timer failed")
+
+    # ------------------------------------------------------------------ requests
+    def handle(self, request: HttpRequest) -> Reply:
+        """The reply to one request."""
+        if request.method != "POST":
+            return error_reply(ApiError("UnknownOperationException", "Only POST / is served."))
+        identity: Identity | None = None
+        if self.authenticator is not None:
+            try:
+                identity = self.authenticator(request)
+            except ApiError as refused:
+                _log.info("refused a request: %s", refused.code)  # never the secret, never the signature
+                return error_reply(refused)
+        target = request.target
+        name = target[len(TARGET_PREFIX) :] if target and target.startswith(TARGET_PREFIX) else None
+        self._count(name or target or "<none>")
+        try:
+            spec, is_start = operation_for(name or "", self.operations)
+        except KeyError:
+            return error_reply(ApiError("UnknownOperationException", f"Unknown operation {target!r}"))
+        if self.gate is not None:
+            faulted = self.gate.before(name or "")
+            if faulted is not None:
+                return faulted
+        try:
+            params = decode_params(request.body)
+            operation = spec.start if is_start else spec.get
+            validate(operation, params)
+            result = self._start(spec, params, identity) if is_start else self._get(spec, params, identity)
+        except ApiError as error:
+            return error_reply(error)
+        except Exception:  # pragma: no cover - a bug in the server, reported like AWS would
+            _log.exception("the server failed on %s", name)
+            return error_reply(ApiError("InternalServerError"))
+        return json_reply(result)
+
+    def _count(self, operation: str) -> None:
+        with self._counts_lock:
+            self._requests[operation] += 1
+
+    def request_count(self, operation: str | None = None) -> int:
+        """Requests received for ``operation`` (all when ``None``) that passed authentication."""
+        with self._counts_lock:
+            return sum(self._requests.values()) if operation is None else self._requests[operation]
+
+    def reset_counts(self) -> None:
+        with self._counts_lock:
+            self._requests.clear()
+
+    # ------------------------------------------------------------------ operations
+    def _start(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
+        s3 = params["Video"].get("S3Object")
+        if not s3 or "Bucket" not in s3 or "Name" not in s3:
+            raise ApiError("InvalidParameterException", "Video.S3Object with Bucket and Name is required.")
+        uri = f"s3://{s3['Bucket']}/{s3['Name']}"
+        if "Version" in s3:
+            uri += f"?versionId={s3['Version']}"
+        source = self.analyzer.accept_video(spec, uri, params)
+        owner = identity.key_id if identity is not None else None
+        token = params.get("ClientRequestToken")
+        if token is None and identity is not None:
+            token = _SIGNATURE_TOKEN + identity.signature  # a replayed signed request is the same request
+        with self.lock:
+            now = self.clock()
+            self.refresh(now)
+            key = token_key(owner, token)
+            fingerprint = json.dumps(
+                {"Operation": spec.name, **{k: v for k, v in params.items() if k != "ClientRequestToken"}},
+                sort_keys=True,
+            )
+            if key is not None and key in self._by_token:
+                existing = self._jobs[self._by_token[key]]
+                if existing.fingerprint != fingerprint:
+                    raise ApiError(
+                        "IdempotentParameterMismatchException",
+                        "ClientRequestToken was reused with different parameters.",
+                    )
+                return {"JobId": existing.job_id}
+            # The service's limit is per account; here per access key id (all callers when unsigned).
+            running = sum(1 for job in self._jobs.values() if job.status == "IN_PROGRESS" and job.owner == owner)
+            if running >= self.max_concurrent_jobs:
+                raise ApiError(
+                    "LimitExceededException",
+                    f"At most {self.max_concurrent_jobs} video analysis jobs may run at the same time.",
+                )
+            job = Job(
+                job_id=secrets.token_hex(32), operation=spec.name, video=params["Video"],
+                job_tag=params.get("JobTag"), channel=params.get("NotificationChannel"), token=token,
+                fingerprint=fingerprint, created=now, owner=owner, source=source,
+            )
+            self._jobs[job.job_id] = job
+            if key is not None:
+                self._by_token[key] = job.job_id
+            try:
+                self.analyzer.start_job(job)
+            except BaseException:  # the analyzer refused or failed to start it: no job was made
+                self._jobs.pop(job.job_id, None)
+                if key is not None and self._by_token.get(key) == job.job_id:
+                    del self._by_token[key]
+                raise
+            self._progress(job, now, polled=False)
+            return {"JobId": job.job_id}
+
+    def _get(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
+        job_id: str = params["JobId"]
+        sort_by: str = params.get("SortBy", spec.default_sort) if spec.sort_by else spec.default_sort
+        max_results = min(int(params.get("MaxResults", MAX_RESULTS_LIMIT)), MAX_RESULTS_LIMIT)
+        token = params.get("NextToken")
+        owner = identity.key_id if identity is not None else None
+        with self.lock:
+            now = self.clock()
+            self.refresh(now)
+            job = self._jobs.get(job_id)
+            if job is None or job.owner != owner or job.operation != spec.name:
+                raise ApiError("ResourceNotFoundException", f"The job {job_id} was not found or has expired.")
+            position = 0
+            if token is not None:
+                try:
+                    position = self.tokens.decode(job_id, sort_by, token)
+                except TokenError as exc:
+                    raise ApiError("InvalidPaginationTokenException", f"Invalid NextToken: {exc}.") from None
+                if self.gate is not None and self.gate.token_fault(spec.get):
+                    raise ApiError("InvalidPaginationTokenException", "Invalid NextToken.")
+            if job.status == "IN_PROGRESS":
+                self._progress(job, now, polled=True)
+            status, outcome = job.status, job.result
+        response: dict[str, Any] = {"JobStatus": status}
+        if status == "FAILED":
+            response["StatusMessage"] = (outcome.status_message if outcome is not None else None) or "Failed."
+        elif status == "SUCCEEDED" and outcome is not None:
+            response["VideoMetadata"] = outcome.video_metadata()
+            items = outcome.page(sort_by, position, max_results)
+            end = position + len(items)
+            if end < outcome.detection_count:
+                response["NextToken"] = self.tokens.encode(job_id, sort_by, end)
+            response[spec.list_key] = items
+        response["JobId"] = job_id
+        response["Video"] = job.video
+        if job.job_tag is not None:
+            response["JobTag"] = job.job_tag
+        return response
+
+    # ------------------------------------------------------------------ lifecycle
+    def refresh(self, now: float) -> None:
+        """End jobs whose analyzer says so and forget expired ones (take :attr:`lock` first)."""
+        for job in list(self._jobs.values()):
+            if now - job.created > self.retention_seconds:
+                del self._jobs[job.job_id]
+                key = token_key(job.owner, job.token)
+                if key is not None and self._by_token.get(key) == job.job_id:
+                    del self._by_token[key]
+                self.analyzer.job_expired(job)
+            elif job.status == "IN_PROGRESS":
+                self._progress(job, now, polled=False)
+
+    def _progress(self, job: Job, now: float, *, polled: bool) -> None:
+        ended = self.analyzer.job_progress(job, now, polled)
+        if ended is not None:
+            self._end(job, ended.outcome, ended.at)
+
+    def complete(self, job_id: str, outcome: JobOutcome, ended: float | None = None) -> bool:
+        """End the IN_PROGRESS job ``job_id`` with ``outcome`` (at ``ended``, default now) and notify.
+
+        For analyzers that report their end (a worker finished); safe from any thread. False if the
+        job is unknown or already ended.
+        """
+        with self.lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.status != "IN_PROGRESS":
+                return False
+            self._end(job, outcome, self.clock() if ended is None else ended)
+            return True
+
+    def _end(self, job: Job, outcome: JobOutcome, ended: float) -> None:
+        job.result = outcome
+        job.status = outcome.final_status
+        self.analyzer.job_ended(job, ended)
+        topic = (job.channel or {}).get("SNSTopicArn")
+        if topic is not None:
+            spec = operation_for(f"Start{job.operation}", self.operations)[0]
+            message = completion_message(
+                job.job_id, outcome.notification_status, spec.api, job.job_tag, ended, job.video
+            )
+            self._publisher.put(job.job_id, topic, message)
+
+    def restore(self, jobs: Iterable[Job]) -> None:
+        """Add jobs known from before a restart (their tokens keep working), then apply retention."""
+        with self.lock:
+            for job in jobs:
+                self._jobs[job.job_id] = job
+                key = token_key(job.owner, job.token)
+                if key is not None:
+                    self._by_token[key] = job.job_id
+            self.refresh(self.clock())
+
+    def job(self, job_id: str) -> Job | None:
+        """The job as the core sees it now (``None`` if unknown or expired)."""
+        with self.lock:
+            self.refresh(self.clock())
+            return self._jobs.get(job_id)
+
+    def jobs(self) -> list[Job]:
+        """Every job the core keeps, oldest first."""
+        with self.lock:
+            return sorted(self._jobs.values(), key=lambda job: job.created)
+
+    # ------------------------------------------------------------------ notifications
+    @property
+    def notifications(self) -> list[Notification]:
+        """Completion messages sent so far, oldest first."""
+        return self._publisher.notifications
+
+    def wait_notifications(self, count: int, timeout: float = 10.0) -> list[Notification]:
+        """Block until at least ``count`` notifications were handled; returns them all."""
+        return self._publisher.wait(count, timeout)
