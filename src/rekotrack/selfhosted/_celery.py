@@ -1,0 +1,273 @@
+"""The scale-out mode's engine: one Celery task per job, on a Redis broker (``rekotrack worker``).
+
+Delivery is at-least-once and every run is made harmless to repeat:
+
+- ``acks_late`` + ``reject_on_worker_lost``: a message is acknowledged only when its task returns.
+  A pool process that dies (SIGKILL, out of memory) has its message put back at once by its worker;
+  a whole worker that dies (machine lost) leaves the message unacknowledged in Redis, where the
+  transport gives it to another worker once ``visibility_timeout`` has passed (default 300 s,
+  checked every ``min(10, timeout / 10)`` s).
+- A **lease** per job (``rekotrack:lease:<JobId>``, 30 s, renewed every 10 s by a heartbeat thread
+  while the analysis runs) says a live worker has the job. A long job's message that the broker
+  hands out again after the visibility timeout finds the lease held and is put off (``retry`` after
+  one lease period) instead of running twice; once the lease expires (its worker died), the next
+  delivery runs the job. The lease, not the visibility timeout, is what keeps a long job on one
+  worker, so the timeout can stay at minutes whatever the longest video is.
+- Each attempt uploads its result to its own S3 folder and then ends the job with one atomic Redis
+  script; only the first to do so wins, so a re-run never duplicates or mixes detections.
+- Attempts are counted in the record: a video that cannot be decoded ends FAILED at once with the
+  decoder's message; other failures are retried (10 s, 20 s ... back-off) and a job ends FAILED after
+  ``max_attempts`` (default 3, counting runs whose worker died).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = ["LEASE_SECONDS", "TASK_NAME", "VISIBILITY_TIMEOUT", "WorkerOptions", "make_app", "run_worker"]
+
+_log = logging.getLogger("rekotrack.selfhosted")
+
+TASK_NAME: Final = "rekotrack.analyze"
+QUEUE: Final = "rekotrack"
+VISIBILITY_TIMEOUT: Final = 300.0
+"""Seconds before Redis hands an unacknowledged job to another worker (its worker is presumed lost)."""
+LEASE_SECONDS: Final = 30.0
+"""A running job's lease; the heartbeat renews it every third of this."""
+RETRY_SECONDS: Final = 10.0
+GAVE_UP = "The video could not be analysed: {attempts} attempts failed ({reason})."
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """What ``rekotrack worker`` was told (inherited by its pool processes)."""
+
+    broker: str
+    s3_endpoint_url: str | None = None
+    sns_endpoint_url: str | None = None
+    data_dir: str | None = None
+    lease_seconds: float = LEASE_SECONDS
+    concurrency: int = 1
+
+
+_options = WorkerOptions(broker="")
+_context: dict[str, Any] = {}
+
+
+def make_app(broker: str, visibility_timeout: float = VISIBILITY_TIMEOUT) -> Any:
+    """The Celery app of a deployment; the API server and every worker make the same one."""
+    from celery import Celery
+
+    app = Celery("rekotrack", broker=broker, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_default_queue=QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout,
+            "unacked_restore_interval": max(1.0, min(10.0, visibility_timeout / 10)),
+            "unacked_restore_throttle": 1,
+        },
+        worker_send_task_events=True,  # `celery -b BROKER events` shows every job's progress
+        task_send_sent_event=True,
+        worker_hijack_root_logger=False,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+    )
+    app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)(_analyze)
+    return app
+
+
+def _ctx() -> dict[str, Any]:
+    """Per-process clients (made after the pool forks)."""
+    if _context.get("pid") != os.getpid():
+        from rekotrack.selfhosted._records import RedisJobRecords
+
+        _context.clear()
+        _context.update(pid=os.getpid(), records=RedisJobRecords(_options.broker), s3={}, sns={})
+    return _context
+
+
+def _client(kind: str, endpoint_url: str | None, region: str) -> Any:
+    cache = _ctx()[kind]
+    key = (endpoint_url, region)
+    if key not in cache:
+        import boto3
+
+        cache[key] = boto3.client(kind, endpoint_url=endpoint_url, region_name=region)  # type: ignore[call-overload]
+    return cache[key]
+
+
+class _Heartbeat:
+    """Renews the job's lease until stopped; logs when the lease was lost."""
+
+    def __init__(self, records: Any, job_id: str, worker: str, lease: float) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(records, job_id, worker, lease), daemon=True,
+                                        name="rekotrack-lease")
+        self._thread.start()
+
+    def _run(self, records: Any, job_id: str, worker: str, lease: float) -> None:
+        while not self._stop.wait(lease / 3):
+            try:
+                if not records.renew(job_id, worker, lease):
+                    _log.warning("job %s: lease lost (this worker was stalled); its result may be discarded",
+                                 job_id[:12])
+            except Exception as exc:  # Redis away for a moment: try again next beat
+                _log.warning("job %s: lease not renewed: %r", job_id[:12], exc)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5.0)
+
+
+def _analyze(task: Any, job_id: str) -> str:
+    """The Celery task: run one job to its end (or hand it back); returns what happened."""
+    records = _ctx()["records"]
+    record = records.get(job_id)
+    if record is None:
+        return "gone"
+    spec = record["task"]
+    worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    verdict, attempt = records.begin(job_id, worker, _options.lease_seconds)
+    if verdict == "gone":
+        return "gone"
+    if verdict == "done":
+        _notify_if_pending(records, job_id)
+        return "done"
+    if verdict == "busy":  # a live worker has it (the broker re-delivered a long job): look again later
+        raise task.retry(countdown=_options.lease_seconds, max_retries=None)
+    max_attempts = int(spec.get("max_attempts", 3))
+    owner = record.get("owner")
+    if attempt > max_attempts:
+        _end(records, job_id, owner, "FAILED", GAVE_UP.format(attempts=max_attempts, reason="its worker stopped"))
+        return "FAILED"
+    _log.info("job %s: attempt %d of %d on %s", job_id[:12], attempt, max_attempts, worker)
+    heartbeat = _Heartbeat(records, job_id, worker, _options.lease_seconds)
+    try:
+        summary, result = _run(job_id, spec, attempt)
+    finally:
+        heartbeat.stop()
+    from rekotrack.selfhosted._worker import INTERNAL_FAILURE
+
+    if summary["status"] != "SUCCEEDED":
+        if summary["message"] == INTERNAL_FAILURE and attempt < max_attempts:
+            records.release(job_id, worker)
+            raise task.retry(countdown=RETRY_SECONDS * 2 ** (attempt - 1), max_retries=None)
+        message = summary["message"]
+        if summary["message"] == INTERNAL_FAILURE:
+            message = GAVE_UP.format(attempts=attempt, reason="internal error")
+        _end(records, job_id, owner, "FAILED", message)
+        return "FAILED"
+    assert result is not None
+    bucket, folder, job_folder = result["bucket"], result["folder"], result["job_folder"]
+    s3 = _client("s3", _options.s3_endpoint_url or spec.get("s3_endpoint_url"), spec.get("region", "us-east-1"))
+    won = _end(records, job_id, owner, "SUCCEEDED", None, result={
+        "bucket": bucket, "folder": folder, "count": result["count"], "metadata": result["metadata"]})
+    # only the winner's folder is the job's result: anything else under the job is left-over
+    try:
+        from rekotrack.selfhosted._s3store import delete_prefix
+
+        if won:
+            delete_prefix(s3, bucket, job_folder, keep=folder)
+        else:
+            delete_prefix(s3, bucket, folder)
+    except Exception as exc:
+        _log.warning("job %s: left-over result files not deleted: %r", job_id[:12], exc)
+    return "SUCCEEDED" if won else "duplicate"
+
+
+def _run(job_id: str, spec: dict[str, Any], attempt: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Analyse the video into a local folder and upload it to this attempt's S3 folder."""
+    from rekotrack.selfhosted._s3store import upload_result
+    from rekotrack.selfhosted._worker import INTERNAL_FAILURE, run_job
+
+    source = dict(spec["source"])
+    if _options.s3_endpoint_url is not None and source.get("kind") == "s3":
+        source["endpoint_url"] = _options.s3_endpoint_url
+    settings = dict(spec["settings"])
+    settings["threads"] = max(1, (os.cpu_count() or 1) // max(1, _options.concurrency))
+    scratch = Path(_options.data_dir) if _options.data_dir else None
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"rekotrack-{job_id[:12]}-", dir=scratch) as tmp:
+        out_dir = Path(tmp) / "result"
+        summary = run_job(job_id, source, settings, str(out_dir))
+        if summary["status"] != "SUCCEEDED":
+            return summary, None
+        bucket, prefix = spec["results"]["bucket"], spec["results"]["prefix"]
+        job_folder = f"{prefix}{job_id}/"
+        folder = f"{job_folder}{attempt}-{uuid.uuid4().hex[:12]}/"
+        try:
+            s3 = _client("s3", _options.s3_endpoint_url or spec.get("s3_endpoint_url"), spec.get("region", "us-east-1"))
+            upload_result(s3, bucket, folder, out_dir)
+            meta = json.loads((out_dir / "meta.json").read_text())
+        except Exception as exc:
+            _log.error("job %s: the result could not be uploaded to s3://%s/%s: %r", job_id[:12], bucket, folder, exc)
+            return {"status": "FAILED", "message": INTERNAL_FAILURE}, None
+    return summary, {"bucket": bucket, "folder": folder, "job_folder": job_folder,
+                     "count": int(meta["DetectionCount"]), "metadata": meta["VideoMetadata"]}
+
+
+def _end(records: Any, job_id: str, owner: str | None, status: str, message: str | None,
+         result: dict[str, Any] | None = None) -> bool:
+    """End the job once (atomically), then publish its completion; True if this call ended it."""
+    fields: dict[str, Any] = {"status": status, "status_message": message, "ended": time.time(), "notify": True}
+    if result is not None:
+        fields["result"] = result
+    won = bool(records.finish(job_id, owner, **fields))
+    if won:
+        _log.info("job %s: %s%s", job_id[:12], status, f" ({message})" if message else "")
+        _notify_if_pending(records, job_id)
+    return won
+
+
+def _notify_if_pending(records: Any, job_id: str) -> None:
+    """Publish the job's SNS completion if it is still owed (at least once: cleared after it is sent)."""
+    record = records.get(job_id)
+    if record is None or not record.get("notify"):
+        return
+    topic = (record.get("channel") or {}).get("SNSTopicArn")
+    if topic is not None:
+        from rekotrack.server._sns import completion_message
+
+        spec = record["task"]
+        api = f"Start{record.get('operation', 'PersonTracking')}"
+        message = completion_message(job_id, record["status"], api, record.get("job_tag"), float(record["ended"]),
+                                     record["video"])
+        parts = topic.split(":")
+        region = parts[3] if len(parts) > 3 and parts[3] else spec.get("region", "us-east-1")
+        endpoint = _options.sns_endpoint_url or spec.get("sns_endpoint_url")
+        try:
+            _client("sns", endpoint, region).publish(TopicArn=topic, Message=message)
+        except Exception as exc:  # the job's outcome stands; the message is tried again on a re-delivery
+            _log.warning("job %s: could not publish to %s: %r", job_id[:12], topic, exc)
+            return
+    records.set_fields(job_id, notify=False)
+
+
+def run_worker(options: WorkerOptions, visibility_timeout: float = VISIBILITY_TIMEOUT,
+               loglevel: str = "INFO") -> None:
+    """``rekotrack worker``: consume jobs with ``options.concurrency`` pool processes until stopped."""
+    global _options
+    _options = options
+    app = make_app(options.broker, visibility_timeout)
+    app.worker_main(argv=[
+        "worker", f"--loglevel={loglevel}", f"--concurrency={options.concurrency}", "--pool=prefork",
+        f"--queues={QUEUE}", "--without-gossip", "--without-mingle", "--task-events",
+        f"--hostname=rekotrack@{socket.gethostname()}-{os.getpid()}",
+    ])

@@ -1,0 +1,218 @@
+"""Job records in Redis for the scale-out mode: every API process and every worker reads the same ones.
+
+Keys (``rekotrack:`` prefix, in the broker's Redis database)::
+
+    rekotrack:job:<JobId>          hash: the request, owner, status, attempts, the result's location
+    rekotrack:token:<owner>\\0<tok>  "<JobId>\\n<fingerprint>" (ClientRequestTokens, per access key)
+    rekotrack:running:<owner>      set of that access key's IN_PROGRESS JobIds (the concurrent-job limit)
+    rekotrack:lease:<JobId>        the worker running the job; expires unless its heartbeat renews it
+    rekotrack:token-key            the pagination-token secret shared by every API process
+
+Hash members are JSON (a status is stored as ``"IN_PROGRESS"``, quotes included). Every change
+that must not race is one Lua script, so Redis runs it atomically: admitting a job
+(token lookup + limit + insert), taking a job's lease, and ending a job (IN_PROGRESS → final status
+happens once; whoever loses that race knows its result is not the job's).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+__all__ = ["Admission", "RedisJobRecords"]
+
+PREFIX: Final = "rekotrack:"
+
+_ADMIT = """
+if KEYS[2] ~= '' then
+  local existing = redis.call('GET', KEYS[2])
+  if existing then
+    local sep = string.find(existing, '\\n', 1, true)
+    local id = string.sub(existing, 1, sep - 1)
+    if redis.call('EXISTS', ARGV[5] .. id) == 1 then
+      if string.sub(existing, sep + 1) ~= ARGV[2] then return {'mismatch', id} end
+      return {'existing', id}
+    end
+  end
+end
+local count = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if redis.call('HGET', ARGV[5] .. id, 'status') == '"IN_PROGRESS"' then
+    count = count + 1
+  else
+    redis.call('SREM', KEYS[3], id)
+  end
+end
+if count >= tonumber(ARGV[3]) then return {'limit', ''} end
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[1] .. '\\n' .. ARGV[2], 'EX', ARGV[4]) end
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return {'created', ARGV[1]}
+"""
+
+_BEGIN = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'gone', 0} end
+if status ~= '"IN_PROGRESS"' then return {'done', 0} end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return {'busy', 0} end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return {'run', redis.call('HINCRBY', KEYS[1], 'attempts', 1)}
+"""
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+_FINISH = """
+if redis.call('HGET', KEYS[1], 'status') ~= '"IN_PROGRESS"' then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What :meth:`RedisJobRecords.admit` decided: ``created``, ``existing``, ``mismatch`` or ``limit``."""
+
+    verdict: str
+    job_id: str
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisJobRecords:
+    """The job records of one deployment, in the Redis database at ``url``."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.url = url
+        self._redis: Any = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=10,
+                                                 health_check_interval=30)
+        self._admit = self._redis.register_script(_ADMIT)
+        self._begin = self._redis.register_script(_BEGIN)
+        self._renew = self._redis.register_script(_RENEW)
+        self._release = self._redis.register_script(_RELEASE)
+        self._finish = self._redis.register_script(_FINISH)
+
+    def close(self) -> None:
+        self._redis.close()
+
+    @staticmethod
+    def _job(job_id: str) -> str:
+        return f"{PREFIX}job:{job_id}"
+
+    @staticmethod
+    def _running(owner: str | None) -> str:
+        return f"{PREFIX}running:{owner or ''}"
+
+    @staticmethod
+    def _token(owner: str | None, token: str | None) -> str:
+        return "" if token is None else f"{PREFIX}token:{owner or ''}\0{token}"
+
+    @staticmethod
+    def _lease(job_id: str) -> str:
+        return f"{PREFIX}lease:{job_id}"
+
+    def token_secret(self) -> bytes:
+        """The pagination-token secret: made by the first API process, read by every other."""
+        key = f"{PREFIX}token-key"
+        self._redis.set(key, secrets.token_bytes(32), nx=True)
+        secret: bytes = self._redis.get(key)
+        return secret
+
+    def admit(self, fields: dict[str, Any], *, limit: int, retention_seconds: float) -> Admission:
+        """Store a new job unless its token already names one or its owner has ``limit`` running."""
+        job_id, owner = fields["job_id"], fields.get("owner")
+        flat: list[Any] = []
+        for name, value in fields.items():
+            flat += [name, _encode(value)]
+        answer = self._admit(
+            keys=[self._job(job_id), self._token(owner, fields.get("token")), self._running(owner)],
+            args=[job_id, fields["fingerprint"], limit, max(1, int(retention_seconds)), f"{PREFIX}job:", *flat],
+        )
+        return Admission(_text(answer[0]), _text(answer[1]))
+
+    def existing(self, owner: str | None, token: str) -> str | None:
+        """The JobId a ClientRequestToken already names (while that job is kept)."""
+        value = self._redis.get(self._token(owner, token))
+        if value is None:
+            return None
+        job_id = _text(value).split("\n", 1)[0]
+        return job_id if self._redis.exists(self._job(job_id)) else None
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """The job's record (JSON members decoded), or ``None``."""
+        raw = self._redis.hgetall(self._job(job_id))
+        if not raw:
+            return None
+        record: dict[str, Any] = {}
+        for name, value in raw.items():
+            record[_text(name)] = json.loads(_text(value))
+        return record
+
+    def set_fields(self, job_id: str, **fields: Any) -> None:
+        if self._redis.exists(self._job(job_id)):
+            self._redis.hset(self._job(job_id), mapping={k: _encode(v) for k, v in fields.items()})
+
+    def delete(self, job_id: str, owner: str | None, token: str | None) -> None:
+        """Forget a job that was never handed to the broker."""
+        pipe = self._redis.pipeline()
+        pipe.delete(self._job(job_id))
+        pipe.srem(self._running(owner), job_id)
+        if token is not None:
+            pipe.delete(self._token(owner, token))
+        pipe.execute()
+
+    def not_enqueued(self) -> list[str]:
+        """JobIds whose task was never confirmed sent (an API process stopped between store and send)."""
+        found = []
+        for key in self._redis.scan_iter(match=f"{PREFIX}job:*", count=500):
+            enqueued, status = self._redis.hmget(key, "enqueued", "status")
+            if enqueued is not None and json.loads(_text(enqueued)) is False and status is not None \
+                    and json.loads(_text(status)) == "IN_PROGRESS":
+                found.append(_text(key)[len(f"{PREFIX}job:"):])
+        return found
+
+    # ------------------------------------------------------------------ the worker's side
+    def begin(self, job_id: str, worker: str, lease_seconds: float) -> tuple[str, int]:
+        """Take the job's lease: ``("run", attempt)``, ``("busy", 0)`` (another live worker has it),
+        ``("done", 0)`` (it already ended) or ``("gone", 0)`` (expired or never stored)."""
+        answer = self._begin(keys=[self._job(job_id), self._lease(job_id)],
+                             args=[worker, int(lease_seconds * 1000)])
+        return _text(answer[0]), int(answer[1])
+
+    def renew(self, job_id: str, worker: str, lease_seconds: float) -> bool:
+        """Extend the lease; False when it was lost (expired and taken by another worker)."""
+        return bool(self._renew(keys=[self._lease(job_id)], args=[worker, int(lease_seconds * 1000)]))
+
+    def release(self, job_id: str, worker: str) -> None:
+        self._release(keys=[self._lease(job_id)], args=[worker])
+
+    def finish(self, job_id: str, owner: str | None, **fields: Any) -> bool:
+        """End the job with ``fields`` (status, status_message, ended, result ...) if it is still
+        IN_PROGRESS; True for the one caller that did."""
+        flat: list[Any] = []
+        for name, value in fields.items():
+            flat += [name, _encode(value)]
+        return bool(self._finish(keys=[self._job(job_id), self._lease(job_id), self._running(owner)],
+                                 args=[job_id, *flat]))
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))

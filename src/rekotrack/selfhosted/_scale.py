@@ -1,0 +1,308 @@
+"""The API server of the scale-out mode: jobs in Redis, analyses on Celery workers, results in S3.
+
+:class:`ScaledVideoRekognition` is the server core (:mod:`rekotrack.server`: wire, validation,
+SigV4, pagination tokens) over :class:`CeleryAnalyzer`, whose jobs do not live in this process:
+
+- Start admits the job atomically in Redis (the ClientRequestToken and the per-access-key
+  concurrent-job limit are checked there, so they hold across any number of API processes), then
+  sends one Celery task naming the JobId.
+- Get reads the record from Redis (a job another API process started, or one started before this
+  process was restarted, is found there) and pages a SUCCEEDED result from S3.
+- The worker that ends a job publishes its SNS completion; API processes never do (a job is seen
+  ending by every process that is asked about it).
+
+The process keeps nothing that another could not rebuild: stop it, start another, and every job
+and result is still there, with the same pagination-token secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from rekotrack.selfhosted._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
+from rekotrack.selfhosted._records import RedisJobRecords
+from rekotrack.selfhosted._s3store import S3Outcome, parse_results_uri
+from rekotrack.selfhosted._settings import AnalyzerSettings
+from rekotrack.selfhosted._store import FailedOutcome
+from rekotrack.server import (
+    ApiError,
+    Authenticator,
+    Ended,
+    FrontName,
+    Identity,
+    Job,
+    JobOutcome,
+    RekognitionCore,
+    RekognitionServer,
+    ServedOperation,
+    TokenCodec,
+    token_key,
+)
+
+__all__ = ["CeleryAnalyzer", "ScaledCore", "ScaledVideoRekognition"]
+
+_log = logging.getLogger("rekotrack.selfhosted")
+
+MAX_VIDEO_BYTES = 10 * 1024**3
+
+
+class _NotAdmitted(Exception):
+    """Redis refused a job the core had already recorded in memory (the core must forget it)."""
+
+    def __init__(self, job: Job, error: ApiError | None = None, existing: str | None = None) -> None:
+        super().__init__(job.job_id)
+        self.job, self.error, self.existing = job, error, existing
+
+
+class CeleryAnalyzer:
+    """The :class:`~rekotrack.server.Analyzer` of the scale-out mode (see the module docstring)."""
+
+    def __init__(self, records: RedisJobRecords, celery: Any, *, settings: AnalyzerSettings, results: str,
+                 s3_endpoint_url: str | None, sns_endpoint_url: str | None, region_name: str,
+                 max_attempts: int, max_concurrent_jobs: int, retention_seconds: float) -> None:
+        self.records = records
+        self.celery = celery
+        self.settings = settings
+        self.results_bucket, self.results_prefix = parse_results_uri(results)
+        self.s3_endpoint_url = s3_endpoint_url
+        self.sns_endpoint_url = sns_endpoint_url
+        self.region_name = region_name
+        self.max_attempts = max_attempts
+        self.max_concurrent_jobs = max_concurrent_jobs
+        self.retention_seconds = retention_seconds
+        self._s3: Any = None
+
+    def s3(self) -> Any:
+        if self._s3 is None:
+            import boto3
+
+            self._s3 = boto3.client("s3", endpoint_url=self.s3_endpoint_url, region_name=self.region_name)
+        return self._s3
+
+    # ------------------------------------------------------------------ the Analyzer protocol
+    def accept_video(self, operation: ServedOperation, uri: str, params: Mapping[str, Any]) -> object:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        s3 = params["Video"]["S3Object"]
+        bucket, key, version = s3["Bucket"], s3["Name"], s3.get("Version")
+        try:
+            extra = {"VersionId": version} if version else {}
+            head = self.s3().head_object(Bucket=bucket, Key=key, **extra)
+        except (ClientError, BotoCoreError, ValueError) as exc:
+            _log.info("%r cannot be read: %s", uri[:300], exc)
+            raise ApiError("InvalidS3ObjectException") from None
+        if int(head.get("ContentLength", 0)) > MAX_VIDEO_BYTES:
+            raise ApiError("VideoTooLargeException")
+        return {"kind": "s3", "bucket": bucket, "key": key, "version": version, "uri": uri,
+                "endpoint_url": self.s3_endpoint_url, "region": self.region_name}
+
+    def start_job(self, job: Job) -> None:
+        spec = {
+            "source": job.source, "settings": self.settings.to_json(), "max_attempts": self.max_attempts,
+            "results": {"bucket": self.results_bucket, "prefix": self.results_prefix},
+            "s3_endpoint_url": self.s3_endpoint_url, "sns_endpoint_url": self.sns_endpoint_url,
+            "region": self.region_name, "operation": job.operation,
+        }
+        fields = {
+            "job_id": job.job_id, "operation": job.operation, "owner": job.owner, "token": job.token,
+            "fingerprint": job.fingerprint, "video": job.video, "job_tag": job.job_tag, "channel": job.channel,
+            "created": job.created, "status": "IN_PROGRESS", "attempts": 0, "enqueued": False, "task": spec,
+        }
+        try:
+            admission = self.records.admit(fields, limit=self.max_concurrent_jobs,
+                                           retention_seconds=self.retention_seconds)
+        except Exception:
+            _log.exception("job %s: Redis refused the record", job.job_id[:12])
+            raise _NotAdmitted(job, ApiError("InternalServerError")) from None
+        if admission.verdict == "existing":
+            raise _NotAdmitted(job, existing=admission.job_id)
+        if admission.verdict == "mismatch":
+            raise _NotAdmitted(job, ApiError("IdempotentParameterMismatchException",
+                                             "ClientRequestToken was reused with different parameters."))
+        if admission.verdict == "limit":
+            raise _NotAdmitted(job, ApiError(
+                "LimitExceededException",
+                f"At most {self.max_concurrent_jobs} video analysis jobs may run at the same time."))
+        if not self.send(job.job_id):
+            self.records.delete(job.job_id, job.owner, job.token)
+            raise _NotAdmitted(job, ApiError("InternalServerError"))
+        _log.info("job %s queued for the workers (%s)", job.job_id[:12], str(job.source.get("uri", ""))[:200]
+                  if isinstance(job.source, dict) else "")
+
+    def job_progress(self, job: Job, now: float, polled: bool) -> Ended | None:
+        if not polled:  # the core's timer ticks often; only a Get asks Redis
+            return None
+        record = self.records.get(job.job_id)
+        outcome = self.outcome(record) if record is not None else None
+        if record is None or outcome is None:
+            return None
+        return Ended(outcome, float(record.get("ended") or now))
+
+    def job_ended(self, job: Job, ended: float) -> None:
+        """The worker that ended the job stored it (and published its completion)."""
+
+    def job_expired(self, job: Job) -> None:
+        """Redis expires the record itself; an S3 lifecycle rule on the results prefix expires the files."""
+
+    # ------------------------------------------------------------------ records
+    def send(self, job_id: str) -> bool:
+        """Hand the job to the broker; False when the broker cannot be reached."""
+        try:
+            self.celery.send_task(TASK_NAME, args=[job_id], retry=True,
+                                  retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5})
+        except Exception as exc:
+            _log.error("job %s: the broker refused the task: %r", job_id[:12], exc)
+            return False
+        self.records.set_fields(job_id, enqueued=True)
+        return True
+
+    def outcome(self, record: dict[str, Any]) -> JobOutcome | None:
+        if record["status"] == "SUCCEEDED":
+            result = record["result"]
+            return S3Outcome(self.s3(), result["bucket"], result["folder"], int(result["count"]), result["metadata"])
+        if record["status"] == "FAILED":
+            return FailedOutcome(record.get("status_message") or "Failed.")
+        return None
+
+    def job_from_record(self, record: dict[str, Any]) -> Job:
+        return Job(job_id=record["job_id"], operation=record.get("operation", "PersonTracking"),
+                   video=record["video"], job_tag=record.get("job_tag"), channel=record.get("channel"),
+                   token=record.get("token"), fingerprint=record["fingerprint"], created=float(record["created"]),
+                   status=record["status"], owner=record.get("owner"), result=self.outcome(record),
+                   source=record["task"]["source"])
+
+
+class ScaledCore(RekognitionCore):
+    """The server core whose job table is a cache of the Redis records.
+
+    A Get of a job this process does not hold loads it from Redis; a Start first brings the
+    caller's running jobs and its token's job up to date; job ends are never published here.
+    """
+
+    analyzer: CeleryAnalyzer
+
+    def _load(self, job_id: str) -> Job | None:
+        """Bring ``job_id`` into the cache from Redis (take :attr:`lock` first)."""
+        job = self._jobs.get(job_id)
+        if job is not None and job.status != "IN_PROGRESS":
+            return job
+        record = self.analyzer.records.get(job_id)
+        if record is None:
+            return job
+        fresh = self.analyzer.job_from_record(record)
+        if job is None:
+            self._jobs[job_id] = job = fresh
+            key = token_key(job.owner, job.token)
+            if key is not None:
+                self._by_token[key] = job_id
+        elif fresh.status != "IN_PROGRESS":
+            job.status, job.result = fresh.status, fresh.result
+        return job
+
+    def _start(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
+        owner = identity.key_id if identity is not None else None
+        token = params.get("ClientRequestToken")
+        with self.lock:
+            if token is not None:
+                existing = self.analyzer.records.existing(owner, token)
+                if existing is not None:
+                    self._load(existing)
+            for job in [j for j in self._jobs.values() if j.status == "IN_PROGRESS" and j.owner == owner]:
+                self._load(job.job_id)
+        for _ in range(2):
+            try:
+                return super()._start(spec, params, identity)
+            except _NotAdmitted as refused:
+                with self.lock:
+                    self._forget(refused.job)
+                    if refused.existing is not None:  # another API process made it a moment ago
+                        self._load(refused.existing)
+                        continue
+                raise (refused.error or ApiError("InternalServerError")) from None
+        raise ApiError("InternalServerError")
+
+    def _get(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
+        with self.lock:
+            if params["JobId"] not in self._jobs:
+                self._load(params["JobId"])
+        return super()._get(spec, params, identity)
+
+    def _forget(self, job: Job) -> None:
+        self._jobs.pop(job.job_id, None)
+        key = token_key(job.owner, job.token)
+        if key is not None and self._by_token.get(key) == job.job_id:
+            del self._by_token[key]
+
+    def _end(self, job: Job, outcome: JobOutcome, ended: float) -> None:
+        job.result = outcome
+        job.status = outcome.final_status
+        self.analyzer.job_ended(job, ended)
+
+
+class ScaledVideoRekognition(RekognitionServer):
+    """One API process of a deployment that shares ``broker`` (Redis) and ``results`` (S3).
+
+    ``broker``: ``redis://HOST:PORT/DB`` (the Celery broker; job records live in the same
+    database). ``results``: ``s3://bucket/prefix`` where workers write results. Videos are read
+    through the S3 API at ``s3_endpoint_url`` (AWS S3 when ``None``). ``max_attempts``: runs of a
+    job (a worker that died counts) before it ends FAILED. ``authenticator``: SigV4 verification
+    (as :class:`VideoRekognition` makes it from credentials). Run workers with ``rekotrack worker``.
+    """
+
+    def __init__(
+        self,
+        *,
+        broker: str,
+        results: str,
+        s3_endpoint_url: str | None = None,
+        settings: AnalyzerSettings | None = None,
+        credentials: Mapping[str, str] | None = None,
+        authenticator: Authenticator | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        sns_endpoint_url: str | None = None,
+        region_name: str = "us-east-1",
+        max_concurrent_jobs: int = 20,
+        retention_seconds: float = 7 * 24 * 3600,
+        max_attempts: int = 3,
+        visibility_timeout: float = VISIBILITY_TIMEOUT,
+        front: FrontName = "stdlib",
+        **front_options: Any,
+    ) -> None:
+        import time
+
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be >= 1")
+        from rekotrack.selfhosted._service import is_loopback
+        from rekotrack.selfhosted._sigv4 import SigV4Authenticator
+
+        if not is_loopback(host) and not credentials and authenticator is None:
+            raise ValueError(f"binding {host} serves other hosts: give credentials so that requests are verified")
+        if credentials and authenticator is None:
+            authenticator = SigV4Authenticator(credentials, region=region_name, clock=time.time)
+        parse_results_uri(results)
+        self.records = RedisJobRecords(broker)
+        self._celery = make_app(broker, visibility_timeout)
+        self.analyzer = CeleryAnalyzer(
+            self.records, self._celery, settings=settings or AnalyzerSettings(), results=results,
+            s3_endpoint_url=s3_endpoint_url, sns_endpoint_url=sns_endpoint_url, region_name=region_name,
+            max_attempts=max_attempts, max_concurrent_jobs=max_concurrent_jobs,
+            retention_seconds=retention_seconds,
+        )
+        core = ScaledCore(
+            self.analyzer, tokens=TokenCodec(self.records.token_secret()), clock=time.time,
+            max_concurrent_jobs=max_concurrent_jobs, retention_seconds=retention_seconds,
+            sns_endpoint_url=None, region_name=region_name, authenticator=authenticator,
+        )
+        super().__init__(core, host=host, port=port, front=front, **front_options)
+        for job_id in self.records.not_enqueued():  # an API process stopped between storing and sending
+            _log.warning("job %s was stored but perhaps never sent: sending it (a duplicate is harmless)",
+                         job_id[:12])
+            self.analyzer.send(job_id)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        super().stop(timeout)
+        self._celery.close()
+        self.records.close()
