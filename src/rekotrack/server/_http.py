@@ -172,10 +172,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _read_body(self, limit: int) -> bytes:
         encoding = (self.headers.get("Transfer-Encoding") or "").lower()
-        if "chunked" in encoding:
-            return self._read_chunked(limit)
-        length = content_length(self.headers.get("Content-Length"), limit)
-        return self._read_exactly(length) if length else b""
+        try:
+            if "chunked" in encoding:
+                return self._read_chunked(limit)
+            length = content_length(self.headers.get("Content-Length"), limit)
+            return self._read_exactly(length) if length else b""
+        except TimeoutError:  # the socket's own timeout fired before the watchdog
+            raise _refuse("RequestTimeoutException", "The request body was not received in time.") from None
 
     def _read_exactly(self, length: int) -> bytes:
         parts: list[bytes] = []
