@@ -106,7 +106,8 @@ def test_error_body_has_the_modelled_members(server: LocalRekognition) -> None:
     conn.close()
     assert response.status == 400
     assert error["__type"] == error["Code"] == "ResourceNotFoundException"
-    assert error["Message"] == error["message"] and "nope" in error["Message"]
+    assert error["Message"] == error["message"]
+    assert "nope" in error["Message"]
     assert error["Logref"] == request_id
 
 
@@ -132,7 +133,8 @@ def test_null_members_are_absent(server: LocalRekognition) -> None:
 def test_null_required_member_is_missing(server: LocalRekognition) -> None:
     status, error = _post(server, GET, b'{"JobId": null}')
     assert (status, error["__type"]) == (400, "InvalidParameterException")
-    assert "JobId" in error["message"] and "must not be null" in error["message"]
+    assert "JobId" in error["message"]
+    assert "must not be null" in error["message"]
 
 
 def test_chunked_body_is_read(server: LocalRekognition) -> None:
@@ -162,7 +164,7 @@ def test_default_limit_is_far_above_the_largest_valid_request() -> None:
                "ClientRequestToken": "t" * 64, "JobTag": "j" * 1024,
                "NotificationChannel": {"SNSTopicArn": "arn:aws:sns:us-east-1:123456789012:" + "t" * 256,
                                        "RoleArn": "arn:aws:iam::123456789012:role/" + "r" * 64}}
-    assert MAX_BODY_BYTES >= 100 * len(json.dumps(largest))
+    assert 100 * len(json.dumps(largest)) <= MAX_BODY_BYTES
 
 
 def test_chunked_body_over_the_limit_is_refused(server: LocalRekognition) -> None:
