@@ -7,53 +7,30 @@ only from strong detections. This module is a small reimplementation on numpy an
 ``trackers`` package pins ``opencv-python`` (which replaces the headless build the server needs)
 and pulls in ``supervision`` and matplotlib for the same few hundred lines.
 
-The video is processed offline, so :meth:`ByteTracker.finish` can also give back the frames a
-track had before it was confirmed and fill short gaps by linear interpolation.
+The tracker's output are *tracklets*: the offline steps over the whole clip (linking across
+gaps and occlusions, smoothing, filling short gaps) are in :mod:`._linking`.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
+from rekotrack.selfhosted._geometry import FloatArray, iou_matrix
+from rekotrack.selfhosted._linking import TrackBox, Tracklet, finish_tracks
 from rekotrack.selfhosted._settings import ByteTrackSettings
 
-__all__ = ["ByteTrackSettings", "ByteTracker", "TrackBox", "iou_matrix"]
+__all__ = ["ByteTrackSettings", "ByteTracker", "TrackBox", "Tracklet", "iou_matrix"]
 
-FloatArray = npt.NDArray[np.float64]
+_ENDS = 10
+"""Observations whose appearance makes a tracklet's head and tail signatures (for the offline linking)."""
 
 _STD_POSITION = 1.0 / 20
 _STD_VELOCITY = 1.0 / 160
-
-
-@dataclass(frozen=True)
-class TrackBox:
-    """One box of a finished track: ``frame`` is the sampled frame's position, box in pixels (x1, y1, x2, y2)."""
-
-    track: int
-    frame: int
-    box: tuple[float, float, float, float]
-    observed: bool
-    """False for a box filled in by interpolation."""
-
-
-def iou_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Pairwise IoU of boxes ``a`` (N x 4) and ``b`` (M x 4) given as x1, y1, x2, y2."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter
-    out: FloatArray = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-    return out
 
 
 def _to_xyah(box: FloatArray) -> FloatArray:
@@ -111,6 +88,13 @@ class _Track:
     last_frame: int = 0
     feature: FloatArray | None = None
     history: list[tuple[int, tuple[float, float, float, float]]] = field(default_factory=list)
+    head: list[FloatArray] = field(default_factory=list)
+    tail: deque[FloatArray] = field(default_factory=lambda: deque(maxlen=_ENDS))
+
+    def remember(self, feature: FloatArray) -> None:
+        if len(self.head) < _ENDS:
+            self.head.append(feature)
+        self.tail.append(feature)
 
 
 class ByteTracker:
@@ -173,6 +157,7 @@ class ByteTracker:
                 track.history.append((frame, _tuple(boxes[det])))
                 if self._features is not None:
                     track.feature = self._features[det].copy()
+                    track.remember(track.feature)
                 self._next_id += 1
                 self._active.append(track)
         # 5. forget tracks lost too long
@@ -221,6 +206,7 @@ class ByteTracker:
         track.history.append((frame, _tuple(box)))
         if self._features is not None:
             new = self._features[det]
+            track.remember(new)
             if track.feature is None:
                 track.feature = new.copy()
             else:
@@ -228,97 +214,26 @@ class ByteTracker:
                 mixed = keep * track.feature + (1 - keep) * new
                 track.feature = mixed / max(float(np.linalg.norm(mixed)), 1e-9)
 
-    def finish(self) -> list[TrackBox]:
-        """Every confirmed track's boxes, tracks numbered 0, 1, ... in order of first appearance.
-
-        Offline steps: tracklets that one person left and picked up again later are linked
-        (:meth:`_link`), then gaps inside a track are filled by linear interpolation.
-        """
-        cfg = self.settings
-        tracks = [t for t in [*self._done, *self._active] if t.confirmed and len(t.history) >= cfg.min_observations]
-        tracks = self._link(tracks)
-        tracks.sort(key=lambda t: (t.history[0][0], t.track_id))
-        out: list[TrackBox] = []
-        max_gap = cfg.max_gap_frames
-        for number, track in enumerate(tracks):
-            previous: tuple[int, tuple[float, float, float, float]] | None = None
-            for frame, box in track.history:
-                if previous is not None and 1 < frame - previous[0] <= max_gap + 1:
-                    start, before = previous
-                    for k in range(start + 1, frame):
-                        u = (k - start) / (frame - start)
-                        filled = tuple(b0 + (b1 - b0) * u for b0, b1 in zip(before, box, strict=True))
-                        out.append(TrackBox(number, k, (filled[0], filled[1], filled[2], filled[3]), False))
-                out.append(TrackBox(number, frame, box, True))
-                previous = (frame, box)
+    def tracklets(self) -> list[Tracklet]:
+        """The confirmed tracks so far as :class:`Tracklet` s (observed boxes only), in order of start."""
+        out: list[Tracklet] = []
+        for track in sorted((t for t in [*self._done, *self._active] if t.confirmed), key=lambda t: t.track_id):
+            frames = np.array([f for f, _ in track.history], dtype=np.int64)
+            boxes = np.array([b for _, b in track.history], dtype=np.float64).reshape(-1, 4)
+            head = _unit(np.sum(track.head, axis=0)) if track.head else None
+            tail = _unit(np.sum(track.tail, axis=0)) if track.tail else None
+            out.append(Tracklet(track.track_id, frames, boxes, head, tail))
         return out
 
-    def _link(self, tracks: list[_Track]) -> list[_Track]:
-        """Join a tracklet that ends to one that starts up to ``link_frames`` later, where the first
-        would have walked to (at its last velocity) and that looks alike; greedy, best pairs first."""
-        cfg = self.settings
-        if cfg.link_frames <= 0 or len(tracks) < 2:
-            return tracks
-        pairs: list[tuple[float, int, int]] = []
-        for a, first in enumerate(tracks):
-            end_frame, end_box = first.history[-1]
-            velocity = _velocity(first.history)
-            for b, second in enumerate(tracks):
-                start_frame, start_box = second.history[0]
-                gap = start_frame - end_frame
-                if a == b or gap < 1 or gap > cfg.link_frames:
-                    continue
-                height = (end_box[3] - end_box[1] + start_box[3] - start_box[1]) / 2
-                ratio = (start_box[3] - start_box[1]) / max(end_box[3] - end_box[1], 1e-6)
-                if not 0.7 <= ratio <= 1.4:
-                    continue
-                px = (end_box[0] + end_box[2]) / 2 + velocity[0] * gap
-                py = (end_box[1] + end_box[3]) / 2 + velocity[1] * gap
-                sx, sy = (start_box[0] + start_box[2]) / 2, (start_box[1] + start_box[3]) / 2
-                distance = float(np.hypot(px - sx, py - sy)) / max(height, 1e-6)
-                limit = cfg.link_distance * (1.0 + gap / 10.0)
-                if distance > limit:
-                    continue
-                looks = 1.0
-                if first.feature is not None and second.feature is not None:
-                    looks = float(np.clip(first.feature @ second.feature, 0.0, 1.0))
-                    if looks < cfg.link_appearance:
-                        continue
-                pairs.append((distance / limit + (1.0 - looks) + gap / cfg.link_frames, a, b))
-        pairs.sort()
-        successor: dict[int, int] = {}
-        predecessor: dict[int, int] = {}
-        for _, a, b in pairs:
-            if a in successor or b in predecessor:
-                continue
-            # the chain ending in ``a`` must end before ``b`` starts (no cycles, no overlap)
-            head = a
-            while head in predecessor:
-                head = predecessor[head]
-            if head == b:
-                continue
-            successor[a], predecessor[b] = b, a
-        linked: list[_Track] = []
-        for index, track in enumerate(tracks):
-            if index in predecessor:
-                continue
-            chain = track
-            current = index
-            while current in successor:
-                current = successor[current]
-                chain.history.extend(tracks[current].history)
-            linked.append(chain)
-        return linked
+    def finish(self) -> list[TrackBox]:
+        """Every confirmed track's boxes after the offline steps of :func:`~._linking.finish_tracks`
+        (link tracklets, smooth, fill short gaps), numbered 0, 1, ... in order of first appearance."""
+        return finish_tracks(self.tracklets(), self.settings)
 
 
-def _velocity(history: list[tuple[int, tuple[float, float, float, float]]], span: int = 5) -> tuple[float, float]:
-    """Centre velocity (pixels a frame) over the last ``span`` observations."""
-    recent = history[-span:]
-    if len(recent) < 2:
-        return 0.0, 0.0
-    (f0, b0), (f1, b1) = recent[0], recent[-1]
-    frames = max(f1 - f0, 1)
-    return ((b1[0] + b1[2] - b0[0] - b0[2]) / 2 / frames, (b1[1] + b1[3] - b0[1] - b0[3]) / 2 / frames)
+def _unit(vector: FloatArray) -> FloatArray:
+    out: FloatArray = vector / max(float(np.linalg.norm(vector)), 1e-9)
+    return out
 
 
 def _tuple(box: FloatArray) -> tuple[float, float, float, float]:

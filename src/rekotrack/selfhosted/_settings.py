@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 __all__ = ["AnalyzerName", "AnalyzerSettings", "ByteTrackSettings", "DetectorName"]
 
-DetectorName = Literal["auto", "ssdlite", "hog"]
+DetectorName = Literal["ssdlite", "hog"]
 AnalyzerName = Literal["video", "synthetic"]
 
 
@@ -43,8 +43,19 @@ class ByteTrackSettings:
     """Offline: a tracklet starting up to this many sampled frames after another ended may continue it."""
     link_distance: float = 1.0
     """... if it starts within this many box heights (growing with the gap) of where the first was heading,"""
-    link_appearance: float = 0.5
+    link_appearance: float = 0.6
     """... and their appearance similarity is at least this."""
+    link_growth_frames: int = 10
+    """The distance allowed grows by ``link_distance`` box heights every this many frames of gap
+    (this and the next one are given at 10 sampled frames a second and scaled to the sampling rate)."""
+    link_velocity_frames: int = 10
+    """A tracklet's velocity at its ends is fitted over this many frames."""
+    link_overlap_frames: int = 10
+    """A tracklet may continue another that it overlaps by up to this many frames (a duplicate track) ..."""
+    link_overlap_iou: float = 0.3
+    """... if their boxes overlap at least this much (IoU) on the frames they share."""
+    smooth_frames: float = 3.0
+    """Offline: boxes are smoothed over time with a Gaussian of this many frames (0: raw detector boxes)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,9 @@ class AnalyzerSettings:
     analyzer: AnalyzerName = "video"
     """``synthetic`` answers a deterministic :class:`~rekotrack.testing.SyntheticScene` per video instead
     of analysing it (the job store, workers and persistence without the video packages)."""
-    detector: DetectorName = "auto"
+    detector: DetectorName = "ssdlite"
+    """``ssdlite`` (the model shipped with rekotrack) or ``hog`` (OpenCV's HOG people detector: far less
+    accurate, only when asked for)."""
     sample_interval_ms: int = 100
     """Analyse every frame up to 10 fps, about one frame per 100 ms above (0: every frame)."""
     lost_seconds: float = 3.0
@@ -63,6 +76,10 @@ class AnalyzerSettings:
     """Gaps in a track up to this long are filled by interpolation (0: never)."""
     link_seconds: float = 5.0
     """Offline: a track that ends may be continued by one starting up to this much later (0: never)."""
+    link_overlap_seconds: float = 1.0
+    """Offline: a track may continue one it overlaps by up to this long (two tracks on one person)."""
+    smooth_seconds: float = 0.3
+    """Offline: the time scale (Gaussian sigma) over which each person's box is smoothed (0: never)."""
     tracker: ByteTrackSettings = field(default_factory=ByteTrackSettings)
     faces: bool = False
     """Also detect faces (CenterFace) and attach them to the person boxes."""
@@ -79,6 +96,8 @@ class AnalyzerSettings:
             "lost_seconds": self.lost_seconds,
             "fill_gap_seconds": self.fill_gap_seconds,
             "link_seconds": self.link_seconds,
+            "link_overlap_seconds": self.link_overlap_seconds,
+            "smooth_seconds": self.smooth_seconds,
             "faces": self.faces,
             "tiles": self.tiles,
             "threads": self.threads,
@@ -88,6 +107,8 @@ class AnalyzerSettings:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AnalyzerSettings:
         data = dict(data)
+        if data.get("detector") == "auto":  # settings stored before the model shipped inside rekotrack
+            data["detector"] = "ssdlite"
         tracker = ByteTrackSettings(**data.pop("tracker", {}))
         return cls(tracker=tracker, **data)
 
