@@ -1,24 +1,38 @@
-"""The command line through its entry point: exit codes, stderr messages, output."""
+"""The command line through its entry point: exit codes, one-line errors, output formats, pipes, Ctrl-C, progress."""
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
+import os
+import pty
+import select
+import shutil
+import signal
+import socket
+import struct
 import subprocess
 import sys
+import termios
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from rekotrack import TrackingResult, __version__
 from rekotrack._cli import main
 from rekotrack.testing import LocalRekognition, SyntheticScene
+
+BIG = "s3://cli-bucket/big.mp4"  # output of several MB: more than a pipe holds
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LocalRekognition]:
     with LocalRekognition(job_seconds=0.0) as srv:
         srv.add_video("s3://cli-bucket/ok.mp4", SyntheticScene(seed=4, people=3, duration_ms=10_000))
+        srv.add_video(BIG, SyntheticScene(seed=4, people=10, duration_ms=300_000))
         srv.add_video(
             "s3://cli-bucket/bad.mp4", SyntheticScene(seed=4, final_status="FAILED", status_message="cannot decode")
         )
@@ -38,94 +52,111 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
+def _entry_point() -> list[str]:
+    """The installed console script (what a user runs), else ``python -m rekotrack``."""
+    script = shutil.which("rekotrack", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "rekotrack"]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true")
+    env.update(extra)
+    return env
+
+
+def _cli(*argv: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*_entry_point(), *argv], capture_output=True, text=True, timeout=timeout,
+                          env=env or _env(), check=False)
+
+
+def _popen(*argv: str, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen([*_entry_point(), *argv], text=True, env=_env(), **kwargs)  # type: ignore[call-overload]
+
+
+def _finished_job(server: LocalRekognition, uri: str) -> str:
+    return str(server.client().start_person_tracking(Video={"S3Object": _s3(uri)})["JobId"])
+
+
+def _s3(uri: str) -> dict[str, str]:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return {"Bucket": bucket, "Name": key}
+
+
+def _one_line_error(err: str) -> str:
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# ---- output formats -----------------------------------------------------------------------
+
+
 def test_start_wait_get(server: LocalRekognition, capsys: pytest.CaptureFixture[str]) -> None:
     base = ["--endpoint-url", server.url, "--region", "us-east-1"]
     code, out, _ = _run(capsys, "start", "s3://cli-bucket/ok.mp4", "--job-tag", "cli", "--wait", *base)
     assert code == 0
-    job_id = out.strip()
+    job_id, status = out.split()
+    assert status == "SUCCEEDED"
     code, out, _ = _run(capsys, "wait", job_id, *base)
     assert (code, out.strip()) == (0, "SUCCEEDED")
-    code, out, err = _run(capsys, "get", job_id, "--sort-by", "INDEX", *base)
+    code, out, err = _run(capsys, "get", job_id, "--sort-by", "INDEX", "--json", *base)
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines == list(server.scene_for("s3://cli-bucket/ok.mp4").ground_truth("INDEX"))
     assert err == ""  # stderr is not a terminal: no progress display
 
 
-@pytest.mark.parametrize(
-    ("argv", "needle"),
-    [
-        (["start", "http://not-s3/key"], "video must start with s3://"),
-        (["start", "s3://ab/key"], "Video.S3Object.Bucket"),
-        (["start", "s3://cli-bucket/k", "--job-tag", "bad tag!"], "JobTag"),
-        (["start", "s3://cli-bucket/k", "--sns-topic-arn", "arn:aws:sns:us-east-1:123456789012:t"], "--role-arn"),
-        (["get", "bad job id"], "JobId"),
-        (["get", "job1", "--page-size", "5000"], "page_size"),
-    ],
-)
-def test_bad_input_is_one_line_exit_2(
-    server: LocalRekognition, capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
+def test_get_table_is_one_row_per_detection(server: LocalRekognition, capsys: pytest.CaptureFixture[str]) -> None:
+    job_id = _finished_job(server, "s3://cli-bucket/ok.mp4")
+    code, out, _ = _run(capsys, "get", job_id, "--endpoint-url", server.url, "--region", "us-east-1")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert header.split() == ["timestamp_ms", "person", "left", "top", "width", "height", "face"]
+    truth = list(server.scene_for("s3://cli-bucket/ok.mp4").ground_truth())
+    assert len(rows) == len(truth)
+    for row, det in zip(rows, truth, strict=True):
+        cells = row.split()
+        assert int(cells[0]) == det["Timestamp"]
+        assert int(cells[1]) == det["Person"]["Index"]
+        box = det["Person"].get("BoundingBox")
+        if box is None:
+            assert cells[2:6] == ["-"] * 4
+        else:
+            assert float(cells[2]) == pytest.approx(box["Left"], abs=1e-4)
+        assert cells[6] == ("yes" if "Face" in det["Person"] else "-")
+
+
+def test_json_lines_of_start_and_wait(server: LocalRekognition, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--endpoint-url", server.url, "--region", "us-east-1", "--json"]
+    code, out, _ = _run(capsys, "start", "s3://cli-bucket/ok.mp4", "--wait", *base)
+    assert code == 0
+    started, ended = (json.loads(line) for line in out.splitlines())
+    assert set(started) == {"JobId"}
+    assert ended["JobId"] == started["JobId"]
+    assert ended["JobStatus"] == "SUCCEEDED"
+    assert ended["VideoMetadata"]["FrameWidth"] > 0
+    code, out, _ = _run(capsys, "wait", started["JobId"], *base)
+    assert (code, json.loads(out)) == (0, ended)
+
+
+def test_json_wait_of_a_failed_job_still_prints_its_status(
+    server: LocalRekognition, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = server.request_count()
-    code, out, err = _run(capsys, *argv, "--endpoint-url", server.url, "--region", "us-east-1")
-    assert code == 2
-    assert out == ""
-    assert needle in err
-    assert len(err.strip().splitlines()) == 1
-    assert "Traceback" not in err
-    assert server.request_count() == before  # nothing sent
-
-
-def test_failed_job_exit_1(server: LocalRekognition, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(capsys, "start", "s3://cli-bucket/bad.mp4", "--wait", "--endpoint-url", server.url,
-                        "--region", "us-east-1")
+    base = ["--endpoint-url", server.url, "--region", "us-east-1", "--json"]
+    code, out, err = _run(capsys, "start", "s3://cli-bucket/bad.mp4", "--wait", *base)
     assert code == 1
-    assert "cannot decode" in err
-
-
-def test_timeout_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
-    with LocalRekognition(job_seconds=60.0) as slow:
-        base = ["--endpoint-url", slow.url, "--region", "us-east-1"]
-        code, out, _ = _run(capsys, "start", "s3://cli-bucket/slow.mp4", *base)
-        job_id = out.strip()
-        code, _, err = _run(capsys, "wait", job_id, "--timeout", "0.3", *base)
-    assert code == 3
-    assert f"rekotrack wait {job_id}" in err
-
-
-def test_api_error_exit_4(server: LocalRekognition, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(capsys, "get", "no-such-job", "--endpoint-url", server.url, "--region", "us-east-1")
-    assert code == 4
-    assert "ResourceNotFoundException" in err
-    assert "Traceback" not in err
-
-
-def test_console_script_demo(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "rekotrack", "demo", "--out", str(tmp_path / "demo"), "--duration", "20"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "SUCCEEDED" in proc.stdout
-    assert "first seen" in proc.stdout
-    out = tmp_path / "demo"
-    saved = out / "result.jsonl"
-    assert saved.exists()
-    from rekotrack import TrackingResult
-
-    result = TrackingResult.load(saved)
-    assert len(result) > 0
-    assert len((out / "detections.jsonl").read_text().splitlines()) == len(result)
-    if importlib.util.find_spec("matplotlib") is not None:
-        for name in ("presence.png", "paths.png"):
-            assert (out / name).stat().st_size > 10_000
+    started, ended = (json.loads(line) for line in out.splitlines())
+    assert ended == {"JobId": started["JobId"], "JobStatus": "FAILED", "StatusMessage": "cannot decode"}
+    assert "cannot decode" in _one_line_error(err)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "mot"])
 def test_export_formats(server: LocalRekognition, capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str) -> None:
     base = ["--endpoint-url", server.url, "--region", "us-east-1"]
-    code, out, _ = _run(capsys, "start", "s3://cli-bucket/ok.mp4", "--wait", *base)
-    job_id = out.strip()
+    job_id = _finished_job(server, "s3://cli-bucket/ok.mp4")
     target = tmp_path / f"out.{fmt}"
     code, out, err = _run(capsys, "export", job_id, "--format", fmt, "-o", str(target), *base)
     assert code == 0
@@ -147,9 +178,391 @@ def test_export_formats(server: LocalRekognition, capsys: pytest.CaptureFixture[
 def test_export_plots(server: LocalRekognition, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     base = ["--endpoint-url", server.url, "--region", "us-east-1", "--quiet"]
-    _, out, _ = _run(capsys, "start", "s3://cli-bucket/ok.mp4", "--wait", *base)
-    code, out, _ = _run(capsys, "export", out.strip(), "--plot", str(tmp_path / "plots"), *base)
+    job_id = _finished_job(server, "s3://cli-bucket/ok.mp4")
+    code, out, _ = _run(capsys, "export", job_id, "--plot", str(tmp_path / "plots"), *base)
     assert code == 0
     assert len(out.splitlines()) == len(server.scene_for("s3://cli-bucket/ok.mp4"))
     for name in ("presence.png", "paths.png"):
         assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---- exit codes, through the entry point ------------------------------------------------
+
+
+def test_version() -> None:
+    proc = _cli("--version")
+    assert (proc.returncode, proc.stdout.strip()) == (0, f"rekotrack {__version__}")
+
+
+def test_exit_0_1_3_4(server: LocalRekognition) -> None:
+    base = ["--endpoint-url", server.url]
+    ok = _cli("get", _finished_job(server, "s3://cli-bucket/ok.mp4"), "--json", *base)
+    assert ok.returncode == 0, ok.stderr
+    assert len(ok.stdout.splitlines()) == len(server.scene_for("s3://cli-bucket/ok.mp4"))
+    failed = _cli("wait", _finished_job(server, "s3://cli-bucket/bad.mp4"), *base)
+    assert failed.returncode == 1
+    assert "cannot decode" in _one_line_error(failed.stderr)
+    missing = _cli("get", "no-such-job", *base)
+    assert missing.returncode == 4
+    assert "ResourceNotFoundException" in _one_line_error(missing.stderr)
+    with LocalRekognition(job_seconds=60.0) as slow:
+        job_id = _finished_job(slow, "s3://cli-bucket/slow.mp4")
+        late = _cli("wait", job_id, "--timeout", "0.3", "--endpoint-url", slow.url)
+    assert late.returncode == 3
+    assert f"rekotrack wait {job_id}" in _one_line_error(late.stderr)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["start", "http://not-s3/key"], "video must start with s3://"),
+        (["start", "s3://ab/key"], "Video.S3Object.Bucket"),
+        (["start", "s3://cli-bucket/k", "--job-tag", "bad tag!"], "JobTag"),
+        (["start", "s3://cli-bucket/k", "--sns-topic-arn", "arn:aws:sns:us-east-1:123456789012:t"], "--role-arn"),
+        (["get", "bad job id"], "JobId"),
+        (["get", "job1", "--page-size", "5000"], "page_size"),
+        (["wait", "job1", "--timeout", "inf"], "--timeout"),
+        (["wait", "job1", "--timeout", "-1"], "--timeout"),
+        (["wait", "job1", "--timeout", "nan"], "--timeout"),
+        (["get", "job1", "--no-such-flag"], "--no-such-flag"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(server: LocalRekognition, argv: list[str], needle: str) -> None:
+    before = server.request_count()
+    proc = _cli(*argv, "--endpoint-url", server.url)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert needle in _one_line_error(proc.stderr)
+    assert server.request_count() == before  # nothing sent
+
+
+def test_unwritable_output_is_one_line_exit_2(server: LocalRekognition, tmp_path: Path) -> None:
+    job_id = _finished_job(server, "s3://cli-bucket/ok.mp4")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    before = server.request_count()
+    for argv in (
+        ["export", job_id, "-o", str(blocker / "out.csv"), "--format", "csv", "--endpoint-url", server.url],
+        ["export", job_id, "--plot", str(blocker / "plots"), "--endpoint-url", server.url],
+        ["demo", "--out", str(blocker / "demo")],
+    ):
+        if "--plot" in argv and importlib.util.find_spec("matplotlib") is None:
+            continue
+        proc = _cli(*argv)
+        assert proc.returncode == 2, (argv, proc.stderr)
+        line = _one_line_error(proc.stderr)
+        assert str(blocker) in line
+        assert "Not a directory" in line
+    assert server.request_count() == before  # refused before any request
+
+
+def test_impossible_port_is_one_line_exit_2() -> None:
+    proc = _cli("serve", "--port", "70000", timeout=30)
+    assert proc.returncode == 2
+    assert "--port" in _one_line_error(proc.stderr)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = _cli("serve", "--port", str(taken.getsockname()[1]), timeout=30)
+    assert proc.returncode == 2, proc.stderr
+    assert "in use" in _one_line_error(proc.stderr)
+
+
+# ---- pipes --------------------------------------------------------------------------------
+
+
+def _head_1(argv: list[str]) -> tuple[str, int, str]:
+    """``rekotrack ARGV | head -1``: read one line, close the pipe, return (line, exit code, stderr)."""
+    proc = _popen(*argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    line = proc.stdout.readline()
+    proc.stdout.close()
+    code = proc.wait(timeout=120)
+    return line, code, proc.stderr.read()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["get"],
+        ["get", "--json"],
+        ["export", "--format", "jsonl"],
+        ["export", "--format", "csv"],
+        ["export", "--format", "mot"],
+    ],
+    ids=["get", "get-json", "export-jsonl", "export-csv", "export-mot"],
+)
+def test_closed_pipe_exits_quietly(server: LocalRekognition, argv: list[str]) -> None:
+    job_id = _finished_job(server, BIG)
+    line, code, err = _head_1([argv[0], job_id, *argv[1:], "--endpoint-url", server.url, "--quiet"])
+    assert line.strip()
+    assert code == 141  # the output is MBs: the pipe did break, and quietly
+    assert err == ""
+
+
+# ---- Ctrl-C -------------------------------------------------------------------------------
+
+
+def _wait_for(condition: object, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _interrupt(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
+def test_ctrl_c_in_wait() -> None:
+    with LocalRekognition(job_seconds=600.0) as slow:
+        job_id = _finished_job(slow, "s3://cli-bucket/slow.mp4")
+        before = slow.request_count("GetPersonTracking")
+        proc = _popen("wait", job_id, "--endpoint-url", slow.url, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _wait_for(lambda: slow.request_count("GetPersonTracking") > before, "the first status check")
+        code, err = _interrupt(proc)
+    assert code == 130
+    assert _one_line_error(err) == "rekotrack: interrupted"
+
+
+def test_ctrl_c_in_get_says_where_to_resume(server: LocalRekognition) -> None:
+    job_id = _finished_job(server, BIG)
+    # Nobody reads stdout: once the pipe is full, get blocks in a write, half-way through the pages.
+    proc = _popen("get", job_id, "--json", "--page-size", "100", "--endpoint-url", server.url,
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    before = server.request_count("GetPersonTracking")
+    _wait_for(lambda: server.request_count("GetPersonTracking") >= before + 2, "a few pages")
+    time.sleep(0.5)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.send_signal(signal.SIGINT)
+    out = proc.stdout.read()
+    code = proc.wait(timeout=60)
+    line = _one_line_error(proc.stderr.read())
+    assert code == 130
+    assert line.startswith("rekotrack: interrupted; resume with --starting-token ")
+    token = line.rsplit(" ", 1)[1]
+    seen = [json.loads(row) for row in out.splitlines() if row.endswith("}")]
+    rest = _cli("get", job_id, "--json", "--starting-token", token, "--endpoint-url", server.url)
+    assert rest.returncode == 0
+    resumed = [json.loads(row) for row in rest.stdout.splitlines()]
+    truth = list(server.scene_for(BIG).ground_truth())
+    assert 0 < len(resumed) < len(truth)
+    assert resumed == truth[len(truth) - len(resumed):]  # the rest, exactly
+    assert seen == truth[: len(seen)]
+
+
+def test_ctrl_c_in_demo(tmp_path: Path) -> None:
+    proc = _popen("demo", "--out", str(tmp_path / "demo"), "--duration", "20",
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("started job"):
+            break
+    code, err = _interrupt(proc)
+    assert code == 130
+    assert _one_line_error(err) == "rekotrack: interrupted"
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.add(int(status.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` exists and has not ended (a zombie has ended; only its exit status is left)."""
+    try:
+        state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return False
+    return "zombie" not in state
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "?"
+
+
+def _serve_and_interrupt(argv: list[str], uri: str) -> tuple[int, str, dict[int, str]]:
+    """Serve, start a job on ``uri`` and let it run, Ctrl-C; returns (exit code, stderr, child pids seen)."""
+    import boto3
+
+    proc = _popen("serve", *argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        url = first.split("listening on ")[1].strip()
+        client = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+        job_id = client.start_person_tracking(Video={"S3Object": _s3(uri)})["JobId"]
+        assert client.get_person_tracking(JobId=job_id, MaxResults=1)["JobStatus"] == "IN_PROGRESS"
+        time.sleep(1.0)  # the job is running
+        children = {pid: _command_line(pid) for pid in _children(proc.pid)}
+        code, err = _interrupt(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return code, err, children
+
+
+def test_ctrl_c_in_serve_with_a_running_job() -> None:
+    code, err, _ = _serve_and_interrupt(["--job-seconds", "600"], "s3://cli-bucket/running.mp4")
+    assert code == 130
+    assert _one_line_error(err) == "rekotrack: interrupted"
+
+
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+
+
+def test_ctrl_c_in_video_serve_stops_its_workers_first(tmp_path: Path) -> None:
+    if importlib.util.find_spec("cv2") is None or importlib.util.find_spec("av") is None or not VTEST.is_file():
+        pytest.skip("needs the server extra and opencv-doc's vtest.avi")
+    (tmp_path / "videos" / "lobby").mkdir(parents=True)
+    shutil.copyfile(VTEST, tmp_path / "videos" / "lobby" / "vtest.avi")
+    code, err, children = _serve_and_interrupt(
+        ["--analyzer", "video", "--video-root", str(tmp_path / "videos")], "s3://lobby/vtest.avi"
+    )
+    assert code == 130
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "rekotrack: interrupted"
+    # multiprocessing's resource tracker ends when serve has ended (it waits for its pipe to close)
+    children = {pid: command for pid, command in children.items() if "resource_tracker" not in command}
+    assert children  # the analysis ran in worker processes ...
+    alive = {pid: command for pid, command in children.items() if _running(pid)}
+    assert not alive  # ... ended with serve
+
+
+# ---- local endpoints ----------------------------------------------------------------------
+
+
+def test_local_endpoint_needs_no_region_or_credentials(server: LocalRekognition, tmp_path: Path) -> None:
+    job_id = _finished_job(server, "s3://cli-bucket/ok.mp4")
+    bare = {k: v for k, v in _env().items() if k not in {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                         "AWS_DEFAULT_REGION"}}
+    bare["HOME"] = str(tmp_path)  # no ~/.aws either
+    proc = _cli("get", job_id, "--json", "--endpoint-url", server.url, env=bare)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == len(server.scene_for("s3://cli-bucket/ok.mp4"))
+    note = _one_line_error(proc.stderr)
+    assert note.startswith("rekotrack: note: local endpoint")
+    assert "us-east-1" in note
+    assert "placeholder credentials" in note
+    quiet = _cli("get", job_id, "--json", "--quiet", "--endpoint-url", server.url.replace("127.0.0.1", "localhost"),
+                 env=bare)
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    assert quiet.stdout == proc.stdout
+
+
+# ---- help and progress ---------------------------------------------------------------------
+
+COMMANDS = ["start", "wait", "get", "export", "demo", "serve", "render", "worker"]
+AWS_COMMANDS = {"start", "wait", "get", "export"}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_is_plain_text_with_an_example(command: str) -> None:
+    proc = _cli(command, "--help")
+    assert proc.returncode == 0
+    text = proc.stdout
+    assert "example" in text
+    assert f"rekotrack {command}" in text.split("example", 1)[1]
+    for markup in ("``", ":class:", ":meth:", "\n.. ", "`"):
+        assert markup not in text, markup
+    has_aws = all(flag in text for flag in ("--region", "--profile", "--endpoint-url"))
+    assert has_aws == (command in AWS_COMMANDS)
+    assert ("  --json " in text) == (command in {"start", "wait", "get"})
+
+
+def test_top_level_help_has_the_exit_codes() -> None:
+    text = _cli("--help").stdout
+    for code in ("0", "1", "2", "3", "4", "130"):
+        assert any(line.split()[:1] == [code] for line in text.splitlines()), code
+
+
+def _on_a_terminal(argv: list[str], tmp_path: Path, timeout: float = 120) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal; returns (exit code, stdout, what the terminal showed)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))  # a terminal 160 columns wide
+    stdout = (tmp_path / "stdout.txt").open("w+")
+    proc = _popen(*argv, stdout=stdout, stderr=slave)
+    os.close(slave)
+    shown = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    code = proc.wait(timeout=30)
+    stdout.seek(0)
+    out = stdout.read()
+    stdout.close()
+    return code, out, shown.decode(errors="replace")
+
+
+def test_progress_on_a_terminal_shows_detections_and_pages(server: LocalRekognition, tmp_path: Path) -> None:
+    job_id = _finished_job(server, BIG)
+    code, out, shown = _on_a_terminal(
+        ["get", job_id, "--json", "--page-size", "500", "--endpoint-url", server.url], tmp_path
+    )
+    assert code == 0
+    total = len(server.scene_for(BIG))
+    assert len(out.splitlines()) == total
+    assert f"reading: {total} detections, {-(-total // 500)} pages [" in shown
+
+
+def test_progress_while_waiting_ticks_between_status_checks(tmp_path: Path) -> None:
+    with LocalRekognition(job_seconds=3.0) as slow:
+        job_id = _finished_job(slow, "s3://cli-bucket/slow.mp4")
+        code, out, shown = _on_a_terminal(["wait", job_id, "--endpoint-url", slow.url], tmp_path)
+    assert (code, out.strip()) == (0, "SUCCEEDED")
+    frames = [frame for frame in shown.split("\r") if "IN_PROGRESS, 1 status check [" in frame]
+    elapsed = {frame.rsplit("[", 1)[1].split("]")[0] for frame in frames}
+    assert len(elapsed) >= 2, shown  # the clock moved while nothing new arrived
+    assert "SUCCEEDED" in shown
+
+
+def test_no_progress_when_quiet_or_not_a_terminal(server: LocalRekognition, tmp_path: Path) -> None:
+    job_id = _finished_job(server, "s3://cli-bucket/ok.mp4")
+    code, _, shown = _on_a_terminal(["get", job_id, "--quiet", "--endpoint-url", server.url], tmp_path)
+    assert (code, shown) == (0, "")
+    proc = _cli("get", job_id, "--endpoint-url", server.url)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def test_console_script_demo(tmp_path: Path) -> None:
+    proc = _cli("demo", "--out", str(tmp_path / "demo"), "--duration", "20")
+    assert proc.returncode == 0, proc.stderr
+    assert "SUCCEEDED" in proc.stdout
+    assert "first seen" in proc.stdout
+    out = tmp_path / "demo"
+    saved = out / "result.jsonl"
+    assert saved.exists()
+    result = TrackingResult.load(saved)
+    assert len(result) > 0
+    assert len((out / "detections.jsonl").read_text().splitlines()) == len(result)
+    if importlib.util.find_spec("matplotlib") is not None:
+        for name in ("presence.png", "paths.png"):
+            assert (out / name).stat().st_size > 10_000

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from ._client import PersonTracker
-from ._models import PersonDetection, PersonTrackingPage
-from ._results import TrackingResult
+from rekotrack import PersonDetection, PersonTracker, PersonTrackingPage, TrackingResult
+
+from ._progress import Progress
 
 __all__ = ["run_demo"]
 
@@ -19,11 +18,10 @@ def run_demo(
     *, out_dir: Path | None = None, people: int = 8, duration_s: float = 120.0, seed: int = 7, quiet: bool = False
 ) -> int:
     """Start a job on a synthetic scene, wait, iterate, summarise, export; returns the exit code."""
-    from ._cli import Progress
     from .testing import LocalRekognition, SyntheticScene
 
-    progress = Progress(sys.stderr, not quiet)
     out = out_dir or Path(f"rekotrack-demo-{datetime.now():%Y%m%d-%H%M%S}")
+    out.mkdir(parents=True, exist_ok=True)  # an unusable folder fails now, before any work
     uri = "s3://rekotrack-demo/walkway.mp4"
     scene = SyntheticScene(seed=seed, people=people, duration_ms=int(duration_s * 1000), face_rate=0.3)
     began = time.monotonic()
@@ -34,32 +32,31 @@ def run_demo(
         job = tracker.start(uri, job_tag="rekotrack-demo")
         print(f"started job {job.job_id[:16]}... on {uri}")
         checks = 0
+        with Progress("waiting", enabled=not quiet) as progress:
 
-        def on_status(page: PersonTrackingPage) -> None:
-            nonlocal checks
-            checks += 1
-            progress.update(f"waiting: {page.job_status}, status check {checks}", force=True)
+            def on_status(page: PersonTrackingPage) -> None:
+                nonlocal checks
+                checks += 1
+                progress.status(f"{page.job_status}, {checks} status checks")
 
-        job.wait(timeout=60, poll_interval=0.25, max_poll_interval=1.0, on_status=on_status)
-        progress.done()
+            job.wait(timeout=60, poll_interval=0.25, max_poll_interval=1.0, on_status=on_status)
         print(f"job SUCCEEDED after {checks} status checks")
 
         pager = job.persons(sort_by="TIMESTAMP")  # lazily, one page at a time
         count = 0
+        with Progress("reading", unit="detections", counting=True, enabled=not quiet) as progress:
 
-        def each_detection() -> Iterator[PersonDetection]:
-            nonlocal count
-            for det in pager:  # the for-loop over typed detections
-                count += 1
-                if count % 2000 == 0:
-                    progress.update(f"{count} detections")
-                yield det
+            def each_detection() -> Iterator[PersonDetection]:
+                nonlocal count
+                for det in pager:  # the for-loop over typed detections
+                    count += 1
+                    progress.advance()
+                    yield det
 
-        # One pass: the loop above feeds the result (VideoMetadata comes with the first page).
-        result = TrackingResult.from_detections(
-            each_detection(), video_metadata=pager.video_metadata, job_id=job.job_id
-        )
-        progress.done()
+            # One pass: the loop above feeds the result (VideoMetadata comes with the first page).
+            result = TrackingResult.from_detections(
+                each_detection(), video_metadata=pager.video_metadata, job_id=job.job_id
+            )
         requests = server.request_count("GetPersonTracking")
 
     meta = result.video_metadata
@@ -78,7 +75,6 @@ def run_demo(
             f"{track.duration_ms / 1000:>5.1f}s  {track.detection_count:>10}  {len(track.gaps()):>10}"
         )
 
-    out.mkdir(parents=True, exist_ok=True)
     written = [out / "detections.jsonl", out / "detections.csv", out / "detections.mot.txt", out / "result.jsonl"]
     result.to_jsonl(written[0])
     result.to_csv(written[1])

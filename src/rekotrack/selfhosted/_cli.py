@@ -37,7 +37,7 @@ def configure_serve_video(parser: argparse.ArgumentParser) -> None:
                        help="analyse about one frame per this many ms (every frame up to 10 fps)")
     group.add_argument("--credentials-file", metavar="FILE",
                        help="'ACCESS_KEY_ID SECRET' lines (also REKOTRACK_CREDENTIALS): verify SigV4 signatures")
-    scale = parser.add_argument_group("scale-out (--analyzer video --broker ...; run `rekotrack worker` elsewhere)")
+    scale = parser.add_argument_group("scale-out (--analyzer video --broker ...; run rekotrack worker elsewhere)")
     scale.add_argument("--broker", metavar="redis://HOST:PORT/DB",
                        help="hand jobs to Celery workers through this Redis (job records live there too)")
     scale.add_argument("--results", metavar="s3://BUCKET/PREFIX",
@@ -163,7 +163,7 @@ def _scaled_server(args: argparse.Namespace, options: dict[str, Any]) -> Any:
 def configure_worker(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``worker --broker URL [--concurrency N] ...``."""
     parser.add_argument("--broker", required=True, metavar="redis://HOST:PORT/DB",
-                        help="the Redis that `rekotrack serve --broker` uses")
+                        help="the Redis that rekotrack serve --broker uses")
     parser.add_argument("--concurrency", type=int, default=1, help="analyses at once, one process each (default 1)")
     parser.add_argument("--s3-endpoint-url", metavar="URL",
                         help="read videos and write results through this S3 endpoint (default: the API server's)")
@@ -209,7 +209,7 @@ def run_worker(args: argparse.Namespace) -> int:
 def configure_render(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``render VIDEO RESULT -o OUT [--frames]``."""
     parser.add_argument("video", help="the video file that was analysed")
-    parser.add_argument("result", help="its detections: JSON Lines (rekotrack get / export) or a JSON page")
+    parser.add_argument("result", help="its detections: JSON Lines (get --json, export) or a JSON page")
     parser.add_argument("-o", "--output", required=True, help="MP4 to write (a folder of PNGs with --frames)")
     parser.add_argument("--frames", action="store_true", help="write one PNG per frame instead of an MP4")
 
