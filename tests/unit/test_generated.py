@@ -454,3 +454,42 @@ def test_every_generated_model_is_public_and_documented(model: type[AWSModel]) -
     doc = model.__dict__.get("__doc__")
     assert doc
     assert doc.strip()
+
+
+INPUT_STRUCTURES = sorted(set(generated.SHAPE_MODELS) - set(OUTPUT_SHAPES))
+
+
+def _input_strategy(shape: Any) -> st.SearchStrategy[Any]:
+    if shape.type_name == "structure":
+        required = set(shape.required_members)
+        members = {name: _input_strategy(member) for name, member in shape.members.items()}
+        return st.fixed_dictionaries(
+            {n: s for n, s in members.items() if n in required},
+            optional={n: s for n, s in members.items() if n not in required},
+        )
+    if shape.type_name == "list":
+        return st.lists(_input_strategy(shape.member), max_size=3)
+    return _strategy(shape)
+
+
+def test_input_structures_found() -> None:
+    assert "NotificationChannel" in INPUT_STRUCTURES
+    assert "StartTextDetectionFilters" in INPUT_STRUCTURES
+    assert len(INPUT_STRUCTURES) == 10
+
+
+@pytest.mark.parametrize("shape_name", INPUT_STRUCTURES)
+def test_input_structures_round_trip_and_require_what_the_model_requires(shape_name: str) -> None:
+    shape = SERVICE.shape_for(shape_name)
+    model = generated.SHAPE_MODELS[shape_name]
+    required = {info.alias or name for name, info in model.model_fields.items() if info.is_required()}
+    assert required == set(shape.required_members)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_input_strategy(shape))
+    def check(data: dict[str, Any]) -> None:
+        built = model.model_validate(copy.deepcopy(data))
+        assert built.to_aws() == data
+        _assert_no_extras(built)
+
+    check()
