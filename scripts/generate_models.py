@@ -177,6 +177,7 @@ def first_sentence(doc: str | None, limit: int = 200) -> str | None:
     text = html.unescape(re.sub(r"<[^>]+>", " ", doc or "")).translate(_PLAIN)
     text = " ".join(text.split())
     text = re.sub(r"\s+([.,;:)])", r"\1", text)
+    text = re.sub(r"\(\s+", "(", text)
     if not text:
         return None
     sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
@@ -270,6 +271,8 @@ class ModelWriter:
         bases = [PAGE_BASE] if is_page else [*([MIXINS[name]] if name in MIXINS else []), "AWSModel"]
         if is_page:
             doc = f"One {shape_name.removesuffix('Response')} response."
+        elif shape_name.startswith("Start") and shape_name.endswith("Response"):
+            doc = f"Answer of {shape_name.removesuffix('Response')}: the JobId of the new job."
         else:
             doc = CLASS_DOCS.get(name) or first_sentence(shape.get("documentation"), 240) or f"The {name} shape."
         model = Model(name, shape_name, bases, doc)

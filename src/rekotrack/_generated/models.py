@@ -149,7 +149,7 @@ VideoJobStatus = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED"]
 # ---- models (each after the models it uses) ----
 
 class StartPersonTrackingResponse(AWSModel):
-    """The StartPersonTrackingResponse shape."""
+    """Answer of StartPersonTracking: the JobId of the new job."""
 
     job_id: str | None = None
     """The identifier for the person detection job."""
@@ -445,7 +445,7 @@ class PersonTrackingPage(VideoJobPage):
 
 
 class StartLabelDetectionResponse(AWSModel):
-    """The StartLabelDetectionResponse shape."""
+    """Answer of StartLabelDetection: the JobId of the new job."""
 
     job_id: str | None = None
     """The identifier for the label detection job."""
@@ -471,8 +471,8 @@ class DominantColor(AWSModel):
 
 
 class Instance(AWSModel):
-    """An instance of a label returned by Amazon Rekognition Image ( DetectLabels) or by Amazon Rekognition Video
-    ( GetLabelDetection).
+    """An instance of a label returned by Amazon Rekognition Image (DetectLabels) or by Amazon Rekognition Video
+    (GetLabelDetection).
     """
 
     bounding_box: BoundingBox | None = None
@@ -569,7 +569,7 @@ class LabelDetectionPage(VideoJobPage):
 
 
 class StartFaceDetectionResponse(AWSModel):
-    """The StartFaceDetectionResponse shape."""
+    """Answer of StartFaceDetection: the JobId of the new job."""
 
     job_id: str | None = None
     """The identifier for the face detection job."""
@@ -596,7 +596,7 @@ class FaceDetectionPage(VideoJobPage):
 
 
 class StartFaceSearchResponse(AWSModel):
-    """The StartFaceSearchResponse shape."""
+    """Answer of StartFaceSearch: the JobId of the new job."""
 
     job_id: str | None = None
     """The identifier for the search job."""
@@ -659,7 +659,7 @@ class FaceSearchPage(VideoJobPage):
 
 
 class StartCelebrityRecognitionResponse(AWSModel):
-    """The StartCelebrityRecognitionResponse shape."""
+    """Answer of StartCelebrityRecognition: the JobId of the new job."""
 
     job_id: str | None = None
     """The identifier for the celebrity recognition analysis job."""
@@ -712,7 +712,7 @@ class CelebrityRecognitionPage(VideoJobPage):
 
 
 class StartContentModerationResponse(AWSModel):
-    """The StartContentModerationResponse shape."""
+    """Answer of StartContentModeration: the JobId of the new job."""
 
     job_id: str | None = None
     """The identifier for the content analysis job."""
@@ -792,7 +792,7 @@ class ContentModerationPage(VideoJobPage):
 
 
 class StartSegmentDetectionResponse(AWSModel):
-    """The StartSegmentDetectionResponse shape."""
+    """Answer of StartSegmentDetection: the JobId of the new job."""
 
     job_id: str | None = None
     """Unique identifier for the segment detection job."""
@@ -881,7 +881,7 @@ class SegmentDetectionPage(VideoJobPage):
 
 
 class StartTextDetectionResponse(AWSModel):
-    """The StartTextDetectionResponse shape."""
+    """Answer of StartTextDetection: the JobId of the new job."""
 
     job_id: str | None = None
     """Identifier for the text detection job."""
@@ -897,7 +897,7 @@ class Point(AWSModel):
 
 
 class Geometry(AWSModel):
-    """Information about where an object ( DetectCustomLabels) or text ( DetectText) is located on an image."""
+    """Information about where an object (DetectCustomLabels) or text (DetectText) is located on an image."""
 
     bounding_box: BoundingBox | None = None
     """An axis-aligned coarse representation of the detected item's location on the image."""
