@@ -19,7 +19,9 @@ def run() -> None:
 
     tracker = PersonTracker()  # boto3.client("rekognition"), botocore retries off
     for det in tracker.start("s3://bucket/clip.mp4").persons():
-        print(det.timestamp, det.person.index, det.person.bounding_box)
+        box = det.person.bounding_box  # None when only the face was seen
+        if box is not None:
+            print(det.timestamp, det.person.index, box.left, box.top, box.width, box.height)
     # --8<-- [end:aws]
 
     # --8<-- [start:job]
@@ -28,9 +30,8 @@ def run() -> None:
     job.wait(timeout=3600)  # polls Get (MaxResults=1) with capped backoff and jitter
     pager = job.persons(sort_by="INDEX")  # PersonTrackingPager
     for det in pager:
-        person = det.person
-        if person is not None and person.bounding_box is not None:
-            print(det.timestamp, person.index, person.bounding_box.left)
+        if det.person.bounding_box is not None:
+            print(det.timestamp, det.person.index, det.person.bounding_box.left)
     print(pager.video_metadata)  # VideoMetadata (on every page)
     # --8<-- [end:job]
 

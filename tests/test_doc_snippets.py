@@ -41,3 +41,64 @@ def test_examples_have_regions() -> None:
 def test_exempt_docs_really_are_executed() -> None:
     for doc, runner in EXECUTED_ELSEWHERE.items():
         assert doc in (ROOT / runner).read_text()
+
+
+# ---- the first snippet a reader sees ---------------------------------------------------------
+
+FIRST_SNIPPET_DOCS = [ROOT / "README.md", ROOT / "docs" / "quickstart.md"]
+
+
+def _first_snippet(doc: Path) -> str:
+    return textwrap.dedent(BLOCK.findall(doc.read_text())[0]).strip()
+
+
+def test_readme_and_quickstart_open_with_the_same_snippet() -> None:
+    first = {_first_snippet(doc) for doc in FIRST_SNIPPET_DOCS}
+    assert len(first) == 1
+    assert "for det in" in first.pop()
+
+
+def test_first_snippet_type_checks_under_mypy_strict(tmp_path: Path) -> None:
+    """As a user's mypy sees it: --strict, no project config; the old promise (``bounding_box.left``) must fail."""
+    from mypy import api
+
+    good = tmp_path / "first_snippet.py"
+    good.write_text(_first_snippet(ROOT / "README.md") + "\n")
+    bad = tmp_path / "unchecked_box.py"
+    bad.write_text(
+        "from rekotrack import PersonTracker\n\n"
+        "for det in PersonTracker().start('s3://bucket/clip.mp4').persons():\n"
+        "    print(det.person.bounding_box.left)\n"
+    )
+    (tmp_path / "mypy.ini").write_text("[mypy]\n")
+    out, err, _ = api.run(["--strict", "--config-file", str(tmp_path / "mypy.ini"),
+                           "--cache-dir", str(ROOT / ".mypy_cache" / "doc-snippets"), str(good), str(bad)])
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    assert errors, out + err  # the check can fail ...
+    assert all(line.startswith(str(bad)) for line in errors), out  # ... and the snippet passes it
+    assert any('"None" of "BoundingBox | None" has no attribute "left"' in line for line in errors), out
+
+
+@pytest.mark.parametrize("doc", FIRST_SNIPPET_DOCS, ids=lambda p: p.name)
+def test_first_snippet_runs_on_face_only_and_boxless_detections(
+    doc: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rekotrack.testing import LocalRekognition, SyntheticScene
+
+    scene = SyntheticScene(seed=5, people=4, duration_ms=30_000, face_rate=0.6, face_only_rate=0.5)
+    truth = list(scene.ground_truth())
+    boxed = [d for d in truth if "BoundingBox" in d["Person"]]
+    assert 0 < len(boxed) < len(truth)  # the scene has detections without a person box
+    with LocalRekognition(job_seconds=0.0) as server:
+        server.add_video("s3://bucket/clip.mp4", scene)
+        for name, value in {"AWS_ENDPOINT_URL_REKOGNITION": server.url, "AWS_DEFAULT_REGION": "us-east-1",
+                            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
+            monkeypatch.setenv(name, value)
+        exec(compile(_first_snippet(doc), str(doc), "exec"), {"__name__": "snippet"})
+    printed = capsys.readouterr().out.splitlines()
+    expected = []
+    for d in boxed:
+        box = d["Person"]["BoundingBox"]
+        expected.append(f"{d['Timestamp']} {d['Person']['Index']} {box['Left']} {box['Top']} {box['Width']} "
+                        f"{box['Height']}")
+    assert printed == expected
