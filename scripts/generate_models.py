@@ -58,6 +58,7 @@ JOBS: tuple[tuple[str, str, str, str], ...] = (
 )
 OPERATIONS = tuple(f"{verb}{kind}" for kind, *_ in JOBS for verb in ("Start", "Get"))
 PAGE_BASE = "VideoJobPage"
+COMMON_START_INPUTS = ("Video", "ClientRequestToken", "NotificationChannel", "JobTag")
 
 # Hand-written helpers mixed into a generated model (rekotrack/_model_base.py).
 MIXINS = {"Video": "VideoConveniences", "BoundingBox": "BoundingBoxConveniences"}
@@ -503,7 +504,7 @@ def render_constraints(service: dict[str, Any]) -> str:
     out.append("from __future__ import annotations\n\n")
     out.append("from rekotrack._constraint_base import Constraint\n\n")
     names = [upper_snake(n) for n in used] + [upper_snake(op) for op in OPERATIONS]
-    names += ["MEMBERS", "OPERATIONS", "REQUIRED", "TABLES"]
+    names += ["MEMBERS", "OPERATIONS", "REQUIRED", "START_INPUTS", "TABLES"]
     out.append(_render_all(names))
     out.append("# ---- one constraint per input shape ----\n\n")
     for shape_name in sorted(used):
@@ -530,6 +531,17 @@ def render_constraints(service: dict[str, Any]) -> str:
         out.append(_tuple_item(op, members))
     out.append("}\n")
     out.append('"""Operation -> its top-level input members, in the service model\'s order."""\n')
+    out.append("\nSTART_INPUTS: dict[str, dict[str, str]] = {\n")
+    for op in OPERATIONS:
+        if not op.startswith("Start"):
+            continue
+        members = [m for m in shapes[operations[op]["input"]["shape"]]["members"] if m not in COMMON_START_INPUTS]
+        out.append(f'    "{op}": {{' + ", ".join(f'"{snake(m)}": "{m}"' for m in members) + "},\n")
+    out.append("}\n")
+    out.append(
+        '"""Start operation -> its own inputs (all but Video, ClientRequestToken, NotificationChannel and JobTag),\n'
+        'as ``start()`` keyword argument (snake_case) -> input member."""\n'
+    )
     return "".join(out)
 
 

@@ -45,6 +45,7 @@ from ._generated.constraints import (
     SEGMENT_TYPE,
     SEGMENT_TYPES,
     SNS_TOPIC_ARN,
+    START_INPUTS,
     START_PERSON_TRACKING,
     TABLES,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "SEGMENT_TYPES",
     "SNS_TOPIC_ARN",
     "SORT_BY",
+    "START_INPUTS",
     "START_PERSON_TRACKING",
     "TABLES",
     "Constraint",

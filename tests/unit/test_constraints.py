@@ -239,6 +239,16 @@ def test_required_and_members_of_every_operation_match_the_model(operation: str)
     assert c.MEMBERS[operation] == tuple(shape.members)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_start_inputs_are_the_operations_own_members_in_snake_case(kind: str) -> None:
+    members = SERVICE.operation_model(f"Start{kind}").input_shape.members
+    common = {"Video", "ClientRequestToken", "NotificationChannel", "JobTag"}
+    inputs = c.START_INPUTS[f"Start{kind}"]
+    assert list(inputs.values()) == [m for m in members if m not in common]
+    for snake, member in inputs.items():
+        assert snake.replace("_", "") == member.lower()
+
+
 def test_get_choices_per_operation() -> None:
     assert c.enum_values("GetPersonTracking", "SortBy") == ("INDEX", "TIMESTAMP")
     assert c.enum_values("GetLabelDetection", "SortBy") == ("NAME", "TIMESTAMP")

@@ -62,6 +62,7 @@ __all__ = [
     "START_CONTENT_MODERATION",
     "START_FACE_DETECTION",
     "START_FACE_SEARCH",
+    "START_INPUTS",
     "START_LABEL_DETECTION",
     "START_PERSON_TRACKING",
     "START_SEGMENT_DETECTION",
@@ -385,3 +386,16 @@ MEMBERS: dict[str, tuple[str, ...]] = {
     "GetTextDetection": ("JobId", "MaxResults", "NextToken"),
 }
 """Operation -> its top-level input members, in the service model's order."""
+
+START_INPUTS: dict[str, dict[str, str]] = {
+    "StartPersonTracking": {},
+    "StartLabelDetection": {"min_confidence": "MinConfidence", "features": "Features", "settings": "Settings"},
+    "StartFaceDetection": {"face_attributes": "FaceAttributes"},
+    "StartFaceSearch": {"face_match_threshold": "FaceMatchThreshold", "collection_id": "CollectionId"},
+    "StartCelebrityRecognition": {},
+    "StartContentModeration": {"min_confidence": "MinConfidence"},
+    "StartSegmentDetection": {"filters": "Filters", "segment_types": "SegmentTypes"},
+    "StartTextDetection": {"filters": "Filters"},
+}
+"""Start operation -> its own inputs (all but Video, ClientRequestToken, NotificationChannel and JobTag),
+as ``start()`` keyword argument (snake_case) -> input member."""
