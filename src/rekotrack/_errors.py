@@ -34,6 +34,7 @@ __all__ = [
     "RequestValidationError",
     "ResourceNotFoundError",
     "ThrottlingError",
+    "TransportError",
     "VideoTooLargeError",
     "WaitTimeoutError",
     "api_error_from_response",
@@ -131,6 +132,10 @@ class ThrottlingError(APIError):
 
 class VideoTooLargeError(APIError):
     """VideoTooLargeException: the video is longer or bigger than the service allows."""
+
+
+class TransportError(APIError):
+    """The request got no usable HTTP answer: connection refused or dropped, or a timeout; retried."""
 
 
 class MalformedResponseError(APIError):

@@ -24,17 +24,19 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ._core._pages import FAST_PAGE_KEY
+
 __all__ = ["PAGE_KEY", "active", "install"]
 
 logger = logging.getLogger("rekotrack")
 
-PAGE_KEY = "__rekotrack_page__"
+PAGE_KEY = FAST_PAGE_KEY
 _ACTIVE: ContextVar[type[BaseModel] | None] = ContextVar("rekotrack_fast_path", default=None)
 
 
 @contextlib.contextmanager
-def active(model: type[BaseModel]) -> Iterator[None]:
-    """Let the handler parse responses into ``model`` for calls made inside this block."""
+def active(model: type[BaseModel] | None) -> Iterator[None]:
+    """Let the handler parse responses into ``model`` for calls made inside this block (None: botocore parses)."""
     token = _ACTIVE.set(model)
     try:
         yield

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CSV_COLUMNS",
     "PersonTrack",
+    "ResultBuilder",
     "TrackingResult",
     "mot_frame",
     "read_jsonl",
@@ -426,6 +427,23 @@ def _metadata(value: VideoMetadata | Mapping[str, Any] | None) -> VideoMetadata 
     if value is None or isinstance(value, VideoMetadata):
         return value
     return VideoMetadata.model_validate(value)
+
+
+class ResultBuilder:
+    """Collects items into the compact store one batch at a time (a page), then makes the :class:`TrackingResult`."""
+
+    def __init__(self) -> None:
+        self._store = _Store()
+
+    def add_all(self, items: Iterable[PersonDetection | Mapping[str, Any]]) -> None:
+        add = self._store.add
+        for item in items:
+            add(item)
+
+    def build(self, *, video_metadata: VideoMetadata | None, job_id: str | None) -> TrackingResult:
+        result = TrackingResult(video_metadata=video_metadata, job_id=job_id)
+        result._store = self._store
+        return result
 
 
 class TrackingResult:

@@ -12,35 +12,33 @@ LimitExceededException (start only,      IdempotentParameterMismatchException
 longer delays)                           VideoTooLargeException, unknown codes
 =======================================  ==================================
 
-Decisions (:func:`retry_kind`, :meth:`RetryPolicy.delay`) are pure functions so
-any client, sync or async, makes the same ones; :func:`call_with_retries` is the
-synchronous loop on tenacity's ``Retrying`` and :func:`acall_with_retries` the
-asynchronous one on ``AsyncRetrying``, both built from the same callbacks.
+Decisions (:func:`rekotrack._core._classify.retry_kind`, :meth:`RetryPolicy.delay`)
+are pure functions so any client, sync or async, makes the same ones;
+:func:`call_with_retries` is the synchronous loop on tenacity's ``Retrying`` and
+:func:`acall_with_retries` the asynchronous one on ``AsyncRetrying``, both built
+from the same callbacks. A ``budget`` bounds the whole call in wall-clock
+seconds: each attempt gets what is left of it (a request whose answer drips in
+slowly is abandoned when it runs out) and no retry starts past it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from tenacity import AsyncRetrying, RetryCallState, Retrying
 
-from ._errors import (
-    APIError,
-    InternalServerError,
-    LimitExceededError,
-    MalformedResponseError,
-    ProvisionedThroughputExceededError,
-    ThrottlingError,
-    api_error_from_response,
-)
+from ._core._classify import RetryKind, is_throttling_code, retry_kind
+from ._errors import APIError, ThrottlingError, TransportError, api_error_from_response
 
 __all__ = [
     "RetryKind",
@@ -55,11 +53,6 @@ __all__ = [
 logger = logging.getLogger("rekotrack")
 
 T = TypeVar("T")
-RetryKind = Literal["transient", "limit"]
-
-
-class TransportError(APIError):
-    """The request got no usable HTTP answer: connection refused or dropped, or a timeout; retried."""
 
 
 @dataclass(frozen=True)
@@ -116,33 +109,23 @@ def to_api_error(exc: BaseException, operation: str) -> APIError | None:
     if isinstance(exc, APIError):
         return exc
     if isinstance(exc, ClientError):
-        return api_error_from_response(dict(exc.response), operation)
+        error = api_error_from_response(dict(exc.response), operation)
+        if type(error) is APIError and is_throttling_code(error.code or ""):
+            # SNS and SQS throttle with codes of their own; the policy retries them all alike.
+            return ThrottlingError(
+                error.message,
+                code=error.code,
+                operation=operation,
+                request_id=error.request_id,
+                http_status=error.http_status,
+            )
+        return error
     if isinstance(exc, (HTTPClientError, BotoConnectionError, IncompleteReadError)):
         return TransportError(str(exc), operation=operation)
     return None
 
 
-_TRANSIENT: tuple[type[APIError], ...] = (
-    ThrottlingError,
-    ProvisionedThroughputExceededError,
-    InternalServerError,
-    MalformedResponseError,
-    TransportError,
-)
-
-
-def retry_kind(error: APIError, operation: str) -> RetryKind | None:
-    """Whether (and how) ``error`` from ``operation`` is retried; None means never."""
-    if isinstance(error, _TRANSIENT):
-        return "transient"
-    if isinstance(error, LimitExceededError):
-        return "limit" if operation.startswith("Start") else None
-    if type(error) is APIError and error.http_status is not None and error.http_status >= 500:
-        return "transient"
-    return None
-
-
-def _controls(policy: RetryPolicy, operation: str) -> dict[str, Any]:
+def _controls(policy: RetryPolicy, operation: str, deadline: float | None) -> dict[str, Any]:
     """tenacity's retry, wait, stop and log callbacks for ``operation`` under ``policy`` (sync and async alike)."""
 
     def should_retry(state: RetryCallState) -> bool:
@@ -153,12 +136,17 @@ def _controls(policy: RetryPolicy, operation: str) -> dict[str, Any]:
         if not isinstance(exc, APIError):
             return False
         kind = retry_kind(exc, operation)
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
         return kind is not None and state.attempt_number < policy.attempts_for(kind)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
         kind = retry_kind(exc, operation) if isinstance(exc, APIError) else None
-        return policy.delay(state.attempt_number, kind or "transient")
+        delay = policy.delay(state.attempt_number, kind or "transient")
+        if deadline is not None:
+            delay = max(0.0, min(delay, deadline - time.monotonic()))
+        return delay
 
     def log_retry(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
@@ -191,34 +179,97 @@ def _raise_typed(exc: Exception, operation: str, attempt: int) -> NoReturn:
     raise typed from exc
 
 
-def call_with_retries(policy: RetryPolicy, operation: str, fn: Callable[[], T]) -> T:
-    """Run ``fn`` under ``policy``; raise the typed rekotrack error (with ``attempts``) when it gives up.
+def _deadline(budget: float | None) -> float | None:
+    return None if budget is None else time.monotonic() + budget
+
+
+def _left(deadline: float | None, operation: str) -> float | None:
+    """Seconds left of the call's budget; TransportError when none is."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TransportError("no complete answer within the request's time budget", operation=operation)
+    return left
+
+
+def _within(seconds: float | None, operation: str, fn: Callable[[], T]) -> T:
+    """``fn()`` bounded in wall-clock time: run on a helper thread, abandoned (TransportError) when time is up.
+
+    botocore's read timeout bounds each socket read, not the answer: a server that
+    drips one byte at a time never trips it. The abandoned request ends with its
+    connection; nothing waits for it.
+    """
+    if seconds is None:
+        return fn()
+    context = contextvars.copy_context()  # the fast path's switch travels with the call
+    box: list[Any] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box.append((True, context.run(fn)))
+        except BaseException as exc:  # handed to the caller's thread
+            box.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=f"rekotrack-{operation}", daemon=True).start()
+    if not done.wait(seconds):
+        logger.warning("%s gave no complete answer within %.3g s; abandoning it", operation, seconds)
+        raise TransportError(f"no complete answer within {seconds:.3g} s", operation=operation)
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+async def _awithin(seconds: float | None, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
+    """``await fn()`` bounded in wall-clock time: cancelled (TransportError) when time is up."""
+    if seconds is None:
+        return await fn()
+    try:
+        return await asyncio.wait_for(fn(), seconds)
+    except asyncio.TimeoutError:
+        logger.warning("%s gave no complete answer within %.3g s; cancelled it", operation, seconds)
+        raise TransportError(f"no complete answer within {seconds:.3g} s", operation=operation) from None
+
+
+def call_with_retries(
+    policy: RetryPolicy, operation: str, fn: Callable[[], T], *, budget: float | None = None
+) -> T:
+    """Run ``fn`` under ``policy`` within ``budget`` seconds; raise the typed rekotrack error when it gives up.
 
     ``fn`` raises botocore exceptions or rekotrack ``APIError``s; anything else propagates untouched.
+    The typed error carries the number of attempts (``attempts``).
     """
-    for attempt in Retrying(sleep=policy.sleep, **_controls(policy, operation)):
+    deadline = _deadline(budget)
+    for attempt in Retrying(sleep=policy.sleep, **_controls(policy, operation, deadline)):
         with attempt:
             number = attempt.retry_state.attempt_number
             logger.debug("request %s attempt %d", operation, number)
             try:
-                return fn()
+                return _within(_left(deadline, operation), operation, fn)
             except Exception as exc:
                 _raise_typed(exc, operation, number)
     raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
 
-async def acall_with_retries(policy: RetryPolicy, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
+async def acall_with_retries(
+    policy: RetryPolicy, operation: str, fn: Callable[[], Awaitable[T]], *, budget: float | None = None
+) -> T:
     """:func:`call_with_retries` for a coroutine function: the same decisions, sleeping with ``policy.async_sleep``.
 
     Cancellation (``asyncio.CancelledError``) is never retried and propagates at once.
     """
-    for_async = AsyncRetrying(sleep=policy.async_sleep, **_controls(policy, operation))
+    deadline = _deadline(budget)
+    for_async = AsyncRetrying(sleep=policy.async_sleep, **_controls(policy, operation, deadline))
     async for attempt in for_async:
         with attempt:
             number = attempt.retry_state.attempt_number
             logger.debug("request %s attempt %d", operation, number)
             try:
-                return await fn()
+                return await _awithin(_left(deadline, operation), operation, fn)
             except Exception as exc:
                 _raise_typed(exc, operation, number)
     raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover

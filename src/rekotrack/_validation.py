@@ -1,19 +1,26 @@
-"""Client-side validation: every input rule of the service model, checked before any request.
+"""Client-side checks of single inputs, made before any request: videos, JobIds, sizes, timeouts.
 
-botocore checks types and ``min`` only; the patterns, maximum lengths,
-``MaxResults <= 1000`` and ``SortBy`` values are checked here, from the shared
-constraint table in :mod:`rekotrack._constraints`.
+The operation-wide checks (every member of a Start or Get request against the
+operation's constraint table) are :mod:`rekotrack._core._requests`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
 
 from . import _constraints as c
 from ._errors import RequestValidationError
-from ._models import NotificationChannel, Video
+from ._models import Video
 
-__all__ = ["build_get_request", "build_start_request", "parse_s3_uri", "to_video"]
+__all__ = [
+    "check_count",
+    "check_interval",
+    "check_job_id",
+    "check_page_size",
+    "check_timeout",
+    "parse_s3_uri",
+    "to_video",
+]
 
 
 def _check(name: str, value: object, constraint: c.Constraint) -> None:
@@ -54,29 +61,10 @@ def to_video(video: str | Video) -> Video:
     _check("Video.S3Object.Name", obj.name, c.S3_OBJECT_NAME)
     if obj.version is not None:
         _check("Video.S3Object.Version", obj.version, c.S3_OBJECT_VERSION)
+    for name, value in (("Video.S3Object.Name", obj.name), ("Video.S3Object.Version", obj.version)):
+        if value is not None and "\x00" in value:
+            raise RequestValidationError(name, "must not contain a NUL character", value)
     return parsed
-
-
-def build_start_request(
-    video: str | Video,
-    *,
-    notification: NotificationChannel | None,
-    job_tag: str | None,
-    client_request_token: str,
-) -> dict[str, Any]:
-    """The StartPersonTracking parameters, validated."""
-    params: dict[str, Any] = {"Video": to_video(video).to_aws(), "ClientRequestToken": client_request_token}
-    _check("ClientRequestToken", client_request_token, c.CLIENT_REQUEST_TOKEN)
-    if notification is not None:
-        if not isinstance(notification, NotificationChannel):
-            raise RequestValidationError("NotificationChannel", "must be a NotificationChannel", notification)
-        _check("NotificationChannel.SNSTopicArn", notification.sns_topic_arn, c.SNS_TOPIC_ARN)
-        _check("NotificationChannel.RoleArn", notification.role_arn, c.ROLE_ARN)
-        params["NotificationChannel"] = notification.to_aws()
-    if job_tag is not None:
-        _check("JobTag", job_tag, c.JOB_TAG)
-        params["JobTag"] = job_tag
-    return params
 
 
 def check_job_id(job_id: str) -> None:
@@ -84,30 +72,45 @@ def check_job_id(job_id: str) -> None:
     _check("JobId", job_id, c.JOB_ID)
 
 
-def check_page_size(name: str, value: int) -> None:
-    """Check a page size: an int from 1 to 1000 (the service would silently cap larger values)."""
+def check_page_size(name: str, value: int, limit: int = c.MAX_RESULTS_LIMIT) -> None:
+    """Check a page size: an int from 1 to ``limit`` (the service would silently cap larger values)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise RequestValidationError(name, "must be an int", value)
-    if not 1 <= value <= c.MAX_RESULTS_LIMIT:
-        raise RequestValidationError(name, f"must be between 1 and {c.MAX_RESULTS_LIMIT}", value)
+    if not 1 <= value <= limit:
+        raise RequestValidationError(name, f"must be between 1 and {limit}", value)
 
 
-def check_sort_by(sort_by: str) -> None:
-    """Check SortBy: INDEX or TIMESTAMP."""
-    _check("SortBy", sort_by, c.SORT_BY)
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RequestValidationError(name, "must be a number of seconds", value)
+    seconds = float(value)
+    if not math.isfinite(seconds):
+        raise RequestValidationError(name, "must be a finite number of seconds", value)
+    return seconds
 
 
-def build_get_request(
-    job_id: str, *, next_token: str | None, max_results: int, sort_by: str
-) -> dict[str, Any]:
-    """The GetPersonTracking parameters, validated."""
-    check_job_id(job_id)
-    check_page_size("MaxResults", max_results)
-    check_sort_by(sort_by)
-    params: dict[str, Any] = {"JobId": job_id, "MaxResults": max_results, "SortBy": sort_by}
-    if next_token is not None:
-        _check("NextToken", next_token, c.PAGINATION_TOKEN)
-        if next_token == "":
-            raise RequestValidationError("NextToken", "must not be empty", next_token)
-        params["NextToken"] = next_token
-    return params
+def check_timeout(value: object, name: str = "timeout") -> float:
+    """Check a deadline: a finite number of seconds >= 0 (0 checks once); the value as a float."""
+    seconds = _seconds(name, value)
+    if seconds < 0:
+        raise RequestValidationError(name, "must be >= 0 seconds", value)
+    return seconds
+
+
+def check_interval(name: str, value: object) -> float:
+    """Check a pause between checks: a finite number of seconds > 0; the value as a float."""
+    seconds = _seconds(name, value)
+    if seconds <= 0:
+        raise RequestValidationError(name, "must be > 0 seconds", value)
+    return seconds
+
+
+def check_count(name: str, value: object, least: int = 1) -> int:
+    """Check a whole number >= ``least``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RequestValidationError(name, "must be an int", value)
+    if value < least:
+        raise RequestValidationError(name, f"must be >= {least}", value)
+    return value
+
+

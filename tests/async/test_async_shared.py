@@ -10,8 +10,8 @@ import pytest
 
 from rekotrack import CompletionQueue, PersonTracker, PersonTrackingPager, TrackingJob
 from rekotrack._aio import AsyncCompletionQueue, AsyncPersonTracker, AsyncPersonTrackingPager, AsyncTrackingJob
-from rekotrack._aio._completion import adrive
 from rekotrack._completion import BatchSlots, SqsCall, create_procedure, drive
+from rekotrack._core._procedure import adrive
 
 PAIRS = [
     (PersonTracker, AsyncPersonTracker),

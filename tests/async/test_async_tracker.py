@@ -162,7 +162,7 @@ async def test_inputs_are_checked_before_any_request(server: LocalRekognition, r
     with pytest.raises(RequestValidationError):
         tracker.persons("job", max_items=-1)
     with pytest.raises(ValueError, match="timeout"):
-        await tracker.wait("job", timeout=0)
+        await tracker.wait("job", timeout=-1)  # timeout=0 checks once (DESIGN.md)
     assert server.request_count() == 0
 
 

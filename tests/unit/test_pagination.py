@@ -411,7 +411,7 @@ interruption = st.one_of(
 @settings(max_examples=200, deadline=None)
 @given(
     layout=st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=6),
-    page_size=st.integers(min_value=1, max_value=1000),
+    page_size=st.integers(min_value=4, max_value=1000),  # a page never holds more than MaxResults asked for
     interruptions=st.lists(interruption, max_size=5),
 )
 def test_interrupted_runs_concatenate_to_all_items(

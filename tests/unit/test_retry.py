@@ -371,7 +371,7 @@ def test_debug_log_per_request_and_retry_without_credentials(
 ) -> None:
     client = make_client()
     throttled = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-    bodies = iter([(400, throttled), (400, throttled), (200, b'{"JobStatus": "SUCCEEDED"}')])
+    bodies = iter([(400, throttled), (400, throttled), (200, b'{"JobStatus": "SUCCEEDED", "Persons": []}')])
     count_sends(client, "GetPersonTracking", lambda request: raw_response(request, *next(bodies)))
     tracker = make_tracker(client, clock, random=0.5)
 

@@ -154,9 +154,10 @@ def test_bad_input_raises_before_any_request(
     assert calls == []
 
 
-def test_wait_timeout_must_be_positive(guarded: PersonTracker, calls: list[str]) -> None:
+def test_wait_timeout_must_not_be_negative(guarded: PersonTracker, calls: list[str]) -> None:
+    # timeout=0 checks once (DESIGN.md); below zero is refused before any request.
     with pytest.raises(ValueError, match="timeout"):
-        guarded.wait(JOB_ID, timeout=0)
+        guarded.wait(JOB_ID, timeout=-1)
     assert calls == []
 
 
@@ -223,11 +224,13 @@ def test_boundary_values_are_accepted(client: Any, stub: Stubber) -> None:
     token = "t" * 255
     stub.add_response(
         "get_person_tracking",
-        {"JobStatus": "SUCCEEDED"},
+        {"JobStatus": "SUCCEEDED", "Persons": []},
         {"JobId": job_id, "MaxResults": 1000, "SortBy": "INDEX", "NextToken": token},
     )
     stub.add_response(
-        "get_person_tracking", {"JobStatus": "SUCCEEDED"}, {"JobId": "j", "MaxResults": 1, "SortBy": "TIMESTAMP"}
+        "get_person_tracking",
+        {"JobStatus": "SUCCEEDED", "Persons": []},
+        {"JobId": "j", "MaxResults": 1, "SortBy": "TIMESTAMP"},
     )
     assert tracker.get_page(job_id, next_token=token, max_results=1000, sort_by="INDEX").job_status == "SUCCEEDED"
     assert tracker.get_page("j", max_results=1).job_status == "SUCCEEDED"

@@ -221,7 +221,7 @@ def test_queue_notification_succeeded(tracker: PersonTracker, stub: Stubber, clo
     queue = FakeQueue(clock, ["SUCCEEDED"])
     status(stub, "IN_PROGRESS")
     status(stub, "SUCCEEDED")
-    result = tracker.wait(JOB_ID, timeout=3600, queue=queue)
+    result = tracker.wait(JOB_ID, timeout=3600, queue=queue, status_check_interval=300.0)
     assert result.job_status == "SUCCEEDED"
     assert queue.waits == [300.0]
     assert len(sent) == 2
@@ -274,7 +274,7 @@ def test_reused_token_without_message_does_not_hang(tracker: PersonTracker, stub
     status(stub, "IN_PROGRESS")
     status(stub, "IN_PROGRESS")
     status(stub, "SUCCEEDED")
-    result = tracker.wait(JOB_ID, timeout=3600, queue=queue)
+    result = tracker.wait(JOB_ID, timeout=3600, queue=queue, status_check_interval=300.0)
     assert result.job_status == "SUCCEEDED"
     assert queue.waits == [300.0, 300.0, 300.0]
     assert clock.now == 900.0
@@ -295,7 +295,7 @@ def test_queue_wait_deadline(tracker: PersonTracker, stub: Stubber, clock: FakeC
     for _ in range(3):
         status(stub, "IN_PROGRESS")
     with pytest.raises(WaitTimeoutError) as info:
-        tracker.wait(JOB_ID, timeout=500, queue=queue)
+        tracker.wait(JOB_ID, timeout=500, queue=queue, status_check_interval=300.0)
     assert info.value.job_id == JOB_ID
     assert queue.waits == [300.0, 200.0]  # never past the deadline
     assert clock.now == 500

@@ -49,10 +49,16 @@ class FakeClock:
         self.now += seconds
 
 
-def make_tracker(client: Any, clock: FakeClock, *, random: float = 1.0, **policy: Any) -> PersonTracker:
-    """A tracker whose retries and waits sleep on ``clock`` and whose jitter is ``random``."""
+def make_tracker(
+    client: Any, clock: FakeClock, *, random: float = 1.0, prefetch: bool = False, **policy: Any
+) -> PersonTracker:
+    """A tracker whose retries and waits sleep on ``clock`` and whose jitter is ``random``.
+
+    Prefetch is off by default here: these tests pin exact request sequences (the
+    prefetching pager has tests of its own).
+    """
     retry = RetryPolicy(sleep=clock.sleep, random=lambda: random, **policy)
-    tracker = PersonTracker(client=client, retry=retry)
+    tracker = PersonTracker(client=client, retry=retry, prefetch=prefetch)
     tracker._clock = clock
     return tracker
 
@@ -90,8 +96,14 @@ def page(
     status: str = "SUCCEEDED",
     **extra: Any,
 ) -> dict[str, Any]:
-    """A GetPersonTracking response as boto3 returns it (without ResponseMetadata)."""
+    """A GetPersonTracking response as boto3 returns it (without ResponseMetadata).
+
+    A SUCCEEDED page always carries its ``Persons`` list (empty when there are none), as
+    the service sends it; a SUCCEEDED page without one is malformed.
+    """
     body: dict[str, Any] = {"JobStatus": status, "VideoMetadata": dict(VIDEO_METADATA)}
+    if persons is None and status == "SUCCEEDED":
+        persons = []
     if persons is not None:
         body["Persons"] = persons
     if next_token is not None:

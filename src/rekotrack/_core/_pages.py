@@ -1,0 +1,105 @@
+"""Integrity of Start and Get responses: what a usable answer is, and the typed error when it is not.
+
+A Get page is malformed (retried under the policy, then
+:class:`~rekotrack.MalformedResponseError`) when it is not a JSON object, has no
+JobStatus, does not match the page model, belongs to another job, holds more
+items than ``MaxResults`` asked for, or is a SUCCEEDED page whose list member
+(``Persons``) is null, missing or not a list: read as empty, such a page would
+silently lose detections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from rekotrack import _constraints as c
+from rekotrack._errors import MalformedResponseError
+from rekotrack._models import VideoJobPage
+
+from ._operation import VideoOperation
+
+__all__ = ["FAST_PAGE_KEY", "job_id_from_start", "page_from_response", "response_object", "unreadable_body"]
+
+PageT = TypeVar("PageT", bound=VideoJobPage)
+
+FAST_PAGE_KEY = "__rekotrack_page__"
+"""Where the fast path (``rekotrack._fastpath``) leaves the page it built from the raw bytes."""
+
+
+@contextmanager
+def unreadable_body(operation: str) -> Iterator[None]:
+    """Around a request: botocore failing on a 200 body of ``null`` or ``[]`` becomes a MalformedResponseError."""
+    try:
+        yield
+    except (AttributeError, TypeError) as exc:
+        # botocore 1.44 fails this way on a 200 body of `null` or `[]`.
+        raise MalformedResponseError(f"unreadable response body ({exc})", operation=operation) from exc
+
+
+def response_object(raw: object, operation: str) -> dict[str, Any]:
+    """The parsed response, checked to be a JSON object."""
+    if not isinstance(raw, dict):
+        raise MalformedResponseError("response is not a JSON object", operation=operation)
+    return raw
+
+
+def job_id_from_start(raw: object, operation: str) -> str:
+    """The JobId of a Start response; a missing or invalid one is a (retried) MalformedResponseError."""
+    job_id = response_object(raw, operation).get("JobId")
+    if not isinstance(job_id, str) or not job_id:
+        # botocore turns a truncated or non-JSON 200 body into {}; the same token makes a retry safe.
+        raise MalformedResponseError(f"{operation} answered without a JobId", operation=operation)
+    if c.JOB_ID.problem(job_id) is not None:
+        raise MalformedResponseError(f"{operation} answered an invalid JobId {job_id[:80]!r}", operation=operation)
+    return job_id
+
+
+def _malformed(reason: str, operation: str, meta: Mapping[str, Any]) -> MalformedResponseError:
+    return MalformedResponseError(
+        reason, operation=operation, request_id=meta.get("RequestId"), http_status=meta.get("HTTPStatusCode")
+    )
+
+
+def page_from_response(
+    raw: object, operation: VideoOperation[PageT, Any], *, job_id: str, max_results: int
+) -> PageT:
+    """The page of a Get response (the fast path's model, or botocore's dict validated), checked for integrity."""
+    name = operation.get_name
+    body = response_object(raw, name)
+    meta: Mapping[str, Any] = body.get("ResponseMetadata") or {}
+    page = body.get(FAST_PAGE_KEY)
+    if not isinstance(page, operation.page_model):
+        body = {k: v for k, v in body.items() if k != "ResponseMetadata"}
+        if "JobStatus" not in body:
+            # botocore turns a truncated or non-JSON 200 body into {} without an error.
+            raise _malformed("page has no JobStatus (empty, truncated or not JSON)", name, meta)
+        try:
+            page = operation.page_model.model_validate(body)
+        except ValidationError as exc:
+            raise _malformed(f"page does not match the service model ({exc.error_count()} errors)", name, meta) from exc
+    return checked_page(page, operation, job_id=job_id, max_results=max_results, meta=meta)
+
+
+def checked_page(
+    page: PageT,
+    operation: VideoOperation[PageT, Any],
+    *,
+    job_id: str,
+    max_results: int,
+    meta: Mapping[str, Any] | None = None,
+) -> PageT:
+    """``page`` if it is a usable answer to Get(``job_id``, ``max_results``); else the MalformedResponseError."""
+    name = operation.get_name
+    meta = meta or {}
+    if page.job_id is not None and page.job_id != job_id:
+        raise _malformed(f"page is for job {page.job_id[:80]!r}, not {job_id!r}", name, meta)
+    items = operation.items(page)
+    if page.job_status == "SUCCEEDED" and items is None:
+        raise _malformed(f"SUCCEEDED page without a {operation.list_key} list", name, meta)
+    if items is not None and len(items) > max_results:
+        raise _malformed(f"page holds {len(items)} items, more than MaxResults={max_results}", name, meta)
+    return page
