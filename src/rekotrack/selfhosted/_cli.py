@@ -148,8 +148,8 @@ def _scaled_server(args: argparse.Namespace, options: dict[str, Any]) -> Any:
         raise ValueError("--broker reads videos through the S3 API (--s3-endpoint-url), not --video-root")
     if args.results is None:
         raise ValueError("--broker needs --results s3://BUCKET/PREFIX (where workers write results)")
-    if args.max_attempts < 1 or args.visibility_timeout < 10:
-        raise ValueError("--max-attempts must be >= 1 and --visibility-timeout >= 10 s")
+    if args.max_attempts < 1 or not 0 < args.visibility_timeout < float("inf"):
+        raise ValueError("--max-attempts must be >= 1 and --visibility-timeout a positive number of seconds")
     import celery  # noqa: F401
     import redis  # noqa: F401
 
@@ -180,10 +180,8 @@ def run_worker(args: argparse.Namespace) -> int:
     """Run ``worker``: consume analysis tasks until SIGTERM (finishes its jobs) or SIGKILL (they are re-run)."""
     try:
         _check_broker(args.broker)
-        if args.concurrency < 1 or args.lease_seconds < 1 or args.visibility_timeout < 10:
-            raise ValueError("--concurrency and --lease-seconds must be >= 1, --visibility-timeout >= 10")
-        if args.visibility_timeout <= args.lease_seconds:
-            raise ValueError("--visibility-timeout must be longer than --lease-seconds")
+        if args.concurrency < 1 or not 0 < args.lease_seconds < args.visibility_timeout < float("inf"):
+            raise ValueError("--concurrency must be >= 1 and 0 < --lease-seconds < --visibility-timeout (seconds)")
     except ValueError as exc:
         sys.stderr.write(f"rekotrack: bad input: {exc}\n")
         return EXIT_BAD_INPUT
