@@ -61,12 +61,13 @@ What each kind returns, and which Start parameters it honours:
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rekotrack.testing._scene import SyntheticScene
+from rekotrack.testing._scene import SyntheticScene, _mix
 
 __all__ = ["JOB_KINDS", "GetChoices", "SyntheticJob", "ground_truth", "video_uri"]
 
@@ -105,10 +106,23 @@ CHOICES: dict[str, GetChoices] = {
 _M64 = (1 << 64) - 1
 
 
+@functools.lru_cache(maxsize=4096)
+def _text_hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
 def _hash(*parts: object) -> int:
-    """A stable 64-bit hash of ``parts`` (the same in every process, unlike ``hash``)."""
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    """A stable 64-bit hash of ``parts`` (ints and strings; the same in every process, unlike ``hash``)."""
+    h = 0x243F6A8885A308D3
+    for part in parts:
+        if isinstance(part, int):
+            value = part & _M64
+        elif isinstance(part, tuple):
+            value = _hash(*part)
+        else:
+            value = _text_hash(str(part))
+        h = _mix(h ^ value)
+    return h
 
 
 def _unit(*parts: object) -> float:
@@ -147,11 +161,11 @@ class _Sighting:
     face: Item | None
 
 
-def _sightings(scene: SyntheticScene) -> list[_Sighting]:
-    return [
-        _Sighting(d["Timestamp"], d["Person"]["Index"], d["Person"].get("BoundingBox"), d["Person"].get("Face"))
-        for d in scene.ground_truth("TIMESTAMP")
-    ]
+def _sightings(scene: SyntheticScene) -> Iterator[_Sighting]:
+    """The scene's detections in time order, one at a time (a big scene is never held whole)."""
+    for d in scene.ground_truth("TIMESTAMP"):
+        person = d["Person"]
+        yield _Sighting(d["Timestamp"], person["Index"], person.get("BoundingBox"), person.get("Face"))
 
 
 # ---- label detection -------------------------------------------------------------------------------
@@ -329,38 +343,59 @@ def _moderation(scene: SyntheticScene, params: Mapping[str, Any], seed: int) -> 
 _EMOTIONS = ("HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM", "FEAR")
 
 
+# attribute, share of people who have it (women: beard and mustache 0)
+_FLAGS: tuple[tuple[str, float], ...] = (
+    ("Smile", 0.4),
+    ("Eyeglasses", 0.3),
+    ("Sunglasses", 0.1),
+    ("Beard", 0.3),
+    ("Mustache", 0.2),
+    ("EyesOpen", 0.9),
+    ("MouthOpen", 0.2),
+    ("FaceOccluded", 0.05),
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def _traits(seed: int, index: int) -> tuple[int, bool, tuple[bool, ...]]:
+    """What stays the same for person ``index`` across the video: age, gender, each flag."""
+    female = _hash(seed, index, "gender") % 2 == 0
+    flags = tuple(
+        _unit(seed, index, name) < (0.0 if female and name in ("Beard", "Mustache") else rate) for name, rate in _FLAGS
+    )
+    return 18 + _hash(seed, index, "age") % 50, female, flags
+
+
 def _all_attributes(face: Item, seed: int, index: int, t: int) -> Item:
     """``face`` (the default attributes) with every other FaceDetail attribute, steady per person."""
-    low = 18 + _hash(seed, index, "age") % 50
-    female = _hash(seed, index, "gender") % 2 == 0
+    low, female, flags = _traits(seed, index)
+    h = _hash(seed, index, t)
+    draws: list[float] = []
+    for _ in range(len(_FLAGS) + 6):  # one uniform number per confidence below
+        h = _mix(h)
+        draws.append((h >> 11) / (1 << 53))
 
-    def flag(name: str, rate: float) -> Item:
-        steady = _unit(seed, index, name) < rate
-        return {"Value": steady, "Confidence": _pct(75, 99.9, seed, index, name, t)}
+    def pct(low: float, high: float, u: float) -> float:
+        return round(low + (high - low) * u, 3)
 
     main = _EMOTIONS[_hash(seed, index, t // 5000, "emotion") % len(_EMOTIONS)]
-    return {
+    attributes: Item = {
         **face,
         "AgeRange": {"Low": low, "High": low + 8},
-        "Smile": flag("smile", 0.4),
-        "Eyeglasses": flag("eyeglasses", 0.3),
-        "Sunglasses": flag("sunglasses", 0.1),
-        "Gender": {"Value": "Female" if female else "Male", "Confidence": _pct(90, 99.9, seed, index, "g", t)},
-        "Beard": flag("beard", 0.0 if female else 0.3),
-        "Mustache": flag("mustache", 0.0 if female else 0.2),
-        "EyesOpen": flag("eyesopen", 0.9),
-        "MouthOpen": flag("mouthopen", 0.2),
+        "Gender": {"Value": "Female" if female else "Male", "Confidence": pct(90, 99.9, draws[0])},
         "Emotions": [
-            {"Type": main, "Confidence": _pct(60, 99.0, seed, index, t, "e0")},
-            {"Type": "CALM" if main != "CALM" else "HAPPY", "Confidence": _pct(1, 30, seed, index, t, "e1")},
+            {"Type": main, "Confidence": pct(60, 99.0, draws[1])},
+            {"Type": "CALM" if main != "CALM" else "HAPPY", "Confidence": pct(1, 30, draws[2])},
         ],
-        "FaceOccluded": flag("occluded", 0.05),
         "EyeDirection": {
-            "Yaw": _pct(-30, 30, seed, index, t, "ey"),
-            "Pitch": _pct(-20, 20, seed, index, t, "ep"),
-            "Confidence": _pct(80, 99.9, seed, index, t, "ec"),
+            "Yaw": pct(-30, 30, draws[3]),
+            "Pitch": pct(-20, 20, draws[4]),
+            "Confidence": pct(80, 99.9, draws[5]),
         },
     }
+    for (name, _), value, u in zip(_FLAGS, flags, draws[6:], strict=True):
+        attributes[name] = {"Value": value, "Confidence": pct(75, 99.9, u)}
+    return attributes
 
 
 def _faces(scene: SyntheticScene, params: Mapping[str, Any], seed: int) -> list[Item]:
