@@ -18,8 +18,18 @@ from rekotrack.server._asgi import RekognitionASGI, UvicornFront
 from rekotrack.server._core import RekognitionCore, token_key
 from rekotrack.server._errors import ERROR_STATUS, PROTOCOL_ERRORS, TRANSPORT_ERRORS, ApiError, error_status
 from rekotrack.server._host import FrontName, RekognitionServer, uvicorn_available
-from rekotrack.server._operations import OPERATIONS, ServedOperation, operation_for
-from rekotrack.server._protocol import Analyzer, Authenticator, Clock, Ended, Identity, Job, JobOutcome, RequestGate
+from rekotrack.server._operations import OPERATIONS, PERSON_TRACKING, VIDEO_OPERATIONS, ServedOperation, operation_for
+from rekotrack.server._protocol import (
+    Analyzer,
+    Authenticator,
+    Clock,
+    Ended,
+    Identity,
+    Job,
+    JobOutcome,
+    ListingOutcome,
+    RequestGate,
+)
 from rekotrack.server._sns import Notification
 from rekotrack.server._tokens import TokenCodec, TokenError
 from rekotrack.server._wire import (
@@ -39,9 +49,11 @@ __all__ = [
     "LISTEN_BACKLOG",
     "MAX_BODY_BYTES",
     "OPERATIONS",
+    "PERSON_TRACKING",
     "PROTOCOL_ERRORS",
     "READ_TIMEOUT_SECONDS",
     "TRANSPORT_ERRORS",
+    "VIDEO_OPERATIONS",
     "Analyzer",
     "ApiError",
     "Authenticator",
@@ -53,6 +65,7 @@ __all__ = [
     "Identity",
     "Job",
     "JobOutcome",
+    "ListingOutcome",
     "Notification",
     "RekognitionASGI",
     "RekognitionCore",

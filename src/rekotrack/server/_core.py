@@ -21,7 +21,16 @@ from typing import Any, Final
 from rekotrack._constraints import MAX_RESULTS_LIMIT
 from rekotrack.server._errors import ApiError
 from rekotrack.server._operations import OPERATIONS, ServedOperation, operation_for
-from rekotrack.server._protocol import Analyzer, Authenticator, Clock, Identity, Job, JobOutcome, RequestGate
+from rekotrack.server._protocol import (
+    Analyzer,
+    Authenticator,
+    Clock,
+    Identity,
+    Job,
+    JobOutcome,
+    ListingOutcome,
+    RequestGate,
+)
 from rekotrack.server._sns import Notification, Publisher, completion_message
 from rekotrack.server._tokens import TokenCodec, TokenError
 from rekotrack.server._validation import validate
@@ -225,7 +234,8 @@ class RekognitionCore:
 
     def _get(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
         job_id: str = params["JobId"]
-        sort_by: str = params.get("SortBy", spec.default_sort) if spec.sort_by else spec.default_sort
+        sort_by = params.get("SortBy", spec.default_sort) if spec.sort_by else None
+        aggregate_by = params.get("AggregateBy", spec.default_aggregate) if spec.aggregate_by else None
         max_results = min(int(params.get("MaxResults", MAX_RESULTS_LIMIT)), MAX_RESULTS_LIMIT)
         token = params.get("NextToken")
         owner = identity.key_id if identity is not None else None
@@ -238,7 +248,7 @@ class RekognitionCore:
             position = 0
             if token is not None:
                 try:
-                    position = self.tokens.decode(job_id, sort_by, token)
+                    position = self.tokens.decode(job_id, sort_by, token, aggregate_by)
                 except TokenError as exc:
                     raise ApiError("InvalidPaginationTokenException", f"Invalid NextToken: {exc}.") from None
                 if self.gate is not None and self.gate.token_fault(spec.get):
@@ -249,12 +259,20 @@ class RekognitionCore:
         response: dict[str, Any] = {"JobStatus": status}
         if status == "FAILED":
             response["StatusMessage"] = (outcome.status_message if outcome is not None else None) or "Failed."
+        elif status == "SUCCEEDED" and isinstance(outcome, ListingOutcome):
+            response.update(outcome.page_fields(sort_by, aggregate_by))
+            items = outcome.page(sort_by, position, max_results, aggregate_by)
+            end = position + len(items)
+            if end < outcome.count(aggregate_by):
+                response["NextToken"] = self.tokens.encode(job_id, sort_by, end, aggregate_by)
+            response[spec.list_key] = items
         elif status == "SUCCEEDED" and outcome is not None:
+            order = sort_by or "TIMESTAMP"
             response["VideoMetadata"] = outcome.video_metadata()
-            items = outcome.page(sort_by, position, max_results)
+            items = outcome.page(order, position, max_results)
             end = position + len(items)
             if end < outcome.detection_count:
-                response["NextToken"] = self.tokens.encode(job_id, sort_by, end)
+                response["NextToken"] = self.tokens.encode(job_id, order, end)
             response[spec.list_key] = items
         response["JobId"] = job_id
         response["Video"] = job.video
@@ -299,9 +317,8 @@ class RekognitionCore:
         self.analyzer.job_ended(job, ended)
         topic = (job.channel or {}).get("SNSTopicArn")
         if topic is not None:
-            spec = operation_for(f"Start{job.operation}", self.operations)[0]
             message = completion_message(
-                job.job_id, outcome.notification_status, spec.api, job.job_tag, ended, job.video
+                job.job_id, outcome.notification_status, f"Start{job.operation}", job.job_tag, ended, job.video
             )
             self._publisher.put(job.job_id, topic, message)
 

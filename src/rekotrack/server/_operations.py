@@ -11,22 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["OPERATIONS", "ServedOperation", "operation_for"]
+__all__ = ["OPERATIONS", "PERSON_TRACKING", "VIDEO_OPERATIONS", "ServedOperation", "operation_for"]
 
 
 @dataclass(frozen=True)
 class ServedOperation:
     """One Start/Get job kind: ``StartX``/``GetX`` with the item list under ``list_key``.
 
-    ``sort_by`` are the values Get's ``SortBy`` takes (empty: the operation has no SortBy) and
-    ``default_sort`` the order used when it is not sent (or the only order, without SortBy).
-    ``aggregate_by``: the values of ``AggregateBy``, empty when the operation has none.
+    ``sort_by`` are the values Get's ``SortBy`` takes, the default first (empty: the operation
+    has no SortBy); ``aggregate_by`` the values of ``AggregateBy``, the default first (empty:
+    none). A Get reads only the parameters its operation has.
     """
 
     name: str
     list_key: str
     sort_by: tuple[str, ...] = ()
-    default_sort: str = "TIMESTAMP"
     aggregate_by: tuple[str, ...] = ()
 
     @property
@@ -42,22 +41,40 @@ class ServedOperation:
         """The ``API`` field of the SNS completion message (the Start operation's name)."""
         return self.start
 
+    @property
+    def default_sort(self) -> str | None:
+        return self.sort_by[0] if self.sort_by else None
 
-PERSON_TRACKING: Final = ServedOperation("PersonTracking", "Persons", sort_by=("INDEX", "TIMESTAMP"))
+    @property
+    def default_aggregate(self) -> str | None:
+        return self.aggregate_by[0] if self.aggregate_by else None
+
+
+PERSON_TRACKING: Final = ServedOperation("PersonTracking", "Persons", sort_by=("TIMESTAMP", "INDEX"))
+
+VIDEO_OPERATIONS: Final[tuple[ServedOperation, ...]] = (
+    PERSON_TRACKING,
+    ServedOperation("LabelDetection", "Labels", ("TIMESTAMP", "NAME"), ("TIMESTAMPS", "SEGMENTS")),
+    ServedOperation("FaceDetection", "Faces"),
+    ServedOperation("FaceSearch", "Persons", ("TIMESTAMP", "INDEX")),
+    ServedOperation("CelebrityRecognition", "Celebrities", ("TIMESTAMP", "ID")),
+    ServedOperation("ContentModeration", "ModerationLabels", ("TIMESTAMP", "NAME"), ("TIMESTAMPS", "SEGMENTS")),
+    ServedOperation("SegmentDetection", "Segments"),
+    ServedOperation("TextDetection", "TextDetections"),
+)
+"""The sixteen Start/Get operations of Rekognition Video, as eight job kinds."""
 
 OPERATIONS: Final[tuple[ServedOperation, ...]] = (PERSON_TRACKING,)
-"""Every operation the core serves."""
-
-_BY_NAME: Final[dict[str, tuple[ServedOperation, bool]]] = {
-    name: (spec, is_start) for spec in OPERATIONS for name, is_start in ((spec.start, True), (spec.get, False))
-}
+"""What a core serves unless told otherwise (an analyzer that does person tracking only)."""
 
 
-def operation_for(name: str, operations: tuple[ServedOperation, ...] = OPERATIONS) -> tuple[ServedOperation, bool]:
+def operation_for(
+    name: str, operations: tuple[ServedOperation, ...] = VIDEO_OPERATIONS
+) -> tuple[ServedOperation, bool]:
     """``(spec, is_start)`` for an operation name such as ``GetPersonTracking``; KeyError if not served."""
-    if operations is OPERATIONS:
-        return _BY_NAME[name]
     for spec in operations:
-        if name in (spec.start, spec.get):
-            return spec, name == spec.start
+        if name == spec.start:
+            return spec, True
+        if name == spec.get:
+            return spec, False
     raise KeyError(name)

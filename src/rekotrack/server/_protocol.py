@@ -20,13 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from rekotrack.server._operations import ServedOperation
     from rekotrack.server._wire import HttpRequest, Reply
 
-__all__ = ["Analyzer", "Authenticator", "Clock", "Ended", "Identity", "Job", "JobOutcome", "RequestGate"]
+__all__ = [
+    "Analyzer",
+    "Authenticator",
+    "Clock",
+    "Ended",
+    "Identity",
+    "Job",
+    "JobOutcome",
+    "ListingOutcome",
+    "RequestGate",
+]
 
 Clock = Callable[[], float]
 """A callable returning the current time in seconds since the epoch."""
@@ -51,6 +61,28 @@ class JobOutcome(Protocol):
 
     def page(self, sort_by: str, start: int, count: int) -> list[dict[str, Any]]:
         """Items ``start`` to ``start + count`` in ``sort_by`` order (the operation's list items)."""
+        ...
+
+
+@runtime_checkable
+class ListingOutcome(JobOutcome, Protocol):
+    """A :class:`JobOutcome` of any Video operation: items per sort order *and* aggregation, and page members.
+
+    The core uses these members when an outcome has them (``rekotrack.testing``'s synthetic jobs
+    of the seven other operations); a plain :class:`JobOutcome` serves person tracking.
+    ``sort_by``/``aggregate_by`` are ``None`` for an operation without them.
+    """
+
+    def count(self, aggregate_by: str | None = None) -> int:
+        """How many items a SUCCEEDED job returns in that aggregation."""
+        ...
+
+    def page(
+        self, sort_by: str | None, start: int, count: int, aggregate_by: str | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    def page_fields(self, sort_by: str | None = None, aggregate_by: str | None = None) -> dict[str, Any]:
+        """The members every SUCCEEDED page carries besides JobStatus, NextToken and the items."""
         ...
 
 

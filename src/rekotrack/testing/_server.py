@@ -1,4 +1,4 @@
-"""LocalRekognition: StartPersonTracking / GetPersonTracking over HTTP on loopback.
+"""LocalRekognition: the sixteen Rekognition Video operations over HTTP on loopback.
 
 The server core (:mod:`rekotrack.server`) speaks the AWS JSON 1.1 protocol exactly as botocore
 sends it (``POST /``, ``X-Amz-Target: RekognitionService.<Operation>``,
@@ -16,8 +16,8 @@ from rekotrack.server import (
     ERROR_STATUS,
     IDLE_TIMEOUT_SECONDS,
     MAX_BODY_BYTES,
-    OPERATIONS,
     READ_TIMEOUT_SECONDS,
+    VIDEO_OPERATIONS,
     FrontName,
     JobOutcome,
     Notification,
@@ -28,11 +28,11 @@ from rekotrack.testing._clock import Clock
 from rekotrack.testing._faults import FaultInjector, FaultKind, Faults
 from rekotrack.testing._gate import FaultGate
 from rekotrack.testing._scene import SyntheticScene
-from rekotrack.testing._synthetic import SceneOutcome, SyntheticAnalyzer
+from rekotrack.testing._synthetic import SyntheticAnalyzer, outcome_of
 
 __all__ = ["ERROR_STATUS", "JobOutcome", "LocalRekognition", "Notification"]
 
-_OPERATIONS = tuple(name for spec in OPERATIONS for name in (spec.start, spec.get))
+_OPERATIONS = tuple(name for spec in VIDEO_OPERATIONS for name in (spec.start, spec.get))
 
 
 class LocalRekognition(RekognitionServer):
@@ -80,6 +80,7 @@ class LocalRekognition(RekognitionServer):
         self._injector = FaultInjector(faults)
         core = RekognitionCore(
             self._analyzer,
+            operations=VIDEO_OPERATIONS,
             clock=clock if clock is not None else time.time,
             max_concurrent_jobs=max_concurrent_jobs,
             retention_seconds=retention_seconds,
@@ -167,13 +168,11 @@ class LocalRekognition(RekognitionServer):
         """End every IN_PROGRESS job now, as its scene says; returns their JobIds."""
         with self.core.lock:
             now = self.clock()
-            ended = [
-                job.job_id
-                for job in self.core.jobs()
-                if job.status == "IN_PROGRESS"
-                and isinstance(job.source, SyntheticScene)
-                and self.core.complete(job.job_id, SceneOutcome(job.source), now)
-            ]
+            ended = []
+            for job in self.core.jobs():
+                outcome = outcome_of(job.source) if job.status == "IN_PROGRESS" else None
+                if outcome is not None and self.core.complete(job.job_id, outcome, now):
+                    ended.append(job.job_id)
             return ended
 
     # ------------------------------------------------------------------ counters

@@ -1,4 +1,7 @@
-"""The synthetic analyzer: every job's result is a :class:`SyntheticScene`, known from the start.
+"""The synthetic analyzer: every job's result is known from the start, seeded from its video.
+
+Person tracking answers the video's :class:`SyntheticScene`; the seven other Video jobs answer
+a :class:`~rekotrack.testing._jobs.SyntheticJob` made from the Start request and that scene.
 
 A job stays IN_PROGRESS for ``job_seconds`` (by the core's clock) or, when ``job_polls`` is
 set, for that many Get calls, then ends as its scene says. Both are read at every check, so
@@ -11,10 +14,11 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from rekotrack.server import ApiError, Ended, Job, ServedOperation
+from rekotrack.server import ApiError, Ended, Job, JobOutcome, ServedOperation
+from rekotrack.testing._jobs import SyntheticJob
 from rekotrack.testing._scene import MAX_DURATION_MS, SortBy, SyntheticScene
 
-__all__ = ["SceneOutcome", "SyntheticAnalyzer"]
+__all__ = ["SceneOutcome", "SyntheticAnalyzer", "outcome_of"]
 
 _SORTS: tuple[SortBy, ...] = ("TIMESTAMP", "INDEX")
 
@@ -49,6 +53,15 @@ class SceneOutcome:
             if order == sort_by:
                 return self.scene.page(order, start, count)
         raise ValueError(f"unknown sort order {sort_by!r}")
+
+
+def outcome_of(source: object) -> JobOutcome | None:
+    """What a synthetic job's source (a scene, or a SyntheticJob) answers; ``None`` for anything else."""
+    if isinstance(source, SyntheticScene):
+        return SceneOutcome(source)
+    if isinstance(source, SyntheticJob):
+        return source
+    return None
 
 
 class SyntheticAnalyzer:
@@ -90,14 +103,16 @@ class SyntheticAnalyzer:
         scene = self.scene_for(uri)
         if scene.duration_ms > MAX_DURATION_MS:
             raise ApiError("VideoTooLargeException")
-        return scene
+        if operation.name == "PersonTracking":
+            return scene
+        return SyntheticJob(operation.name, params, scene=scene)
 
     def start_job(self, job: Job) -> None:
         """Nothing to start: the scene is the result."""
 
     def job_progress(self, job: Job, now: float, polled: bool) -> Ended | None:
-        scene = job.source
-        if not isinstance(scene, SyntheticScene):
+        outcome = outcome_of(job.source)
+        if outcome is None:
             return None
         polls_needed = self.job_polls
         if polls_needed is not None:
@@ -108,9 +123,9 @@ class SyntheticAnalyzer:
                 if seen < polls_needed:
                     self._polls[job.job_id] = seen + 1
                     return None
-            return Ended(SceneOutcome(scene), now)
+            return Ended(outcome, now)
         if now - job.created >= self.job_seconds:
-            return Ended(SceneOutcome(scene), job.created + self.job_seconds)
+            return Ended(outcome, job.created + self.job_seconds)
         return None
 
     def job_ended(self, job: Job, ended: float) -> None:
