@@ -1,0 +1,130 @@
+"""A compact column store of AWS-shaped items, for the results of every Rekognition Video job.
+
+An item (an AWS dict such as one ``LabelDetection``) is split into its *shape*
+(the keys and the kind of each value, interned once per distinct structure),
+its numbers (one ``array('d')`` for all items) and its strings (ids into one
+table of distinct strings). A label name, a face id or a text line repeated over
+thousands of items is stored once; an item costs a few bytes per number. Row
+``r`` rebuilds exactly the dict that was added (key order included).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeAlias
+
+__all__ = ["ItemStore"]
+
+# A shape is a JSON value with its numbers and strings taken out: "f" / "i" mark a
+# number (stored as a double), "s" a string (an id into the string table),
+# ("{", ((key, shape), ...)), ("[", (shape, ...)) or ("=", constant) for booleans,
+# None and integers too big for a double.
+_Shape: TypeAlias = "str | tuple[str, Any]"
+
+_FLOAT = "f"
+_INT = "i"
+_STR = "s"
+_EXACT_INT = 1 << 53  # integers up to this size survive a trip through a double
+
+
+class ItemStore:
+    """AWS-shaped items as columns of numbers and string ids plus interned shapes."""
+
+    __slots__ = (
+        "_shape_ids",
+        "_string_ids",
+        "num_start",
+        "numbers",
+        "row_shape",
+        "shapes",
+        "str_start",
+        "string_refs",
+        "strings",
+    )
+
+    def __init__(self) -> None:
+        self.row_shape = array("I")  # shape id of each row
+        self.num_start = array("q")  # where each row's numbers start in ``numbers``
+        self.str_start = array("q")  # where each row's string ids start in ``string_refs``
+        self.numbers = array("d")
+        self.string_refs = array("I")
+        self.shapes: list[_Shape] = []
+        self.strings: list[str] = []
+        self._shape_ids: dict[_Shape, int] = {}
+        self._string_ids: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.row_shape)
+
+    def nbytes(self) -> int:
+        """Bytes held by the columns (array buffers; shapes and the string table not counted)."""
+        columns = (self.row_shape, self.num_start, self.str_start, self.numbers, self.string_refs)
+        return sum(column.buffer_info()[1] * column.itemsize for column in columns)
+
+    def append(self, item: Mapping[str, Any]) -> None:
+        """Add one AWS dict (JSON values only: dicts, lists, str, int, float, bool, None)."""
+        numbers: list[float] = []
+        refs: list[int] = []
+        shape = self._flatten(item, numbers, refs)
+        try:
+            shape_id = self._shape_ids.get(shape)
+        except TypeError as exc:
+            raise TypeError(f"item holds a value that is not JSON-compatible: {exc}") from exc
+        if shape_id is None:
+            shape_id = self._shape_ids[shape] = len(self.shapes)
+            self.shapes.append(shape)
+        self.row_shape.append(shape_id)
+        self.num_start.append(len(self.numbers))
+        self.str_start.append(len(self.string_refs))
+        self.numbers.extend(numbers)
+        self.string_refs.extend(refs)
+
+    def _flatten(self, value: Any, numbers: list[float], refs: list[int]) -> _Shape:
+        kind = type(value)
+        if kind is float:
+            numbers.append(value)
+            return _FLOAT
+        if kind is str:
+            ref = self._string_ids.get(value)
+            if ref is None:
+                ref = self._string_ids[value] = len(self.strings)
+                self.strings.append(value)
+            refs.append(ref)
+            return _STR
+        if kind is dict or (kind is not list and isinstance(value, Mapping)):
+            return ("{", tuple([(key, self._flatten(sub, numbers, refs)) for key, sub in value.items()]))
+        if kind is int and -_EXACT_INT <= value <= _EXACT_INT:
+            numbers.append(float(value))
+            return _INT
+        if kind is list or kind is tuple:
+            return ("[", tuple([self._flatten(sub, numbers, refs) for sub in value]))
+        return ("=", value)
+
+    def aws(self, row: int) -> dict[str, Any]:
+        """The AWS dict of row ``row``, equal to the one appended."""
+        end = row + 1
+        num_end = self.num_start[end] if end < len(self.num_start) else len(self.numbers)
+        str_end = self.str_start[end] if end < len(self.str_start) else len(self.string_refs)
+        numbers = iter(self.numbers[self.num_start[row] : num_end])
+        strings = self.strings
+        texts = (strings[ref] for ref in self.string_refs[self.str_start[row] : str_end])
+        item: dict[str, Any] = _unflatten(self.shapes[self.row_shape[row]], numbers, texts)
+        return item
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in range(len(self)):
+            yield self.aws(row)
+
+
+def _unflatten(shape: _Shape, numbers: Iterator[float], strings: Iterator[str]) -> Any:
+    if isinstance(shape, str):
+        if shape == _STR:
+            return next(strings)
+        return int(next(numbers)) if shape == _INT else next(numbers)
+    tag, body = shape
+    if tag == "{":
+        return {key: _unflatten(sub, numbers, strings) for key, sub in body}
+    if tag == "[":
+        return [_unflatten(sub, numbers, strings) for sub in body]
+    return body
