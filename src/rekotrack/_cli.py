@@ -289,8 +289,8 @@ def _status_record(job_id: str, page: PersonTrackingPage) -> dict[str, Any]:
     return record
 
 
-def _wait(tracker: PersonTracker, job_id: str, args: argparse.Namespace) -> None:
-    """Wait with a progress line; prints SUCCEEDED (or its status record with --json)."""
+def _wait(tracker: PersonTracker, job_id: str, args: argparse.Namespace, *, say_status: bool = True) -> None:
+    """Wait with a progress line; prints SUCCEEDED (``say_status``) or, with --json, the status record."""
     from rekotrack import JobFailedError, WaitTimeoutError
 
     checks = 0
@@ -316,7 +316,7 @@ def _wait(tracker: PersonTracker, job_id: str, args: argparse.Namespace) -> None
             raise
     if args.json:
         _json_line(_status_record(job_id, page))
-    else:
+    elif say_status:
         print(page.job_status or "SUCCEEDED")
 
 
@@ -332,8 +332,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     else:
         print(job.job_id)
     sys.stdout.flush()  # the JobId is there before a long wait
-    if args.wait:
-        _wait(tracker, job.job_id, args)
+    if args.wait:  # stdout keeps just the JobId (JOB=$(rekotrack start ... --wait)); the exit code tells the end
+        _wait(tracker, job.job_id, args, say_status=False)
     return EXIT_OK
 
 
