@@ -1,9 +1,10 @@
-"""Results of the seven other Video jobs: exact round trips, JSON Lines / CSV / DataFrame, save/load, timelines, shots."""
+"""Results of the seven other Video jobs: exact round trips, JSON Lines/CSV/DataFrame, save/load, timelines, shots."""
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 from pathlib import Path
@@ -176,7 +177,7 @@ def test_bad_items_are_refused_and_nothing_is_stored() -> None:
     result = LabelResult()
     with pytest.raises(TypeError, match="expected a LabelDetection"):
         result._add_all([42])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Timestamp"):
         result._add_all([{"Timestamp": "x"}])
     assert len(result) == 0
 
@@ -194,10 +195,12 @@ def test_from_pages_keeps_page_fields_and_job_id() -> None:
     result = LabelResult.from_pages(pages)
     assert result.job_id == "abc"
     assert [i.to_aws() for i in result.items] == items
-    assert "NextToken" not in result.page_fields and "JobStatus" not in result.page_fields
+    assert "NextToken" not in result.page_fields
+    assert "JobStatus" not in result.page_fields
     assert result.page_fields["GetRequestMetadata"] == fields["GetRequestMetadata"]
     assert result.label_model_version == fields["LabelModelVersion"]
-    assert result.video_metadata is not None and result.video_metadata.to_aws() == fields["VideoMetadata"]
+    assert result.video_metadata is not None
+    assert result.video_metadata.to_aws() == fields["VideoMetadata"]
 
 
 def test_segment_page_lists() -> None:
@@ -318,8 +321,9 @@ def test_synthetic_shots_partition_the_video() -> None:
     shots = SegmentResult(job.items()).shots()
     assert shots, "the synthetic video has shots"
     assert shots[0].start_ms == 0
-    for before, after in zip(shots, shots[1:], strict=False):
-        assert before.end_ms is not None and after.start_ms is not None
+    for before, after in itertools.pairwise(shots):
+        assert before.end_ms is not None
+        assert after.start_ms is not None
         assert after.start_ms >= before.end_ms
     assert [s.index for s in shots] == sorted(s.index for s in shots if s.index is not None)
 
@@ -339,7 +343,8 @@ def test_store_rebuilds_every_json_value_exactly() -> None:
     rebuilt = [store.aws(row) for row in range(len(store))]
     assert rebuilt == odd
     assert [list(r) for r in rebuilt] == [list(i) for i in odd]  # key order too
-    assert type(rebuilt[1]["Big"]) is int and math.copysign(1, rebuilt[1]["Zero"]) == -1
+    assert type(rebuilt[1]["Big"]) is int
+    assert math.copysign(1, rebuilt[1]["Zero"]) == -1
     assert store.strings.count("x") == 1
     with pytest.raises(TypeError, match="JSON-compatible"):
         store.append({"A": {1, 2}})
