@@ -21,6 +21,7 @@ __all__ = ["plot_paths", "plot_presence"]
 
 _LEGEND_MAX = 20  # people named in a legend; the rest are summarised
 _DPI = 100
+_START, _END = "o", "s"  # markers of a track's first and last box centre
 
 
 def _figure(width_in: float, height_in: float) -> Figure:
@@ -63,6 +64,12 @@ def plot_presence(
     A visit ends where the person was unseen for ``min_gap_ms`` or more (see
     :meth:`PersonTrack.visits`). The x axis is seconds from the start of the video.
     """
+    _save(_presence_figure(source, min_gap_ms=min_gap_ms, title=title), path)
+
+
+def _presence_figure(
+    source: TrackingResult | Mapping[int, PersonTrack], *, min_gap_ms: int, title: str | None
+) -> Figure:
     tracks = _tracks_of(source)
     rows = max(1, len(tracks))
     height = min(2.0 + 0.32 * rows, 40.0)
@@ -82,7 +89,7 @@ def plot_presence(
     ax.set_yticks(range(len(tracks)), [f"person {index}" for index in tracks])
     ax.set_ylim(len(tracks) - 0.5 if tracks else 0.5, -0.5)
     ax.set_xlim(0, span_s)
-    ax.set_xlabel("time (s)")
+    ax.set_xlabel("time from the start of the video (s)")
     ax.set_ylabel("person index")
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
@@ -90,7 +97,7 @@ def plot_presence(
     ax.set_title(title or f"Presence timeline: {len(tracks)} people, {count:,} detections")
     if not tracks:
         ax.text(0.5, 0.5, "no tracked people", transform=ax.transAxes, ha="center", va="center")
-    _save(fig, path)
+    return fig
 
 
 def plot_paths(
@@ -106,8 +113,19 @@ def plot_paths(
     Image coordinates: origin top left, y down, the frame's aspect ratio; axes
     in pixels when the VideoMetadata (the result's, or ``video_metadata``) has
     the frame size, in frame ratios otherwise. A line breaks where the person
-    was unseen for ``min_gap_ms`` or more; a dot marks where each track starts.
+    was unseen for ``min_gap_ms`` or more; a filled circle marks where each track
+    starts and a square where it ends, as the legend says.
     """
+    _save(_paths_figure(source, video_metadata=video_metadata, min_gap_ms=min_gap_ms, title=title), path)
+
+
+def _paths_figure(
+    source: TrackingResult | Mapping[int, PersonTrack],
+    *,
+    video_metadata: VideoMetadata | None,
+    min_gap_ms: int,
+    title: str | None,
+) -> Figure:
     tracks = _tracks_of(source)
     metadata = video_metadata
     if metadata is None and isinstance(source, TrackingResult):
@@ -142,22 +160,32 @@ def plot_paths(
         label = f"person {index}" if position < _LEGEND_MAX else None
         ax.plot(xs, ys, color=colour, linewidth=1.2, alpha=0.85, label=label)
         ax.plot(lone_x, lone_y, ".", color=colour, markersize=4)
-        ax.plot(xs[0], ys[0], "o", color=colour, markersize=5)
+        ax.plot(xs[0], ys[0], _START, color=colour, markersize=6, gid="start")
+        ax.plot(xs[-1], ys[-1], _END, color=colour, markersize=6, markeredgecolor="black", markeredgewidth=0.6,
+                gid="end")
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)  # image coordinates: y grows downwards
     ax.set_aspect("equal")
-    unit = "px" if pixels else "ratio of frame"
-    ax.set_xlabel(f"x ({unit})")
-    ax.set_ylabel(f"y ({unit})")
+    if pixels:
+        ax.set_xlabel("x: pixels from the left edge")
+        ax.set_ylabel("y: pixels from the top edge")
+    else:
+        ax.set_xlabel("x: ratio of the frame width, from the left")
+        ax.set_ylabel("y: ratio of the frame height, from the top")
     ax.grid(alpha=0.3)
-    size = f" on {int(width)}x{int(height)} frame" if pixels else ""
-    ax.set_title(title or f"Box-centre paths: {len(tracks)} people{size} (dot = first seen)")
+    size = f" on the {int(width)}x{int(height)} frame" if pixels else ""
+    ax.set_title(title or f"Box-centre paths: {len(tracks)} people{size}")
     if tracks:
         handles, labels = ax.get_legend_handles_labels()
         if len(tracks) > _LEGEND_MAX:
             handles.append(ax.plot([], [], " ")[0])
             labels.append(f"+{len(tracks) - _LEGEND_MAX} more")
+        # What the markers mean, in grey, above the people.
+        start = ax.plot([], [], _START, color="0.35", markersize=6)[0]
+        end = ax.plot([], [], _END, color="0.35", markersize=6, markeredgecolor="black", markeredgewidth=0.6)[0]
+        handles = [start, end, *handles]
+        labels = ["start of a track", "end of a track", *labels]
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     else:
         ax.text(0.5, 0.5, "no box-centre paths", transform=ax.transAxes, ha="center", va="center")
-    _save(fig, path)
+    return fig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,64 @@ def test_missing_matplotlib_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"rekotrack\[plot\]"):
         plot_presence(TrackingResult.from_detections(hand_built()), tmp_path / "x.png")
+
+
+def _ink(png: Path) -> float:
+    """Share of the picture that is not the white background."""
+    pixels = imread(png)[..., :3]
+    return float((pixels.min(axis=2) < 0.95).mean())
+
+
+def test_both_pngs_have_content(scene_result: TrackingResult, tmp_path: Path) -> None:
+    plot_presence(scene_result, tmp_path / "presence.png")
+    plot_paths(scene_result, tmp_path / "paths.png")
+    for name in ("presence.png", "paths.png"):
+        png = tmp_path / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.stat().st_size > 20_000
+        assert _ink(png) > 0.02, name  # bars and lines, not just axes on white
+    assert _ink(tmp_path / "presence.png") > _ink_of_empty(tmp_path, plot_presence) * 2
+
+
+def _ink_of_empty(tmp_path: Path, plot: Callable[..., None]) -> float:
+    plot(TrackingResult(), tmp_path / "empty.png")
+    return _ink(tmp_path / "empty.png")
+
+
+def test_path_plot_explains_its_markers_and_axes(scene_result: TrackingResult) -> None:
+    from rekotrack._plots import _paths_figure
+
+    fig = _paths_figure(scene_result, video_metadata=None, min_gap_ms=1000, title=None)
+    (ax,) = fig.axes
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend[:2] == ["start of a track", "end of a track"]
+    assert ax.get_xlabel() == "x: pixels from the left edge"
+    assert ax.get_ylabel() == "y: pixels from the top edge"
+    assert ax.get_ylim() == (1080.0, 0.0)  # y grows downwards, as in the frame
+    starts = [line for line in ax.get_lines() if line.get_gid() == "start"]
+    ends = [line for line in ax.get_lines() if line.get_gid() == "end"]
+    tracks = [track for track in scene_result.tracks().values() if track.path]
+    assert len(starts) == len(ends) == len(tracks)
+    for track, start, end in zip(tracks, starts, ends, strict=True):
+        (_, x0, y0), (_, x1, y1) = track.path[0], track.path[-1]
+        assert (float(start.get_xdata()[0]), float(start.get_ydata()[0])) == pytest.approx((x0 * 1920, y0 * 1080))
+        assert (float(end.get_xdata()[0]), float(end.get_ydata()[0])) == pytest.approx((x1 * 1920, y1 * 1080))
+        assert start.get_marker() != end.get_marker()
+
+
+def test_path_axes_are_frame_ratios_without_a_frame_size(hand_result: TrackingResult) -> None:
+    from rekotrack._plots import _paths_figure
+
+    fig = _paths_figure(hand_result, video_metadata=None, min_gap_ms=1000, title=None)
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "x: ratio of the frame width, from the left"
+    assert ax.get_ylabel() == "y: ratio of the frame height, from the top"
+    assert ax.get_xlim() == (0.0, 1.0)
+
+
+def test_presence_axes(scene_result: TrackingResult) -> None:
+    from rekotrack._plots import _presence_figure
+
+    (ax,) = _presence_figure(scene_result, min_gap_ms=1000, title=None).axes
+    assert ax.get_xlabel() == "time from the start of the video (s)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"person {i}" for i in scene_result.tracks()]
