@@ -50,8 +50,8 @@ crop with a margin around an upright person (Dalal & Triggs trained it on INRIA 
 the person about 96 of the 128 pixels tall), and detectMultiScale's padding widens it further."""
 
 HOG_WARNING = (
-    "person detector: OpenCV HOG (--detector hog). It misses people under about 128 pixels tall and "
-    "scores far below SSDLite (docs/self-hosted.md, Accuracy); use it only to compare"
+    "person detector: OpenCV HOG (--detector hog). Its accuracy is far below SSDLite's: it misses people "
+    "under about 128 pixels tall (docs/self-hosted.md, Accuracy); use it only to compare"
 )
 
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["CENTERFACE", "SSDLITE", "SSDLITE_CONFIG", "ModelFile", "ModelMissingError", "model_path"]
+__all__ = [
+    "CENTERFACE",
+    "SSDLITE",
+    "SSDLITE_CONFIG",
+    "ModelFile",
+    "ModelMissingError",
+    "model_path",
+    "package_folder",
+]
 
 REINSTALL = "pip install --force-reinstall 'rekotrack[server]'"
 
@@ -55,16 +63,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def package_folder() -> Path:
+    """``rekotrack/selfhosted/models`` of the installed package (a wheel or editable install: real files)."""
+    return Path(str(resources.files("rekotrack.selfhosted").joinpath("models")))
+
+
 def model_path(model: ModelFile, folder: Path | None = None) -> Path:
     """The verified file on disk; raises :class:`ModelMissingError` (one line: how to reinstall).
 
-    ``folder`` replaces the package's ``models`` folder (tests use it to simulate a broken install).
+    ``folder`` replaces the package's ``models`` folder.
     """
-    if folder is None:
-        # the package is installed as plain files (wheel or editable), so the resource is a real path
-        path = Path(str(resources.files("rekotrack.selfhosted").joinpath("models").joinpath(model.name)))
-    else:
-        path = folder / model.name
+    path = (folder if folder is not None else package_folder()) / model.name
     if not path.is_file():
         raise ModelMissingError(
             f"{model.what} ({model.name}) is missing from this rekotrack installation: {REINSTALL}"
