@@ -229,7 +229,8 @@ def run_render(args: argparse.Namespace) -> int:
             sys.stderr.write(f"rekotrack: bad input: {path} is not a file\n")
             return EXIT_BAD_INPUT
     try:
-        count = render(video, result, out, frames=args.frames)
+        shown = False if getattr(args, "quiet", False) else None  # a tqdm bar on a terminal unless --quiet
+        count = render(video, result, out, frames=args.frames, progress=shown)
     except (VideoError, ValueError) as exc:
         sys.stderr.write(f"rekotrack: bad input: {exc}\n")
         return EXIT_BAD_INPUT
