@@ -51,6 +51,8 @@ def is_failure(note: CompletionNotification) -> bool:
 def _loads(text: str | bytes | bytearray, layer: str, what: str) -> object:
     try:
         return json.loads(text)
+    except RecursionError as exc:
+        raise NotificationParseError(layer, f"{what} is nested too deeply") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise NotificationParseError(layer, f"{what} is not JSON ({exc})") from exc
 
@@ -74,6 +76,8 @@ def _from_message(value: object) -> CompletionNotification:
         raise NotificationParseError("message", f"no Status string for job {value['JobId']}")
     try:
         return CompletionNotification.model_validate(dict(value))
+    except RecursionError as exc:
+        raise NotificationParseError("message", "nested too deeply") from exc
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise NotificationParseError("message", problems) from exc

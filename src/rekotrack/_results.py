@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeAlias, overload
 
+from ._errors import RekotrackError
 from ._models import PersonDetection, VideoMetadata
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "CSV_COLUMNS",
     "PersonTrack",
     "ResultBuilder",
+    "ResultFileError",
     "TrackingResult",
     "mot_frame",
     "read_jsonl",
@@ -69,6 +71,10 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 _HEADER_KEY = "RekotrackResult"
 _FORMAT_VERSION = 1
+
+
+class ResultFileError(RekotrackError, ValueError):
+    """A saved result or JSON Lines file cannot be read: not JSON, too deeply nested, a bad header or detection."""
 
 # ---- compact storage ------------------------------------------------------------
 
@@ -637,31 +643,36 @@ class TrackingResult:
     def load(cls, path: str | os.PathLike[str]) -> TrackingResult:
         """Read a file written by :meth:`save` (or plain JSONL from :meth:`to_jsonl`, without metadata).
 
-        Raises ``ValueError`` when a line is not a JSON object or not a valid
-        detection, and when the file holds fewer or more detections than its
+        Raises :class:`ResultFileError` (a ``ValueError``) when the file is empty, a
+        line is not a JSON object (NaN and Infinity included) or not a valid
+        detection, the header is not the first line or has a bad version or
+        DetectionCount, and when the file holds fewer or more detections than its
         header says (a truncated copy, for instance).
         """
         result = cls()
         expected: int | None = None
+        name = os.fspath(path)
+        lines = 0
         with open(path, encoding="utf-8") as src:
-            for number, item in _json_lines(src, path):
+            for number, item in _json_lines(src, name):
+                lines += 1
                 if number == 1 and _HEADER_KEY in item:
-                    version = item[_HEADER_KEY]
-                    if version != _FORMAT_VERSION:
-                        raise ValueError(f"{os.fspath(path)}: unsupported result format version {version!r}")
+                    expected = _header(item, name)
                     job_id = item.get("JobId")
-                    result._video_metadata = _metadata(item.get("VideoMetadata"))
+                    try:
+                        result._video_metadata = _metadata(item.get("VideoMetadata"))
+                    except (ValueError, TypeError, RecursionError) as exc:
+                        raise ResultFileError(f"{name}: the header's VideoMetadata is not valid: {exc}") from exc
                     result._job_id = job_id if isinstance(job_id, str) else None
-                    expected = item.get("DetectionCount")
                     continue
                 try:
                     result._store.add(item)
-                except (ValueError, TypeError) as exc:
-                    raise ValueError(f"{os.fspath(path)}: line {number} is not a detection: {exc}") from exc
+                except (ValueError, TypeError, RecursionError) as exc:
+                    raise ResultFileError(f"{name}: line {number} is not a detection: {exc}") from exc
+        if not lines:
+            raise ResultFileError(f"{name}: empty file, not a saved result")
         if expected is not None and expected != len(result):
-            raise ValueError(
-                f"{os.fspath(path)}: header says {expected} detections, file holds {len(result)} (truncated?)"
-            )
+            raise ResultFileError(f"{name}: header says {expected} detections, file holds {len(result)} (truncated?)")
         return result
 
 
@@ -703,17 +714,44 @@ def write_jsonl(detections: Iterable[PersonDetection], dest: Destination) -> int
     return _write_jsonl_rows((det.to_aws() for det in detections), dest)
 
 
+def _no_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not a number JSON allows")
+
+
 def _json_lines(src: TextIO, name: object) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each JSON object line with its number; a header line anywhere but first is refused."""
     for number, line in enumerate(src, start=1):
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json.loads(line, parse_constant=_no_constant)
+        except RecursionError as exc:
+            raise ResultFileError(f"{name}: line {number} is nested too deeply") from exc
         except ValueError as exc:
-            raise ValueError(f"{name}: line {number} is not JSON: {exc}") from exc
+            raise ResultFileError(f"{name}: line {number} is not JSON: {exc}") from exc
         if not isinstance(item, dict):
-            raise ValueError(f"{name}: line {number} is not a JSON object")
+            raise ResultFileError(f"{name}: line {number} is not a JSON object")
+        if _HEADER_KEY in item and number != 1:
+            raise ResultFileError(f"{name}: line {number} is a header; a header must be the first line")
         yield number, item
+
+
+def _header(item: Mapping[str, Any], name: object) -> int | None:
+    """Check a ``save()`` header; its DetectionCount."""
+    version = item[_HEADER_KEY]
+    if isinstance(version, bool) or version != _FORMAT_VERSION:
+        raise ResultFileError(f"{name}: unsupported result format version {version!r}")
+    count = item.get("DetectionCount")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+        raise ResultFileError(f"{name}: DetectionCount must be a whole number >= 0, not {count!r}")
+    return count
+
+
+def _detection(item: Mapping[str, Any], name: object, number: int) -> PersonDetection:
+    try:
+        return PersonDetection.model_validate(item)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise ResultFileError(f"{name}: line {number} is not a detection: {exc}") from exc
 
 
 def read_jsonl(src: str | os.PathLike[str] | TextIO) -> Iterator[PersonDetection]:
@@ -725,10 +763,12 @@ def read_jsonl(src: str | os.PathLike[str] | TextIO) -> Iterator[PersonDetection
         with open(src, encoding="utf-8") as handle:
             yield from read_jsonl(handle)
         return
-    for number, item in _json_lines(src, getattr(src, "name", "<stream>")):
+    name = getattr(src, "name", "<stream>")
+    for number, item in _json_lines(src, name):
         if number == 1 and _HEADER_KEY in item:
+            _header(item, name)
             continue
-        yield PersonDetection.model_validate(item)
+        yield _detection(item, name, number)
 
 
 def _number(value: Any) -> float | int | None:

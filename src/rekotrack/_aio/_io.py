@@ -20,21 +20,8 @@ from rekotrack._models import CompletionNotification, VideoMetadata
 if TYPE_CHECKING:
     from aiobotocore.session import AioSession as Session
 
-__all__ = [
-    "Before",
-    "Gate",
-    "JobGroup",
-    "Opening",
-    "Prefetch",
-    "Ready",
-    "Session",
-    "client_now",
-    "job_waiter",
-    "make_client",
-    "metadata_now",
-    "opening",
-    "sleep",
-]
+__all__ = ["Before", "Gate", "JobGroup", "Opening", "Prefetch", "Ready", "Session", "client_now", "job_waiter"]
+__all__ += ["make_client", "metadata_now", "opening", "sleep"]
 
 T = TypeVar("T")
 K = TypeVar("K")

@@ -11,32 +11,19 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from rekotrack._core._batch import Note
 from rekotrack._core._constants import client_config
-from rekotrack._core._procedure import Procedure
+from rekotrack._core._procedure import Procedure, Run
 from rekotrack._errors import WaitTimeoutError
 from rekotrack._models import CompletionNotification, VideoMetadata
 
 if TYPE_CHECKING:
     from boto3 import Session
 
-__all__ = [
-    "Before",
-    "Gate",
-    "JobGroup",
-    "Prefetch",
-    "Ready",
-    "Session",
-    "client_now",
-    "job_waiter",
-    "make_client",
-    "metadata_now",
-    "opening",
-    "sleep",
-]
+__all__ = ["Before", "Gate", "JobGroup", "Prefetch", "Ready", "Session"]
+__all__ += ["client_now", "job_waiter", "make_client", "metadata_now", "opening", "sleep"]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -152,27 +139,27 @@ class _Queue(Protocol):
     def wait_for_any(self, job_ids: list[str], timeout: float) -> CompletionNotification: ...
 
 
-_PENDING: Any = object()
+class _Job(Generic[K, T]):
+    """One job of the group: its key, its procedure's run, and when its notification wait ends."""
 
+    def __init__(self, key: K, procedure: Procedure[T], clock: Callable[[], float]) -> None:
+        self.key = key
+        self.wake = 0.0
+        self._clock = clock
+        self.run = Run(procedure)
+        self._noted()
 
-@dataclass
-class _Run(Generic[K, T]):
-    key: K
-    job_id: str
-    procedure: Procedure[T]
-    request: Any = None
-    wake: float = 0.0
-    outcome: Any = _PENDING
+    def _noted(self) -> None:
+        if isinstance(self.run.request, Note):
+            self.wake = self._clock() + self.run.request.seconds
 
-    def step(self, clock: Callable[[], float], value: Any = None, error: BaseException | None = None) -> None:
-        """Send ``value`` (or throw ``error``) into the procedure; keep its next request or its outcome."""
-        try:
-            self.request = self.procedure.throw(error) if error is not None else self.procedure.send(value)
-        except StopIteration as stop:
-            self.outcome = stop.value
-            return
-        if isinstance(self.request, Note):
-            self.wake = clock() + self.request.seconds
+    def answer(self, response: Any) -> None:
+        self.run.answer(response)
+        self._noted()
+
+    def fail(self, error: BaseException) -> None:
+        self.run.fail(error)
+        self._noted()
 
 
 class JobGroup(Generic[K, T]):
@@ -187,52 +174,50 @@ class JobGroup(Generic[K, T]):
         self._queue = queue
         self._send = send
         self._clock = clock
-        self._runs: dict[str, _Run[K, T]] = {}
+        self._jobs: dict[str, _Job[K, T]] = {}
 
     def __len__(self) -> int:
-        return len(self._runs)
+        return len(self._jobs)
 
     def add(self, key: K, job_id: str, procedure: Procedure[T]) -> None:
-        run: _Run[K, T] = _Run(key, job_id, procedure)
-        run.step(self._clock)
-        self._runs[job_id] = run
+        self._jobs[job_id] = _Job(key, procedure, self._clock)
 
-    def _answer(self, run: _Run[K, T]) -> None:
+    def _answer(self, job: _Job[K, T]) -> None:
         """Make a procedure's requests until it ends or waits for its notification."""
-        while run.outcome is _PENDING and not isinstance(run.request, Note):
+        while not job.run.done and not isinstance(job.run.request, Note):
             try:
-                result = self._send(run.key, run.request)
+                response = self._send(job.key, job.run.request)
             except BaseException as exc:
-                run.step(self._clock, error=exc)
+                job.fail(exc)
             else:
-                run.step(self._clock, result)
+                job.answer(response)
 
     def next_done(self) -> list[tuple[K, T]]:
         """The jobs that ended next (at least one), with their outcomes."""
         while True:
             done: list[tuple[K, T]] = []
-            for job_id, run in list(self._runs.items()):
-                self._answer(run)
-                if run.outcome is not _PENDING:
-                    del self._runs[job_id]
-                    done.append((run.key, run.outcome))
+            for job_id, job in list(self._jobs.items()):
+                self._answer(job)
+                if job.run.done:
+                    del self._jobs[job_id]
+                    done.append((job.key, job.run.value))  # type: ignore[arg-type]
             if done:
                 return done
-            wake = min(run.wake for run in self._runs.values())
+            wake = min(job.wake for job in self._jobs.values())
             try:
-                note = self._queue.wait_for_any(list(self._runs), max(0.0, wake - self._clock()))
+                note = self._queue.wait_for_any(list(self._jobs), max(0.0, wake - self._clock()))
             except WaitTimeoutError as timeout:
                 now = self._clock()
-                for run in self._runs.values():
-                    if run.wake <= now:
-                        run.step(self._clock, error=timeout)
+                for job in self._jobs.values():
+                    if job.wake <= now:
+                        job.fail(timeout)
                 continue
-            self._runs[note.job_id].step(self._clock, note)
+            self._jobs[note.job_id].answer(note)
 
     def close(self) -> None:
-        for run in self._runs.values():
-            run.procedure.close()
-        self._runs.clear()
+        for job in self._jobs.values():
+            job.run.close()
+        self._jobs.clear()
 
 
 def opening(open_: Callable[[], T]) -> T:
