@@ -388,6 +388,26 @@ def test_a_worker_sigkilled_mid_job_hands_it_to_the_other_with_one_result(
               f"SUCCEEDED {recovered:.1f} s after the kill (visibility timeout {VISIBILITY:.0f} s)")
 
 
+def test_a_pool_process_killed_mid_job_is_put_back_at_once(deployment: Deployment,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the process running the analysis dies (as under the OOM killer); its worker lives on,
+    rejects the message (reject_on_worker_lost) and the job runs again once the dead run's lease expires."""
+    client = deployment.client()
+    job_id = start(client, "clip.avi", bucket="videos")
+    holder = _until(lambda: deployment.redis().get(f"rekotrack:lease:{job_id}"), 60, "no worker took the job")
+    pool_process = int(holder.decode().split(":")[1])
+    killed = time.monotonic()
+    os.kill(pool_process, signal.SIGKILL)
+    page = wait_done(client, job_id, timeout=240)
+    recovered = time.monotonic() - killed
+    assert page["JobStatus"] == "SUCCEEDED", page.get("StatusMessage")
+    assert deployment.record(job_id)["attempts"] == 2
+    assert all(w.popen.poll() is None for w in deployment.workers)  # both workers still serve
+    with capsys.disabled():
+        print(f"\n[scale] SIGKILL of a worker's pool process mid-job: SUCCEEDED {recovered:.1f} s after the kill "
+              f"(lease {LEASE} s)")
+
+
 def _parent(pid: int) -> int | None:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])

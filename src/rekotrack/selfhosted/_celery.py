@@ -231,7 +231,11 @@ def _end(records: Any, job_id: str, owner: str | None, status: str, message: str
         fields["result"] = result
     won = bool(records.finish(job_id, owner, **fields))
     if won:
-        _log.info("job %s: %s%s", job_id[:12], status, f" ({message})" if message else "")
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+        _log.info("job %s: %s%s (this worker process peaked at %.0f MB)", job_id[:12], status,
+                  f" ({message})" if message else "", peak)
         _notify_if_pending(records, job_id)
     return won
 
