@@ -72,6 +72,7 @@ def make_app(broker: str, visibility_timeout: float = VISIBILITY_TIMEOUT) -> Any
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=False,  # a task that raised (Redis away at its end) is delivered again
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         task_default_queue=QUEUE,
