@@ -11,6 +11,7 @@ here is stopped by its PID.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -128,8 +129,10 @@ def _cut(source: Path, dest: Path, first: int, frames: int) -> None:
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require(REDIS is not None, "redis-server not found (apt-get install redis-server)")
-    pytest.importorskip("celery")
-    redis = pytest.importorskip("redis")
+    for module in ("celery", "redis"):
+        _require(importlib.util.find_spec(module) is not None, f"{module} is not installed (rekotrack[server])")
+    import redis
+
     assert REDIS is not None
     port = _free_port()
     folder = tmp_path_factory.mktemp("redis")
