@@ -34,7 +34,7 @@ LONG_POLL_SECONDS = 20
 """SQS's maximum WaitTimeSeconds."""
 QUEUE_READ_TIMEOUT = 60
 """The SNS/SQS clients' read timeout (it outlasts a 20 s long poll), and the budget of one SNS/SQS call."""
-RECEIVE_GRACE = 10.0
+RECEIVE_GRACE = 5.0
 """A ReceiveMessage may take its WaitTimeSeconds plus this long."""
 DEFAULT_PREFIX = "AmazonRekognition"
 """The topic name prefix the managed AmazonRekognitionServiceRole may publish to."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from rekotrack._errors import JobFailedError, WaitTimeoutError
+from rekotrack._errors import APIError, JobFailedError, WaitTimeoutError
 from rekotrack._models import VideoJobPage
 from rekotrack._validation import check_interval, check_job_id, check_timeout
 
@@ -100,7 +100,7 @@ class WaitPlan(Generic[PageT]):
         self._max_interval = check_interval("max_poll_interval", max_poll_interval)
         self.status_check_interval = check_interval("status_check_interval", status_check_interval)
         self.job_id = job_id
-        self._clock = clock
+        self.clock = clock
         self._random = random
         self.deadline = clock() + self.timeout
         self.last_status: str | None = None
@@ -119,14 +119,14 @@ class WaitPlan(Generic[PageT]):
 
     def remaining(self) -> float:
         """Seconds left; raises WaitTimeoutError past the deadline."""
-        remaining = self.deadline - self._clock()
+        remaining = self.deadline - self.clock()
         if remaining <= 0:
             raise self.timed_out()
         return remaining
 
     def budget(self) -> float:
         """The most the next status request may take: what is left of the wait (the shell caps it further)."""
-        return max(MIN_REQUEST_BUDGET, self.deadline - self._clock())
+        return max(MIN_REQUEST_BUDGET, self.deadline - self.clock())
 
     def next_poll(self) -> float:
         """The pause before the next status poll; raises WaitTimeoutError past the deadline."""
@@ -145,10 +145,21 @@ class WaitPlan(Generic[PageT]):
         return failure.status == "FAILED" and failure.status_message is None
 
 
+def _status(plan: WaitPlan[PageT], report: bool = True) -> Procedure[PageT]:
+    """One status request; a request cut off by the wait's own deadline ends the wait as a timeout."""
+    try:
+        page: PageT = yield Status(plan.budget(), report)
+    except APIError as exc:
+        if plan.deadline - plan.clock() <= 0:
+            raise plan.timed_out() from exc
+        raise
+    return page
+
+
 def poll_procedure(plan: WaitPlan[PageT]) -> Procedure[PageT]:
     """Poll Get until the job ends or the deadline passes (``timeout=0`` checks once)."""
     while True:
-        page = plan.done((yield Status(plan.budget())))
+        page = plan.done((yield from _status(plan)))
         if page is not None:
             return page
         yield Sleep(plan.next_poll())
@@ -156,7 +167,7 @@ def poll_procedure(plan: WaitPlan[PageT]) -> Procedure[PageT]:
 
 def queue_procedure(plan: WaitPlan[PageT]) -> Procedure[PageT]:
     """Wait on the queue, checking Get first and every ``status_check_interval`` seconds."""
-    page = plan.done((yield Status(plan.budget())))
+    page = plan.done((yield from _status(plan)))
     if page is not None:
         return page
     while True:
@@ -164,7 +175,7 @@ def queue_procedure(plan: WaitPlan[PageT]) -> Procedure[PageT]:
         try:
             yield listen
         except WaitTimeoutError:
-            page = plan.done((yield Status(plan.budget())))
+            page = plan.done((yield from _status(plan)))
             if page is not None:
                 logger.warning(NO_MESSAGE_WARNING, plan.job_id)
                 yield Discard()  # a late message is deleted, not left circulating
@@ -172,8 +183,7 @@ def queue_procedure(plan: WaitPlan[PageT]) -> Procedure[PageT]:
             continue
         except JobFailedError as failure:
             if plan.needs_status_message(failure):
-                message = (yield Status(plan.budget(), report=False)).status_message
+                message = (yield from _status(plan, report=False)).status_message
                 raise JobFailedError(plan.job_id, failure.status, message) from failure
             raise
-        final: PageT = yield Status(plan.budget(), report=False)
-        return final
+        return (yield from _status(plan, report=False))
