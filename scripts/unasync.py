@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src" / "rekotrack" / "_aio"
 TARGET = ROOT / "src" / "rekotrack" / "_sync"
-MODULES = ("_engine.py", "_pager.py", "_queue.py", "_batch.py", "_person_tracking.py")
+MODULES = ("_engine.py", "_pager.py", "_queue.py", "_batch.py", "_person_tracking.py", "_video_jobs.py")
 
 # (pattern, replacement), applied in order to the whole text.
 SUBS: tuple[tuple[str, str], ...] = (

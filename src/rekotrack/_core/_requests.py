@@ -76,6 +76,8 @@ def start_request(
         if value is not None:
             params[member] = value
     error = table_problem(params, operation.start_constraints, operation.start_required)
+    if error is None and operation.start_name in c.TABLES:
+        error = c.request_error(operation.start_name, params)  # list items too (Features[0], SegmentTypes[1])
     if error is not None:
         raise error
     return params

@@ -11,7 +11,7 @@ job here, multiplexed on one thread in the synchronous twin). Source of
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from rekotrack._core._batch import Batch, JobWatch, check_batch, follow_procedure
@@ -35,6 +35,7 @@ def track_many(
     timeout: float = DEFAULT_WAIT_TIMEOUT,
     job_tag: str | None = None,
     status_check_interval: float = DEFAULT_STATUS_CHECK_INTERVAL,
+    start_inputs: Mapping[str, Any] | None = None,
 ) -> Iterator[tuple[VideoT, Any]]:
     """Run every video through ``tracker``, at most ``max_concurrent`` jobs at once; yield ``(video, outcome)``.
 
@@ -47,11 +48,13 @@ def track_many(
     cannot stall the batch. LimitExceededException (other processes using the
     account's ~20 concurrent jobs) is retried by ``tracker.start``; if it persists
     while jobs of this batch run, the video waits for a free slot and the batch
-    runs fewer jobs at once. Closing the iterator early stops following the jobs
+    runs fewer jobs at once. ``start_inputs`` are passed to every ``tracker.start``
+    (an operation's own Start inputs, e.g. ``collection_id``). Closing the iterator early stops following the jobs
     (an asynchronous batch cancels its tasks); the jobs keep running on the service.
     """
     check_batch(max_concurrent, timeout, status_check_interval)
-    return _track_many(tracker, videos, queue, max_concurrent, timeout, job_tag, status_check_interval)
+    inputs = dict(start_inputs or {})
+    return _track_many(tracker, videos, queue, max_concurrent, timeout, job_tag, status_check_interval, inputs)
 
 
 def _track_many(
@@ -62,6 +65,7 @@ def _track_many(
     timeout: float,
     job_tag: str | None,
     check_every: float,
+    inputs: Mapping[str, Any],
 ) -> Iterator[tuple[VideoT, Any]]:
     batch: Batch[VideoT] = Batch(videos, max_concurrent)
     clock = tracker._clock
@@ -80,7 +84,7 @@ def _track_many(
             while (chosen := batch.next_video(len(group))) is not None:
                 video = chosen[0]
                 try:
-                    job = tracker.start(video, notification=queue.channel, job_tag=job_tag)
+                    job = tracker.start(video, notification=queue.channel, job_tag=job_tag, **inputs)
                 except LimitExceededError as exc:
                     if batch.limit_hit(video, len(group)):
                         break
