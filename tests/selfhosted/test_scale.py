@@ -326,38 +326,21 @@ def test_a_long_job_stays_with_its_live_worker_and_survives_its_sigkill(
 ) -> None:
     client = deployment.client()
     job_id = start(client, "long.avi", bucket="videos")
-    lease_key = f"rekotrack:lease:{job_id}"
-    holder = _until(lambda: deployment.redis().get(lease_key), 60, "no worker took the job").decode()
-    child = int(holder.split(":")[1])
-    owner = next(w for w in deployment.workers if _parent(child) == w.pid)
-    other = next(w for w in deployment.workers if w is not owner)
+    owner, other, _ = _running_on(deployment, job_id)
     # Past the visibility timeout (+ the transport's restore sweep) the broker hands the message out
     # again; the lease is held and renewed, so the copy is put off, not run.
-    _until(lambda: "Retry in" in other.text() or "retry: Retry in" in other.text(), VISIBILITY + 30,
-           "the broker did not re-deliver the long job", interval=0.5)
+    _until(lambda: "Retry in" in other.text(), VISIBILITY + 30, "the broker did not re-deliver the long job",
+           interval=0.5)
     assert deployment.record(job_id)["status"] == "IN_PROGRESS"
     assert deployment.record(job_id)["attempts"] == 1
     assert f"job {job_id[:12]}: attempt 2" not in other.text()
-    killed = time.monotonic()
-    owner.kill()
-    other.wait_for(rf"job {job_id[:12]}: attempt 2 of 3", timeout=VISIBILITY + 60)
-    taken_over = time.monotonic() - killed
-    page = wait_done(client, job_id, timeout=300)
-    recovered = time.monotonic() - killed
-    assert page["JobStatus"] == "SUCCEEDED", page.get("StatusMessage")
-    record = deployment.record(job_id)
-    assert record["attempts"] == 2
+    taken_over, recovered = _kill_and_recover(deployment, moto_url, job_id, owner, other)
     persons = read_all(client, job_id)
-    assert len(persons) == record["result"]["count"]
+    assert len(persons) == deployment.record(job_id)["result"]["count"]
     assert len({(p["Timestamp"], p["Person"]["Index"]) for p in persons}) == len(persons)  # no duplicates
-    folders = {key.rsplit("/", 1)[0] for key in _objects(moto_url, f"runs/{job_id}/")}
-    assert folders == {record["result"]["folder"].rstrip("/")}  # one result, the winner's
     with capsys.disabled():
         print(f"\n[scale] SIGKILL of a worker whose long job outlived the visibility timeout: re-run started "
               f"after {taken_over:.1f} s, SUCCEEDED {recovered:.1f} s after the kill (lease {LEASE} s)")
-    deployment.workers.remove(owner)
-    owner.stop()
-    deployment.start_worker()
 
 
 def test_a_worker_sigkilled_mid_job_hands_it_to_the_other_with_one_result(
@@ -365,23 +348,8 @@ def test_a_worker_sigkilled_mid_job_hands_it_to_the_other_with_one_result(
 ) -> None:
     client = deployment.client()
     job_id = start(client, "clip.avi", bucket="videos")
-    holder = _until(lambda: deployment.redis().get(f"rekotrack:lease:{job_id}"), 60, "no worker took the job")
-    owner = next(w for w in deployment.workers if _parent(int(holder.decode().split(":")[1])) == w.pid)
-    other = next(w for w in deployment.workers if w is not owner)
-    killed = time.monotonic()
-    owner.kill()  # the whole worker: its main process and the pool process running the job
-    other.wait_for(rf"job {job_id[:12]}: attempt 2 of 3", timeout=VISIBILITY + 60)
-    taken_over = time.monotonic() - killed
-    page = wait_done(client, job_id, timeout=240)
-    recovered = time.monotonic() - killed
-    assert page["JobStatus"] == "SUCCEEDED", page.get("StatusMessage")
-    record = deployment.record(job_id)
-    assert record["attempts"] == 2
-    folders = {key.rsplit("/", 1)[0] for key in _objects(moto_url, f"runs/{job_id}/")}
-    assert folders == {record["result"]["folder"].rstrip("/")}
-    deployment.workers.remove(owner)
-    owner.stop()
-    deployment.start_worker()
+    owner, other, _ = _running_on(deployment, job_id)
+    taken_over, recovered = _kill_and_recover(deployment, moto_url, job_id, owner, other)
     clean = start(client, "clip.avi", bucket="videos")  # the same clip, run once without accident
     assert wait_done(client, clean, timeout=240)["JobStatus"] == "SUCCEEDED"
     for sort_by in ("TIMESTAMP", "INDEX"):
@@ -397,8 +365,7 @@ def test_a_pool_process_killed_mid_job_is_put_back_at_once(deployment: Deploymen
     rejects the message (reject_on_worker_lost) and the job runs again once the dead run's lease expires."""
     client = deployment.client()
     job_id = start(client, "clip.avi", bucket="videos")
-    holder = _until(lambda: deployment.redis().get(f"rekotrack:lease:{job_id}"), 60, "no worker took the job")
-    pool_process = int(holder.decode().split(":")[1])
+    _, _, pool_process = _running_on(deployment, job_id)
     killed = time.monotonic()
     os.kill(pool_process, signal.SIGKILL)
     page = wait_done(client, job_id, timeout=240)
@@ -409,6 +376,34 @@ def test_a_pool_process_killed_mid_job_is_put_back_at_once(deployment: Deploymen
     with capsys.disabled():
         print(f"\n[scale] SIGKILL of a worker's pool process mid-job: SUCCEEDED {recovered:.1f} s after the kill "
               f"(lease {LEASE} s)")
+
+
+def _running_on(deployment: Deployment, job_id: str) -> tuple[Proc, Proc, int]:
+    """(the worker running ``job_id``, the other one, the pid of the pool process), from the job's lease."""
+    holder = _until(lambda: deployment.redis().get(f"rekotrack:lease:{job_id}"), 60, "no worker took the job")
+    pool_process = int(holder.decode().split(":")[1])
+    owner = next(w for w in deployment.workers if _parent(pool_process) == w.pid)
+    return owner, next(w for w in deployment.workers if w is not owner), pool_process
+
+
+def _kill_and_recover(deployment: Deployment, moto_url: str, job_id: str, owner: Proc,
+                      other: Proc) -> tuple[float, float]:
+    """SIGKILL ``owner``; the job must run again on ``other`` and succeed with one result folder."""
+    killed = time.monotonic()
+    owner.kill()  # the whole worker: its main process and the pool process running the job
+    other.wait_for(rf"job {job_id[:12]}: attempt 2 of 3", timeout=VISIBILITY + 60)
+    taken_over = time.monotonic() - killed
+    page = wait_done(deployment.client(), job_id, timeout=300)
+    recovered = time.monotonic() - killed
+    assert page["JobStatus"] == "SUCCEEDED", page.get("StatusMessage")
+    record = deployment.record(job_id)
+    assert record["attempts"] == 2
+    folders = {key.rsplit("/", 1)[0] for key in _objects(moto_url, f"runs/{job_id}/")}
+    assert folders == {record["result"]["folder"].rstrip("/")}  # one result, the winner's
+    deployment.workers.remove(owner)
+    owner.stop()
+    deployment.start_worker()
+    return taken_over, recovered
 
 
 def _parent(pid: int) -> int | None:

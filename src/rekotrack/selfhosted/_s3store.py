@@ -21,7 +21,6 @@ __all__ = ["S3Outcome", "delete_prefix", "parse_results_uri", "upload_result"]
 
 _OFFSET = struct.Struct("<q")
 _FILES: Final = ("TIMESTAMP.jsonl", "TIMESTAMP.idx", "INDEX.jsonl", "INDEX.idx", "meta.json")
-_SORTS: Final = ("TIMESTAMP", "INDEX")
 
 
 def parse_results_uri(uri: str) -> tuple[str, str]:
@@ -80,10 +79,9 @@ class S3Outcome:
     def page(self, sort_by: str, start: int, count: int) -> list[dict[str, Any]]:
         import json
 
-        if sort_by not in _SORTS:
-            raise ValueError(f"unknown sort order {sort_by!r}")
-        start = max(0, min(start, self.detection_count))
-        end = min(self.detection_count, start + max(0, count))
+        from rekotrack.selfhosted._store import page_bounds
+
+        start, end = page_bounds(sort_by, start, count, self.detection_count)
         if end <= start:
             return []
         index = self._range(f"{sort_by}.idx", start * _OFFSET.size, (end + 1) * _OFFSET.size - 1)

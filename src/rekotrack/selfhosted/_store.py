@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["FailedOutcome", "JobRecord", "JobStore", "StoredOutcome", "write_result"]
+__all__ = ["FailedOutcome", "JobRecord", "JobStore", "StoredOutcome", "page_bounds", "write_result"]
 
 _SORTS: Final = ("TIMESTAMP", "INDEX")
 _OFFSET = struct.Struct("<q")
@@ -88,6 +88,14 @@ def write_result(folder: Path, video_metadata: dict[str, Any], persons: list[dic
     os.replace(tmp, folder)
 
 
+def page_bounds(sort_by: str, start: int, count: int, total: int) -> tuple[int, int]:
+    """The rows ``[start, end)`` of a page of ``count`` rows from ``start``, clamped to ``total``."""
+    if sort_by not in _SORTS:
+        raise ValueError(f"unknown sort order {sort_by!r}")
+    start = max(0, min(start, total))
+    return start, min(total, start + max(0, count))
+
+
 class StoredOutcome:
     """A SUCCEEDED job's result, read a page at a time from its folder."""
 
@@ -105,10 +113,7 @@ class StoredOutcome:
         return dict(self._metadata)
 
     def page(self, sort_by: str, start: int, count: int) -> list[dict[str, Any]]:
-        if sort_by not in _SORTS:
-            raise ValueError(f"unknown sort order {sort_by!r}")
-        start = max(0, min(start, self.detection_count))
-        end = min(self.detection_count, start + max(0, count))
+        start, end = page_bounds(sort_by, start, count, self.detection_count)
         if end <= start:
             return []
         with open(self.folder / f"{sort_by}.idx", "rb") as index:
