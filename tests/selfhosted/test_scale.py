@@ -299,10 +299,20 @@ def test_the_api_server_restarted_mid_flight_loses_nothing(deployment: Deploymen
             for name in ("a.avi", "b.avi", "c.avi")]
     done = wait_done(client, start(client, "clip.avi", bucket="videos"), timeout=240)
     first_page = client.get_person_tracking(JobId=done["JobId"], MaxResults=10)
+    # a job the killed process stored but never handed to the broker (as if it died in between)
+    from rekotrack.selfhosted._records import RedisJobRecords
+
+    unsent = {k: v for k, v in deployment.record(done["JobId"]).items()
+              if k not in ("result", "ended", "status_message", "notify")}
+    unsent.update(job_id="e" * 64, token=None, status="IN_PROGRESS", attempts=0, enqueued=False)
+    records = RedisJobRecords(deployment.broker)
+    assert records.admit(unsent, limit=20, retention_seconds=3600).verdict == "created"
     assert deployment.api is not None
     deployment.api.kill()  # no chance to save anything
     deployment.start_api()
     client = deployment.client()
+    assert wait_done(client, "e" * 64, timeout=240)["JobStatus"] == "SUCCEEDED"  # sent by the new process
+    assert read_all(client, "e" * 64) == read_all(client, done["JobId"])
     for job_id, name in zip(jobs, ("a.avi", "b.avi", "c.avi"), strict=True):
         assert start(client, name, bucket="videos", ClientRequestToken=f"restart-{name[0]}") == job_id
         assert wait_done(client, job_id, timeout=240)["JobStatus"] == "SUCCEEDED"
@@ -411,6 +421,49 @@ def _parent(pid: int) -> int | None:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+# ---------------------------------------------------------------------- the records' scripts
+def test_record_scripts_admit_lease_and_end_a_job_once(redis_url: str) -> None:
+    from rekotrack.selfhosted._records import RedisJobRecords
+
+    records = RedisJobRecords(f"{redis_url}/2")
+    records._redis.flushdb()
+
+    def job(job_id: str, owner: str, token: str | None = None, fingerprint: str = "{}") -> dict[str, Any]:
+        return {"job_id": job_id, "owner": owner, "token": token, "fingerprint": fingerprint, "status": "IN_PROGRESS",
+                "created": time.time(), "attempts": 0, "enqueued": False, "task": {}}
+
+    def admit(*args: Any, **kwargs: Any) -> tuple[str, str]:
+        decided = records.admit(job(*args, **kwargs), limit=2, retention_seconds=60)
+        return decided.verdict, decided.job_id
+
+    assert admit("j1", "alice", "tok") == ("created", "j1")
+    assert admit("j2", "alice", "tok") == ("existing", "j1")  # same token, same request
+    assert admit("j2", "alice", "tok", fingerprint='{"x":1}') == ("mismatch", "j1")
+    assert admit("j2", "bob", "tok") == ("created", "j2")  # tokens are per access key
+    assert admit("j3", "alice") == ("created", "j3")
+    assert admit("j4", "alice")[0] == "limit"  # two of Alice's run
+    assert set(records.not_enqueued()) == {"j1", "j2", "j3"}
+    records.set_fields("j1", enqueued=True)
+    assert set(records.not_enqueued()) == {"j2", "j3"}
+    # the lease: one runner at a time; a lost lease passes the job to the next one, as attempt 2
+    assert records.begin("j1", "w1", 0.5) == ("run", 1)
+    assert records.begin("j1", "w2", 0.5) == ("busy", 0)
+    assert records.renew("j1", "w1", 0.5)
+    assert not records.renew("j1", "w2", 0.5)
+    time.sleep(0.7)
+    assert not records.renew("j1", "w1", 0.5)  # expired
+    assert records.begin("j1", "w2", 30) == ("run", 2)
+    # the end happens once: the late first runner loses, and the slot is free again
+    assert records.finish("j1", "alice", status="SUCCEEDED", result={"folder": "w2/"})
+    assert not records.finish("j1", "alice", status="SUCCEEDED", result={"folder": "w1/"})
+    assert records.get("j1")["result"] == {"folder": "w2/"}  # type: ignore[index]
+    assert records.begin("j1", "w3", 30) == ("done", 0)
+    assert admit("j4", "alice") == ("created", "j4")
+    assert records.begin("nope", "w1", 30) == ("gone", 0)
+    records._redis.flushdb()
+    records.close()
 
 
 # ---------------------------------------------------------------------- across API processes
