@@ -1,6 +1,6 @@
 """Self-hosted People Pathing: real person tracking on your own videos, behind the Rekognition API.
 
-``VideoRekognition`` is the local server (:mod:`rekotrack.testing`) with a real analyzer: it
+``VideoRekognition`` is the server core (:mod:`rekotrack.server`) with a real analyzer: it
 decodes a video (PyAV / OpenCV), detects people (SSDLite on OpenCV DNN, or HOG), tracks them
 (ByteTrack) and, with ``faces``, finds faces (CenterFace on onnxruntime). Install the extra
 ``rekotrack[server]`` (see ``docs/self-hosted.md``); nothing heavy is imported until used.
