@@ -24,6 +24,7 @@ from typing import Any
 from rekotrack.selfhosted._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
 from rekotrack.selfhosted._records import RedisJobRecords
 from rekotrack.selfhosted._s3store import S3Outcome, parse_results_uri
+from rekotrack.selfhosted._service import MAX_VIDEO_BYTES, is_loopback
 from rekotrack.selfhosted._settings import AnalyzerSettings
 from rekotrack.selfhosted._store import FailedOutcome
 from rekotrack.server import (
@@ -44,8 +45,6 @@ from rekotrack.server import (
 __all__ = ["CeleryAnalyzer", "ScaledCore", "ScaledVideoRekognition"]
 
 _log = logging.getLogger("rekotrack.selfhosted")
-
-MAX_VIDEO_BYTES = 10 * 1024**3
 
 
 class _NotAdmitted(Exception):
@@ -99,6 +98,7 @@ class CeleryAnalyzer:
                 "endpoint_url": self.s3_endpoint_url, "region": self.region_name}
 
     def start_job(self, job: Job) -> None:
+        assert isinstance(job.source, dict)  # what accept_video returned
         spec = {
             "source": job.source, "settings": self.settings.to_json(), "max_attempts": self.max_attempts,
             "results": {"bucket": self.results_bucket, "prefix": self.results_prefix},
@@ -128,8 +128,7 @@ class CeleryAnalyzer:
         if not self.send(job.job_id):
             self.records.delete(job.job_id, job.owner, job.token)
             raise _NotAdmitted(job, ApiError("InternalServerError"))
-        _log.info("job %s queued for the workers (%s)", job.job_id[:12], str(job.source.get("uri", ""))[:200]
-                  if isinstance(job.source, dict) else "")
+        _log.info("job %s queued for the workers (%s)", job.job_id[:12], job.source["uri"][:200])
 
     def job_progress(self, job: Job, now: float, polled: bool) -> Ended | None:
         if not polled:  # the core's timer ticks often; only a Get asks Redis
@@ -275,7 +274,6 @@ class ScaledVideoRekognition(RekognitionServer):
 
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
-        from rekotrack.selfhosted._service import is_loopback
         from rekotrack.selfhosted._sigv4 import SigV4Authenticator
 
         if not is_loopback(host) and not credentials and authenticator is None:
