@@ -1,11 +1,13 @@
-"""A local Amazon Rekognition Video person-tracking service, for tests and demos.
+"""A local Amazon Rekognition Video service, for tests and demos.
 
-``LocalRekognition`` serves StartPersonTracking and GetPersonTracking on
-127.0.0.1 with the AWS JSON 1.1 protocol, so the real botocore stack runs
-against it through ``endpoint_url``: job lifecycle, opaque pagination tokens,
-AWS validation and error shapes, SortBy semantics, deterministic synthetic
-scenes (``SyntheticScene``), seeded fault injection (``Faults``) and SNS
-completion publishing. See ``docs/testing.md``.
+``LocalRekognition`` serves the sixteen Rekognition Video operations (person
+tracking, and the Start/Get pairs of labels, faces, face search, celebrities,
+moderation, segments and text) on 127.0.0.1 with the AWS JSON 1.1 protocol, so
+the real botocore stack runs against it through ``endpoint_url``: job
+lifecycle, opaque pagination tokens, AWS validation and error shapes, SortBy and
+AggregateBy semantics, deterministic synthetic results (``SyntheticScene`` for
+person tracking, ``SyntheticJob`` for the others), seeded fault injection
+(``Faults``) and SNS completion publishing. See ``docs/testing.md``.
 
     from rekotrack.testing import LocalRekognition, SyntheticScene
 
@@ -17,6 +19,7 @@ completion publishing. See ``docs/testing.md``.
 
 from rekotrack.testing._clock import Clock, ManualClock
 from rekotrack.testing._faults import CORRUPT_KINDS, FAULT_KINDS, CorruptKind, FaultKind, Faults
+from rekotrack.testing._jobs import JOB_KINDS, SyntheticJob
 from rekotrack.testing._scene import MAX_DURATION_MS, Detection, SortBy, SyntheticScene
 from rekotrack.testing._server import ERROR_STATUS, LocalRekognition, Notification
 
@@ -24,6 +27,7 @@ __all__ = [
     "CORRUPT_KINDS",
     "ERROR_STATUS",
     "FAULT_KINDS",
+    "JOB_KINDS",
     "MAX_DURATION_MS",
     "Clock",
     "CorruptKind",
@@ -34,5 +38,6 @@ __all__ = [
     "ManualClock",
     "Notification",
     "SortBy",
+    "SyntheticJob",
     "SyntheticScene",
 ]
