@@ -16,7 +16,7 @@ import subprocess
 import sys
 import termios
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -353,6 +353,7 @@ def test_ctrl_c_in_get_says_where_to_resume(server: LocalRekognition) -> None:
     assert 0 < len(resumed) < len(truth)
     assert resumed == truth[len(truth) - len(resumed):]  # the rest, exactly
     assert seen == truth[: len(seen)]
+    assert len(seen) + len(resumed) == len(truth)  # what was printed, then the rest: nothing lost or repeated
 
 
 def test_ctrl_c_in_demo(tmp_path: Path) -> None:
@@ -492,8 +493,14 @@ def test_top_level_help_has_the_exit_codes() -> None:
         assert any(line.split()[:1] == [code] for line in text.splitlines()), code
 
 
-def _on_a_terminal(argv: list[str], tmp_path: Path, timeout: float = 120) -> tuple[int, str, str]:
-    """Run with stderr on a pseudo-terminal; returns (exit code, stdout, what the terminal showed)."""
+def _on_a_terminal(
+    argv: list[str], tmp_path: Path, *, when: Callable[[str], bool] | None = None, then: Callable[[], object] = str,
+    timeout: float = 120,
+) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal; returns (exit code, stdout, what the terminal showed).
+
+    ``then()`` is called once, as soon as what the terminal showed satisfies ``when``.
+    """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))  # a terminal 160 columns wide
     stdout = (tmp_path / "stdout.txt").open("w+")
@@ -511,6 +518,9 @@ def _on_a_terminal(argv: list[str], tmp_path: Path, timeout: float = 120) -> tup
             if not chunk:
                 break
             shown += chunk
+            if when is not None and when(shown.decode(errors="replace")):
+                when = None
+                then()
         elif proc.poll() is not None:
             break
     os.close(master)
@@ -532,15 +542,21 @@ def test_progress_on_a_terminal_shows_detections_and_pages(server: LocalRekognit
     assert f"reading: {total} detections, {-(-total // 500)} pages [" in shown
 
 
-def test_progress_while_waiting_ticks_between_status_checks(tmp_path: Path) -> None:
-    with LocalRekognition(job_seconds=3.0) as slow:
-        job_id = _finished_job(slow, "s3://cli-bucket/slow.mp4")
-        code, out, shown = _on_a_terminal(["wait", job_id, "--endpoint-url", slow.url], tmp_path)
-    assert (code, out.strip()) == (0, "SUCCEEDED")
+def _elapsed_after_first_check(shown: str) -> set[str]:
     frames = [frame for frame in shown.split("\r") if "IN_PROGRESS, 1 status check [" in frame]
-    elapsed = {frame.rsplit("[", 1)[1].split("]")[0] for frame in frames}
-    assert len(elapsed) >= 2, shown  # the clock moved while nothing new arrived
-    assert "SUCCEEDED" in shown
+    return {frame.rsplit("[", 1)[1].split("]")[0] for frame in frames}
+
+
+def test_progress_while_waiting_ticks_between_status_checks(tmp_path: Path) -> None:
+    with LocalRekognition(job_seconds=600.0) as slow:
+        job_id = _finished_job(slow, "s3://cli-bucket/slow.mp4")
+        # The job ends only once the display has ticked at least twice after the first status check.
+        code, out, shown = _on_a_terminal(["wait", job_id, "--endpoint-url", slow.url], tmp_path,
+                                          when=lambda seen: len(_elapsed_after_first_check(seen)) >= 2,
+                                          then=slow.finish_jobs)
+    assert (code, out.strip()) == (0, "SUCCEEDED")
+    assert len(_elapsed_after_first_check(shown)) >= 2, shown  # the clock moved while nothing new arrived
+    assert "SUCCEEDED, 2 status checks [" in shown
 
 
 def test_no_progress_when_quiet_or_not_a_terminal(server: LocalRekognition, tmp_path: Path) -> None:

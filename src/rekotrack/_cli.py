@@ -26,6 +26,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -369,6 +370,26 @@ def _count_pages(tracker: PersonTracker, progress: Progress) -> None:
     tracker.client.meta.events.register("after-call.rekognition.GetPersonTracking", after_call)
 
 
+def _hold_interrupts_between_requests(tracker: PersonTracker) -> None:
+    """Let Ctrl-C land only while the main thread sends a GetPersonTracking request, or after a written line.
+
+    (A page prefetched in another thread does not count: Ctrl-C then lands after the next line.)
+    """
+    events = tracker.client.meta.events
+
+    def request_starts(**_: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            _interrupts.release()
+
+    def request_ended(**_: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            _interrupts.holding = True
+
+    events.register("before-call.rekognition.GetPersonTracking", request_starts)
+    events.register("after-call.rekognition.GetPersonTracking", request_ended)
+    _interrupts.holding = True
+
+
 def cmd_get(args: argparse.Namespace) -> int:
     tracker = _tracker(args)
     pager = tracker.persons(args.job_id, sort_by=args.sort_by, page_size=args.page_size,
@@ -380,9 +401,13 @@ def cmd_get(args: argparse.Namespace) -> int:
         try:
             if not args.json:
                 out.write(_TABLE_HEADER + "\n")
+            _hold_interrupts_between_requests(tracker)
             for det in pager:
                 out.write((json.dumps(det.to_aws(), separators=(",", ":")) if args.json else _table_row(det)) + "\n")
+                if _interrupts.pending:
+                    _interrupts.release()  # after a whole line: resume_token is right after it
                 progress.advance()
+            _interrupts.release()
         except BrokenPipeError:
             raise
         except BaseException as exc:
@@ -391,6 +416,8 @@ def cmd_get(args: argparse.Namespace) -> int:
                 raise
             code, message = _outcome(exc)
             return _fail(code, f"{message}; resume with --starting-token {token}")
+        finally:
+            _interrupts.holding = False
     return EXIT_OK
 
 
@@ -494,10 +521,18 @@ def _silence_stdout() -> None:
 
 class _Interrupts:
     """Ctrl-C raises KeyboardInterrupt as usual, and is remembered even when a command swallows it
-    (``serve`` stops its server and workers, then returns): the exit code is 130 either way."""
+    (``serve`` stops its server and workers, then returns): the exit code is 130 either way.
+
+    While ``holding`` is set, Ctrl-C only sets ``pending``, and the holder raises it at a point
+    of its choosing with :meth:`release` (``get`` holds it except while a request is in flight
+    and releases it after a whole line: every detection yielded is then written, and the
+    resume token never skips one that was half written).
+    """
 
     def __init__(self) -> None:
         self.seen = False
+        self.holding = False
+        self.pending = False
         self._previous: Any = None
 
     def __enter__(self) -> _Interrupts:
@@ -507,16 +542,30 @@ class _Interrupts:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.seen = True
+        if self.holding:
+            self.pending = True
+            return
         raise KeyboardInterrupt
+
+    def release(self) -> None:
+        """End a held section; raise the Ctrl-C that came during it."""
+        self.holding = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
     def __exit__(self, *exc_info: object) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
 
 
+_interrupts = _Interrupts()  # main() installs it; cmd_get holds it while it writes a line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    interrupts = _Interrupts()
+    global _interrupts
+    interrupts = _interrupts = _Interrupts()
     try:
         with interrupts:
             args = _parser().parse_args(argv)
