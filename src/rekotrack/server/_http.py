@@ -139,7 +139,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
         # One write per response and no Nagle delay: keep-alive round trips stay sub-millisecond.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.connection.settimeout(self.server.front.read_timeout)  # also bounds a write to a client that never reads
+        front = self.server.front
+        # A backstop for every socket call (a write to a client that never reads, too); the watchdog
+        # enforces the two deadlines themselves.
+        self.connection.settimeout(max(front.idle_timeout, front.read_timeout))
 
     def handle_one_request(self) -> None:
         front = self.server.front
