@@ -200,6 +200,7 @@ class UvicornFront:
             backlog=LISTEN_BACKLOG,
             timeout_keep_alive=max(1, math.ceil(idle_timeout)),
             timeout_graceful_shutdown=max(1, math.ceil(graceful_seconds)),
+            log_config=None,  # leave the process's logging alone: uvicorn's records go to its loggers
             log_level="warning",
             access_log=False,
             server_header=False,
