@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, overload
 
 from ._compact import ItemStore
+from ._exports import Destination, _json_line, _json_lines, _text_out
 from ._model_base import AWSModel
 from ._models import (
     AudioMetadata,
@@ -33,7 +34,6 @@ from ._models import (
     VideoJobPage,
     VideoMetadata,
 )
-from ._results import Destination, _json_line, _json_lines, _text_out
 
 if TYPE_CHECKING:
     import pandas as pd
