@@ -113,14 +113,18 @@ class RekognitionServer:
                 }
                 self.core.start()
                 front: Front
-                if self.front_name == "uvicorn":
-                    from rekotrack.server._asgi import UvicornFront
+                try:
+                    if self.front_name == "uvicorn":
+                        from rekotrack.server._asgi import UvicornFront
 
-                    front = UvicornFront(self.handle, self._host, self._port, **options)
-                else:
-                    from rekotrack.server._http import StdlibFront
+                        front = UvicornFront(self.handle, self._host, self._port, **options)
+                    else:
+                        from rekotrack.server._http import StdlibFront
 
-                    front = StdlibFront(self.handle, self._host, self._port, **options)
+                        front = StdlibFront(self.handle, self._host, self._port, **options)
+                except BaseException:  # the port is taken, uvicorn is missing...: nothing left running
+                    self.core.stop(0.0)
+                    raise
                 self._front = front
                 self._port = front.port
                 self._serving.set()

@@ -272,9 +272,9 @@ class StdlibFront:
         self.max_body_bytes = max_body_bytes
         self.idle_timeout = idle_timeout
         self.read_timeout = read_timeout
-        self.watchdog = _Watchdog()
-        self._httpd = _HTTPServer((host, port), _Handler)
+        self._httpd = _HTTPServer((host, port), _Handler)  # binds first: nothing is started if that fails
         self._httpd.front = self
+        self.watchdog = _Watchdog()
         self.port: int = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="rekotrack-http", daemon=True
