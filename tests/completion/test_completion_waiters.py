@@ -67,3 +67,22 @@ def test_wait_timeout_names_the_last_status_seen(server: Any) -> None:
         tracker.wait(job.job_id, timeout=0)
     assert info.value.last_status == "IN_PROGRESS"
     assert "last status IN_PROGRESS" in str(info.value)
+
+
+def test_a_failed_delete_keeps_the_notification_for_the_next_wait(
+    queue: CompletionQueue, publish: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The synchronous queue recovers an interrupted hand-over exactly as the asynchronous one does."""
+    job_id = publish(queue, "job-delete-interrupted")
+    real_delete = queue._delete
+
+    def interrupted(handles: list[str]) -> None:
+        raise KeyboardInterrupt  # e.g. Ctrl-C while the message is being deleted
+
+    monkeypatch.setattr(queue, "_delete", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        queue.wait_for(job_id, 10)
+    monkeypatch.setattr(queue, "_delete", real_delete)
+    receives = queue.receive_calls
+    assert queue.wait_for(job_id, 0).job_id == job_id  # handed over at once, without a receive
+    assert queue.receive_calls == receives
