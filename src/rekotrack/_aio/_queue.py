@@ -1,4 +1,4 @@
-"""AsyncCompletionQueue: completion over SNS → SQS. Source of the generated ``rekotrack._sync._queue``.
+"""The completion queue: completion over SNS → SQS (written in ``_aio/``, generated into ``_sync/``).
 
 The queue owns (or attaches to) an SNS topic, a standard SQS queue subscribed to
 it and the queue policy between them, and waits for the notifications of given

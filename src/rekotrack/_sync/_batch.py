@@ -4,9 +4,9 @@
 
 The decisions are :class:`rekotrack._core._batch.Batch` (which video next, the
 slots) and :func:`~rekotrack._core._batch.follow_procedure` (one job to its
-outcome); :class:`~rekotrack._sync._io.JobGroup` runs the procedures (one task per
-job here, multiplexed on one thread in the synchronous twin). Source of
-``rekotrack._sync._batch``.
+outcome); ``_io.JobGroup`` runs the procedures (one asyncio task per job, or
+multiplexed on one thread in the synchronous shell). Written in ``_aio/``,
+generated into ``_sync/``.
 """
 
 from __future__ import annotations
