@@ -39,7 +39,7 @@ from .selfhosted._cli import configure_render, configure_serve_video, configure_
 from .selfhosted._cli import run_worker as run_scale_worker
 
 if TYPE_CHECKING:
-    from rekotrack import PersonDetection, PersonTracker, PersonTrackingPage
+    from rekotrack import NotificationChannel, PersonDetection, PersonTracker, PersonTrackingPage
 
 __all__ = ["main"]
 
@@ -267,7 +267,7 @@ def _tracker(args: argparse.Namespace) -> PersonTracker:
     return PersonTracker(session=session, region_name=region, endpoint_url=args.endpoint_url)
 
 
-def _channel(args: argparse.Namespace) -> Any:
+def _channel(args: argparse.Namespace) -> NotificationChannel | None:
     from rekotrack import NotificationChannel, RequestValidationError
 
     if args.sns_topic_arn is None and args.role_arn is None:
