@@ -78,13 +78,20 @@ def test_first_snippet_type_checks_under_mypy_strict() -> None:
         "for det in PersonTracker().start('s3://bucket/clip.mp4').persons():\n"
         "    print(det.person.bounding_box.left)\n"
     )
+    sort = tmp_path / "bad_sort.py"  # enum parameters are Literal types: a wrong value is a type error
+    sort.write_text(
+        "from rekotrack import PersonTracker\n\n"
+        "PersonTracker().persons('job', sort_by='CONFIDENCE')\n"
+    )
     (tmp_path / "mypy.ini").write_text("[mypy]\n")
     out, err, _ = api.run(["--strict", "--config-file", str(tmp_path / "mypy.ini"),
-                           "--cache-dir", str(ROOT / ".mypy_cache" / "doc-snippets"), str(good), str(bad)])
+                           "--cache-dir", str(ROOT / ".mypy_cache" / "doc-snippets"), str(good), str(bad), str(sort)])
     errors = [line for line in out.splitlines() if ": error:" in line]
     assert errors, out + err  # the check can fail ...
-    assert {Path(line.split(":", 1)[0]).name for line in errors} == {bad.name}, out  # ... and the snippet passes it
+    failing = {Path(line.split(":", 1)[0]).name for line in errors}
+    assert failing == {bad.name, sort.name}, out  # ... and the snippet passes it
     assert any('"None" of "BoundingBox | None" has no attribute "left"' in line for line in errors), out
+    assert any(Path(line.split(":", 1)[0]).name == sort.name and "'CONFIDENCE'" in line for line in errors), out
 
 
 @pytest.mark.parametrize("doc", FIRST_SNIPPET_DOCS, ids=lambda p: p.name)
