@@ -73,7 +73,10 @@ def ssdlite_model_path() -> Path | None:
 
 def check_models(detector: DetectorName, faces: bool) -> None:
     """Raise :class:`~rekotrack.selfhosted._models.ModelMissingError` (one line: how to install)
-    unless the model files these settings need are present and intact. Never falls back."""
+    unless the model files these settings need are present and intact. Never falls back; with
+    ``hog`` (asked for), logs the warning about its accuracy."""
+    if detector == "hog":
+        _log.warning(HOG_WARNING)
     if detector == "ssdlite":
         model_path(SSDLITE)
         model_path(SSDLITE_CONFIG)
