@@ -1,6 +1,6 @@
-"""Measure paging a 1,000,000-detection scene from LocalRekognition (not collected by pytest).
+"""Measure paging a 1,000,000-detection scene from LocalRekognition in-process.
 
-    PYTHONPATH=src python tests/testing/bench_local_server.py [--detections N] [--raw]
+    python -m benchmarks.local_server [--detections N] [--raw]
 
 Prints the time to read every page through boto3 (or, with ``--raw``, through
 ``http.client`` with the JSON decoded by ``json.loads``) and checks the count.
