@@ -159,6 +159,15 @@ def test_content_length_over_the_limit_is_refused_before_reading(server: LocalRe
     assert server.request_count() == 0  # it never reached an operation
 
 
+def test_expect_continue_over_the_limit_is_refused_without_100(server: LocalRekognition) -> None:
+    with _connect(server) as sock:
+        sock.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: {GET}\r\nExpect: 100-continue\r\n"
+                     f"Content-Length: {10**9}\r\n\r\n".encode())
+        status, _, body = _read_response(sock)
+    assert status == 413  # not "100 Continue": the client is never asked for the body
+    assert json.loads(body)["__type"] == "RequestEntityTooLargeException"
+
+
 def test_default_limit_is_far_above_the_largest_valid_request() -> None:
     largest = {"Video": {"S3Object": {"Bucket": "b" * 255, "Name": "n" * 1024, "Version": "v" * 1024}},
                "ClientRequestToken": "t" * 64, "JobTag": "j" * 1024,

@@ -154,6 +154,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         finally:
             front.watchdog.disarm(self.connection)
 
+    def handle_expect_100(self) -> bool:
+        """Refuse a body over the limit before inviting the client to send it (no ``100 Continue``)."""
+        try:
+            content_length(self.headers.get("Content-Length"), self.server.front.max_body_bytes)
+        except BodyError as refused:
+            self._send(refused.reply)
+            return False
+        return super().handle_expect_100()
+
     def do_POST(self) -> None:
         front = self.server.front
         front.watchdog.arm(self.connection, front.read_timeout)
