@@ -30,6 +30,7 @@ from rekotrack.server import (
     IDLE_TIMEOUT_SECONDS,
     MAX_BODY_BYTES,
     READ_TIMEOUT_SECONDS,
+    VIDEO_OPERATIONS,
     ApiError,
     Clock,
     Ended,
@@ -131,7 +132,8 @@ class VideoRekognition(RekognitionServer):
         self.store = JobStore(Path(data_dir))
         authenticator = SigV4Authenticator(credentials, region=region_name, clock=clock) if credentials else None
         core = RekognitionCore(
-            self, tokens=TokenCodec(self.store.token_secret()), clock=clock, max_concurrent_jobs=max_concurrent_jobs,
+            self, operations=VIDEO_OPERATIONS, tokens=TokenCodec(self.store.token_secret()), clock=clock,
+            max_concurrent_jobs=max_concurrent_jobs,
             retention_seconds=retention_seconds, sns_endpoint_url=sns_endpoint_url, region_name=region_name,
             authenticator=authenticator,
         )
@@ -177,6 +179,12 @@ class VideoRekognition(RekognitionServer):
 
     # ------------------------------------------------------------------ the Analyzer protocol
     def accept_video(self, operation: ServedOperation, uri: str, params: Mapping[str, Any]) -> object:
+        if operation.name != "PersonTracking":  # every Video operation is served, only this one analysed
+            raise ApiError(
+                "AccessDeniedException",
+                f"This self-hosted Rekognition server analyses people only: StartPersonTracking and "
+                f"GetPersonTracking. {operation.start} is not available here.",
+            )
         return self._accept(uri)
 
     def start_job(self, job: Job) -> None:
