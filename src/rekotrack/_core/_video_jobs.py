@@ -1,4 +1,4 @@
-"""The specs of the seven other Rekognition Video jobs: labels, faces, face search, celebrities, moderation, segments, text.
+"""Specs of the seven other Rekognition Video jobs: labels, faces, face search, celebrities, moderation, segments, text.
 
 Each entry is one :class:`VideoOperation` built from the generated tables of
 botocore's service model: the page and item models, the Start and Get constraint
