@@ -264,6 +264,7 @@ def test_short_clips_run_across_both_workers_and_notify_once(deployment: Deploym
     def received() -> bool:
         for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
             messages.append(json.loads(json.loads(message["Body"])["Message"]))
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
         return len(messages) >= len(jobs)
 
     _until(received, 30, "completion messages")
@@ -339,8 +340,8 @@ def test_a_long_job_stays_with_its_live_worker_and_survives_its_sigkill(
     owner, other, _ = _running_on(deployment, job_id)
     # Past the visibility timeout (+ the transport's restore sweep) the broker hands the message out
     # again; the lease is held and renewed, so the copy is put off, not run.
-    _until(lambda: "Retry in" in other.text(), VISIBILITY + 30, "the broker did not re-deliver the long job",
-           interval=0.5)
+    _until(lambda: f"job {job_id[:12]}: running on a live worker" in other.text(), VISIBILITY + 30,
+           "the broker did not re-deliver the long job", interval=0.5)
     assert deployment.record(job_id)["status"] == "IN_PROGRESS"
     assert deployment.record(job_id)["attempts"] == 1
     assert f"job {job_id[:12]}: attempt 2" not in other.text()

@@ -147,15 +147,19 @@ def _analyze(task: Any, job_id: str) -> str:
     verdict, attempt = records.begin(job_id, worker, _options.lease_seconds)
     if verdict == "gone":
         return "gone"
-    if verdict == "done":
-        _notify_if_pending(records, job_id)
+    if verdict == "done":  # a re-delivery: publish the completion only if its finisher vanished before
+        if not records.leased(job_id):
+            _notify_if_pending(records, job_id)
         return "done"
     if verdict == "busy":  # a live worker has it (the broker re-delivered a long job): look again later
+        _log.info("job %s: running on a live worker (lease held); looking again in %.0f s", job_id[:12],
+                  _options.lease_seconds)
         raise task.retry(countdown=_options.lease_seconds, max_retries=None)
     max_attempts = int(spec.get("max_attempts", 3))
     owner = record.get("owner")
     if attempt > max_attempts:
-        _end(records, job_id, owner, "FAILED", GAVE_UP.format(attempts=max_attempts, reason="its worker stopped"))
+        _end(records, job_id, owner, worker, "FAILED",
+             GAVE_UP.format(attempts=max_attempts, reason="its worker stopped"))
         return "FAILED"
     _log.info("job %s: attempt %d of %d on %s", job_id[:12], attempt, max_attempts, worker)
     heartbeat = _Heartbeat(records, job_id, worker, _options.lease_seconds)
@@ -172,12 +176,12 @@ def _analyze(task: Any, job_id: str) -> str:
         message = summary["message"]
         if summary["message"] == INTERNAL_FAILURE:
             message = GAVE_UP.format(attempts=attempt, reason="internal error")
-        _end(records, job_id, owner, "FAILED", message)
+        _end(records, job_id, owner, worker, "FAILED", message)
         return "FAILED"
     assert result is not None
     bucket, folder, job_folder = result["bucket"], result["folder"], result["job_folder"]
     s3 = _client("s3", _options.s3_endpoint_url or spec.get("s3_endpoint_url"), spec.get("region", "us-east-1"))
-    won = _end(records, job_id, owner, "SUCCEEDED", None, result={
+    won = _end(records, job_id, owner, worker, "SUCCEEDED", None, result={
         "bucket": bucket, "folder": folder, "count": result["count"], "metadata": result["metadata"]})
     # only the winner's folder is the job's result: anything else under the job is left-over
     try:
@@ -224,9 +228,13 @@ def _run(job_id: str, spec: dict[str, Any], attempt: int) -> tuple[dict[str, Any
                      "count": int(meta["DetectionCount"]), "metadata": meta["VideoMetadata"]}
 
 
-def _end(records: Any, job_id: str, owner: str | None, status: str, message: str | None,
+def _end(records: Any, job_id: str, owner: str | None, worker: str, status: str, message: str | None,
          result: dict[str, Any] | None = None) -> bool:
-    """End the job once (atomically), then publish its completion; True if this call ended it."""
+    """End the job once (atomically), publish its completion, give the lease up; True if this call ended it.
+
+    Holding the lease until the completion is published keeps a re-delivered copy from publishing
+    it a second time; if this worker dies in between, the lease expires and its own message, never
+    acknowledged, comes back and publishes it."""
     fields: dict[str, Any] = {"status": status, "status_message": message, "ended": time.time(), "notify": True}
     if result is not None:
         fields["result"] = result
@@ -238,6 +246,7 @@ def _end(records: Any, job_id: str, owner: str | None, status: str, message: str
         _log.info("job %s: %s%s (this worker process peaked at %.0f MB)", job_id[:12], status,
                   f" ({message})" if message else "", peak)
         _notify_if_pending(records, job_id)
+    records.release(job_id, worker)
     return won
 
 

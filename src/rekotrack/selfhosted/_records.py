@@ -77,7 +77,6 @@ return 0
 _FINISH = """
 if redis.call('HGET', KEYS[1], 'status') ~= '"IN_PROGRESS"' then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
 return 1
 """
@@ -202,11 +201,16 @@ class RedisJobRecords:
         return bool(self._renew(keys=[self._lease(job_id)], args=[worker, int(lease_seconds * 1000)]))
 
     def release(self, job_id: str, worker: str) -> None:
+        """Give the lease up (the job is handed back, or ended and its completion published)."""
         self._release(keys=[self._lease(job_id)], args=[worker])
+
+    def leased(self, job_id: str) -> bool:
+        """Whether a worker holds the job's lease (is running it, or publishing its completion)."""
+        return bool(self._redis.exists(self._lease(job_id)))
 
     def finish(self, job_id: str, owner: str | None, **fields: Any) -> bool:
         """End the job with ``fields`` (status, status_message, ended, result ...) if it is still
-        IN_PROGRESS; True for the one caller that did."""
+        IN_PROGRESS; True for the one caller that did. The lease stays until :meth:`release`."""
         flat: list[Any] = []
         for name, value in fields.items():
             flat += [name, _encode(value)]
