@@ -496,6 +496,9 @@ def test_limits_and_tokens_hold_across_api_processes(redis_url: str, moto_url: s
             start(alice_1, "a.avi", bucket="limits")
         assert limited.value.response["Error"]["Code"] == "LimitExceededException"
         start(bob_2, "a.avi", bucket="limits")  # Bob has his own limit
+        with pytest.raises(ClientError) as other_operation:  # as on one machine: only people are analysed
+            bob_2.start_label_detection(Video={"S3Object": {"Bucket": "limits", "Name": "a.avi"}})
+        assert other_operation.value.response["Error"]["Code"] == "AccessDeniedException"
         with pytest.raises(ClientError) as hidden:
             bob_2.get_person_tracking(JobId=first)
         assert hidden.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -24,10 +24,11 @@ from typing import Any
 from rekotrack.selfhosted._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
 from rekotrack.selfhosted._records import RedisJobRecords
 from rekotrack.selfhosted._s3store import S3Outcome, parse_results_uri
-from rekotrack.selfhosted._service import MAX_VIDEO_BYTES, is_loopback
+from rekotrack.selfhosted._service import MAX_VIDEO_BYTES, check_analysed, is_loopback
 from rekotrack.selfhosted._settings import AnalyzerSettings
 from rekotrack.selfhosted._store import FailedOutcome
 from rekotrack.server import (
+    VIDEO_OPERATIONS,
     ApiError,
     Authenticator,
     Ended,
@@ -84,6 +85,7 @@ class CeleryAnalyzer:
     def accept_video(self, operation: ServedOperation, uri: str, params: Mapping[str, Any]) -> object:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        check_analysed(operation)
         s3 = params["Video"]["S3Object"]
         bucket, key, version = s3["Bucket"], s3["Name"], s3.get("Version")
         try:
@@ -290,7 +292,7 @@ class ScaledVideoRekognition(RekognitionServer):
             retention_seconds=retention_seconds,
         )
         core = ScaledCore(
-            self.analyzer, tokens=TokenCodec(self.records.token_secret()), clock=time.time,
+            self.analyzer, operations=VIDEO_OPERATIONS, tokens=TokenCodec(self.records.token_secret()), clock=time.time,
             max_concurrent_jobs=max_concurrent_jobs, retention_seconds=retention_seconds,
             sns_endpoint_url=None, region_name=region_name, authenticator=authenticator,
         )

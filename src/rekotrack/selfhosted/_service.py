@@ -62,6 +62,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_analysed(operation: ServedOperation) -> None:
+    """Every Video operation is served, only person tracking analysed: AccessDeniedException for the rest."""
+    if operation.name != "PersonTracking":
+        raise ApiError(
+            "AccessDeniedException",
+            f"This self-hosted Rekognition server analyses people only: StartPersonTracking and "
+            f"GetPersonTracking. {operation.start} is not available here.",
+        )
+
+
 def split_uri(uri: str) -> tuple[str, str, str | None]:
     """``s3://bucket/key[?versionId=v]`` → (bucket, key, version)."""
     rest = uri[len("s3://") :]
@@ -179,12 +189,7 @@ class VideoRekognition(RekognitionServer):
 
     # ------------------------------------------------------------------ the Analyzer protocol
     def accept_video(self, operation: ServedOperation, uri: str, params: Mapping[str, Any]) -> object:
-        if operation.name != "PersonTracking":  # every Video operation is served, only this one analysed
-            raise ApiError(
-                "AccessDeniedException",
-                f"This self-hosted Rekognition server analyses people only: StartPersonTracking and "
-                f"GetPersonTracking. {operation.start} is not available here.",
-            )
+        check_analysed(operation)
         return self._accept(uri)
 
     def start_job(self, job: Job) -> None:
