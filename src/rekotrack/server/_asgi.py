@@ -14,7 +14,8 @@ with the same guarantees as the stdlib front:
 - graceful shutdown: :meth:`UvicornFront.stop` stops accepting, lets running requests finish
   (up to ``graceful_seconds``) and closes idle connections.
 
-The core is synchronous (locks, files): each request runs in the event loop's thread pool.
+The core is synchronous (locks, files, an S3 HEAD for a Start): each request runs in a thread
+pool of its own (``threads``, default 32), so a slow request does not hold up the event loop.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import math
 import socket
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from rekotrack.server._errors import ApiError
@@ -47,10 +49,13 @@ Send = Callable[[Message], Awaitable[None]]
 class RekognitionASGI:
     """ASGI application: every HTTP request goes to ``handler`` (``core.handle``) in a worker thread."""
 
-    def __init__(self, handler: Handler, *, max_body_bytes: int, read_timeout: float) -> None:
+    def __init__(
+        self, handler: Handler, *, max_body_bytes: int, read_timeout: float, executor: Executor | None = None
+    ) -> None:
         self.handler = handler
         self.max_body_bytes = max_body_bytes
         self.read_timeout = read_timeout
+        self.executor = executor  # None: the event loop's default pool
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -71,7 +76,7 @@ class RekognitionASGI:
         if query and "?" not in path:
             path += "?" + query.decode("latin-1")
         request = HttpRequest(scope["method"], path, headers, body)
-        reply = await asyncio.get_running_loop().run_in_executor(None, self.handler, request)
+        reply = await asyncio.get_running_loop().run_in_executor(self.executor, self.handler, request)
         await _send(send, reply)
 
     async def _body(self, headers: Headers, receive: Receive) -> bytes:
@@ -188,10 +193,15 @@ class UvicornFront:
         idle_timeout: float,
         read_timeout: float,
         graceful_seconds: float = 10.0,
+        threads: int = 32,
     ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         import uvicorn
 
-        app = RekognitionASGI(handler, max_body_bytes=max_body_bytes, read_timeout=read_timeout)
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rekotrack-asgi")
+        app = RekognitionASGI(handler, max_body_bytes=max_body_bytes, read_timeout=read_timeout,
+                              executor=self._executor)
         config = uvicorn.Config(
             app,
             http=_guarded_protocol(idle_timeout),
@@ -208,7 +218,12 @@ class UvicornFront:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._socket = socket.socket(family, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        try:
+            self._socket.bind((host, port))
+        except OSError:
+            self._socket.close()
+            self._executor.shutdown(wait=False)
+            raise
         self._socket.listen(LISTEN_BACKLOG)
         self.port: int = self._socket.getsockname()[1]
         self._server: uvicorn.Server = uvicorn.Server(config)
@@ -219,6 +234,8 @@ class UvicornFront:
         while not self._server.started and self._thread.is_alive():  # bound and accepting before start() returns
             self._thread.join(0.01)
         if not self._server.started:
+            self._socket.close()
+            self._executor.shutdown(wait=False)
             raise RuntimeError("uvicorn did not start (see its log)")
 
     def stop(self, timeout: float) -> None:
@@ -229,3 +246,4 @@ class UvicornFront:
             self._server.force_exit = True
             self._thread.join(timeout)
         self._socket.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
