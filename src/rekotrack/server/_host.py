@@ -123,7 +123,7 @@ class RekognitionServer:
 
                         front = StdlibFront(self.handle, self._host, self._port, **options)
                 except BaseException:  # the port is taken, uvicorn is missing...: nothing left running
-                    self.core.stop(0.0)
+                    self.core.stop(1.0)
                     raise
                 self._front = front
                 self._port = front.port
