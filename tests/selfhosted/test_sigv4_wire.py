@@ -175,3 +175,23 @@ def test_signed_boto3_client_still_works_end_to_end(server: VideoRekognition) ->
     job_id = start(alice, "a.mp4")
     assert wait_done(alice, job_id)["JobStatus"] == "SUCCEEDED"
     assert alice.get_person_tracking(JobId=job_id, MaxResults=5)["Persons"]
+
+
+@pytest.mark.parametrize("front", FRONTS)
+def test_idle_and_slow_connections_are_closed_on_the_video_server(root: Path, front: FrontName) -> None:
+    if front == "uvicorn":
+        pytest.importorskip("uvicorn")
+    with VideoRekognition(video_root=root, settings=SYNTHETIC, credentials=KEYS, front=front,
+                          idle_timeout=1.0, read_timeout=1.0) as server:
+        with socket.create_connection((server.host, server.port), timeout=10) as idle:
+            assert idle.recv(1024) == b""  # said nothing: closed
+        with socket.create_connection((server.host, server.port), timeout=10) as slow:
+            slow.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: {START}\r\n"
+                         "Content-Length: 50\r\n\r\n{".encode())
+            data = b""
+            while b"\r\n\r\n" not in data:  # 1 of 50 bytes, then nothing: 408, before any signature check
+                chunk = slow.recv(65536)
+                assert chunk, data
+                data += chunk
+        assert data.startswith(b"HTTP/1.1 408")
+        assert server.request_count() == 0
