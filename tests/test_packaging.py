@@ -81,6 +81,20 @@ def test_the_sync_client_does_not_import_the_async_one() -> None:
     assert not any(name.startswith("rekotrack._aio") for name in loaded)
 
 
+def test_cli_help_and_version_import_nothing_heavy() -> None:
+    for argv in (["--version"], ["--help"], ["get", "--help"]):
+        loaded = _imported_after(
+            f"""
+            import contextlib, io
+            from rekotrack._cli import main
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+                main({argv!r})
+            """
+        )
+        for heavy in ("boto3", "botocore", "pydantic", "tqdm", "rekotrack.testing"):
+            assert heavy not in loaded, (argv, heavy)
+
+
 def test_async_names_import_the_async_client_when_used() -> None:
     loaded = _imported_after("from rekotrack import AsyncPersonTracker")
     assert "rekotrack._aio" in loaded
