@@ -212,3 +212,35 @@ async def test_async_queue_shared_by_every_kind(moto_url: str) -> None:
                     note = await queue.wait_for(job_id, timeout=60)
                     assert note.api == kind.operation.start_name
                     assert note.status == "SUCCEEDED"
+
+
+@pytest.mark.asyncio
+async def test_async_track_many_passes_the_start_inputs(moto_url: str) -> None:
+    from rekotrack import AsyncFaceSearcher, JobFailedError
+
+    with LocalRekognition(job_seconds=0.2, sns_endpoint_url=moto_url) as server:
+        server.add_video("s3://equivalence/batch/broken.mp4", SyntheticScene(seed=3, final_status="FAILED"))
+        session = get_session()
+        async with (
+            session.create_client("rekognition", region_name=REGION, endpoint_url=server.url, **FAKE) as rek,
+            session.create_client("sns", region_name=REGION, endpoint_url=moto_url, **FAKE) as sns,
+            session.create_client("sqs", region_name=REGION, endpoint_url=moto_url, **FAKE) as sqs,
+        ):
+            queue = await AsyncCompletionQueue.create(
+                "arn:aws:iam::123456789012:role/RekognitionSnsPublish", sns_client=sns, sqs_client=sqs
+            )
+            async with queue:
+                searcher = AsyncFaceSearcher(rek)
+                videos = [f"s3://equivalence/batch/{n}.mp4" for n in range(4)] + ["s3://equivalence/batch/broken.mp4"]
+                outcomes = {
+                    video: outcome
+                    async for video, outcome in searcher.track_many(
+                        videos, queue=queue, max_concurrent=2, timeout=60, collection_id="staff"
+                    )
+                }
+                assert set(outcomes) == set(videos)
+                assert isinstance(outcomes.pop("s3://equivalence/batch/broken.mp4"), JobFailedError)
+                kind = next(k for k in KINDS if k.name == "FaceSearch")
+                for video, job in outcomes.items():
+                    assert not isinstance(job, Exception), job
+                    assert [i.to_aws() async for i in job.persons()] == kind.truth(video)
