@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rekotrack._compact import ItemStore
 from rekotrack._generated.models import ITEM_MODELS, PAGE_MODELS
@@ -356,3 +358,21 @@ def test_store_is_smaller_than_the_items() -> None:
     result: JobResult[Any] = LabelResult(items)
     assert result.nbytes < len(json.dumps(items)) / 2
     assert len(result._store.shapes) < 50
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(1 << 70), max_value=1 << 70)
+    | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=6), json_values, max_size=5), max_size=6))
+def test_store_round_trips_any_json_objects(items: list[dict[str, Any]]) -> None:
+    store = ItemStore()
+    for item in items:
+        store.append(item)
+    rebuilt = list(store)
+    assert json.dumps(rebuilt) == json.dumps(items)  # values, types (int vs float) and key order
