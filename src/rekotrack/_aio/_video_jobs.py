@@ -65,7 +65,7 @@ from rekotrack._job_results import (
     TextResult,
 )
 from rekotrack._model_base import AWSModel
-from rekotrack._models import NotificationChannel, Video, VideoJobPage
+from rekotrack._models import NotificationChannel, Video, VideoJobPage, VideoMetadata
 
 from . import _io as io
 from ._batch import track_many
@@ -89,6 +89,7 @@ __all__ = [
     "AsyncLabelDetectionJob",
     "AsyncLabelDetector",
     "AsyncSegmentDetectionJob",
+    "AsyncSegmentDetectionPager",
     "AsyncSegmentDetector",
     "AsyncTextDetectionJob",
     "AsyncTextDetector",
@@ -207,7 +208,7 @@ class AsyncVideoJobAnalyzer(AsyncVideoAnalyzer[PageT, ItemT], Generic[PageT, Ite
         """A lazy iterable of every item of a finished job, at most two pages in memory at a time.
 
         ``resume_token`` continues after an interruption, ``max_items`` stops early,
-        ``video_metadata`` is the job's VideoMetadata (a list on GetSegmentDetection).
+        ``video_metadata`` is the job's VideoMetadata (segments: the first of the list).
         """
         self._refuse(unexpected)
         return self._items(job_id, page_size=page_size, starting_token=starting_token, max_items=max_items)
@@ -732,6 +733,37 @@ class AsyncContentModerator(
         return job
 
 
+def _first(metadata: Any) -> VideoMetadata | None:
+    """GetSegmentDetection's VideoMetadata list -> its first element (the service returns one)."""
+    if isinstance(metadata, (list, tuple)):
+        return metadata[0] if metadata else None
+    found: VideoMetadata | None = metadata
+    return found
+
+
+class AsyncSegmentDetectionPager(AsyncPager[SegmentDetectionPage, SegmentDetection]):
+    """The segments pager: GetSegmentDetection returns ``VideoMetadata`` as a list.
+
+    ``video_metadata`` is its first element (typed as every pager's), ``video_metadata_list``
+    the whole list seen so far.
+    """
+
+    _default_operation = SEGMENT_DETECTION
+
+    @property
+    def seen_video_metadata(self) -> VideoMetadata | None:
+        return _first(self._video_metadata)
+
+    async def get_video_metadata(self) -> VideoMetadata | None:
+        return _first(await super().get_video_metadata())
+
+    @property
+    def video_metadata_list(self) -> tuple[VideoMetadata, ...]:
+        """Every element of the pages' VideoMetadata list (empty before the first page is read)."""
+        found: Any = self._video_metadata
+        return tuple(found) if isinstance(found, (list, tuple)) else ()
+
+
 class AsyncSegmentDetectionJob(AsyncVideoJob[SegmentDetectionPage, SegmentDetection, SegmentResult]):
     """A started segment detection job; ``segments()`` is its items."""
 
@@ -745,6 +777,7 @@ class AsyncSegmentDetector(
     """StartSegmentDetection / GetSegmentDetection: shots, cues (``segments()`` → :class:`SegmentDetection`)."""
 
     _operation: ClassVar[VideoOperation[Any, Any]] = SEGMENT_DETECTION
+    _pager_class = AsyncSegmentDetectionPager
     _result_class = SegmentResult
     _job_class = AsyncSegmentDetectionJob
     segments = AsyncVideoJobAnalyzer.items
