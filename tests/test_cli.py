@@ -396,8 +396,13 @@ def _command_line(pid: int) -> str:
         return "?"
 
 
-def _serve_and_interrupt(argv: list[str], uri: str) -> tuple[int, str, dict[int, str]]:
-    """Serve, start a job on ``uri`` and let it run, Ctrl-C; returns (exit code, stderr, child pids seen)."""
+def _serve_and_interrupt(
+    argv: list[str], uri: str, ready: Callable[[dict[int, str]], bool] | None = None
+) -> tuple[int, str, dict[int, str]]:
+    """Serve, start a job on ``uri`` and let it run, Ctrl-C; returns (exit code, stderr, child pids seen).
+
+    With ``ready``, Ctrl-C comes once ``ready(children)`` holds for serve's children ({pid: command line}).
+    """
     import boto3
 
     proc = _popen("serve", *argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -411,6 +416,13 @@ def _serve_and_interrupt(argv: list[str], uri: str) -> tuple[int, str, dict[int,
         assert client.get_person_tracking(JobId=job_id, MaxResults=1)["JobStatus"] == "IN_PROGRESS"
         time.sleep(1.0)  # the job is running
         children = {pid: _command_line(pid) for pid in _children(proc.pid)}
+        if ready is not None:
+            deadline = time.monotonic() + 60
+            while not ready(children):
+                assert time.monotonic() < deadline, f"serve's children never got ready: {children}"
+                time.sleep(0.1)
+                children = {pid: _command_line(pid) for pid in _children(proc.pid)}
+            assert client.get_person_tracking(JobId=job_id, MaxResults=1)["JobStatus"] == "IN_PROGRESS"
         code, err = _interrupt(proc)
     finally:
         if proc.poll() is None:
@@ -434,16 +446,31 @@ def test_ctrl_c_in_video_serve_stops_its_workers_first(tmp_path: Path) -> None:
     (tmp_path / "videos" / "lobby").mkdir(parents=True)
     shutil.copyfile(VTEST, tmp_path / "videos" / "lobby" / "vtest.avi")
     code, err, children = _serve_and_interrupt(
-        ["--analyzer", "video", "--video-root", str(tmp_path / "videos")], "s3://lobby/vtest.avi"
+        ["--analyzer", "video", "--video-root", str(tmp_path / "videos")], "s3://lobby/vtest.avi",
+        ready=lambda seen: any(_is_worker(command) for command in seen.values()),  # the analysis runs in one
     )
     assert code == 130
     assert "Traceback" not in err
-    assert err.strip().splitlines()[-1] == "rekotrack: interrupted"
-    # multiprocessing's resource tracker ends when serve has ended (it waits for its pipe to close)
-    children = {pid: command for pid, command in children.items() if "resource_tracker" not in command}
-    assert children  # the analysis ran in worker processes ...
-    alive = {pid: command for pid, command in children.items() if _running(pid)}
-    assert not alive  # ... ended with serve
+    lines = err.strip().splitlines()  # job progress is logged on stderr, then the one line
+    assert lines[-1] == "rekotrack: interrupted"
+    assert lines.count("rekotrack: interrupted") == 1
+    workers = {pid: command for pid, command in children.items() if _is_worker(command)}
+    trackers = {pid: command for pid, command in children.items() if "multiprocessing.resource_tracker" in command}
+    assert workers
+    assert set(children) == set(workers) | set(trackers), children  # nothing else was started
+    alive = {pid: command for pid, command in workers.items() if _running(pid)}
+    assert not alive  # every worker ended before serve did
+    # multiprocessing's resource tracker ends a moment after serve (when the pipe it reads is closed):
+    # bounded wait, then it must be gone too
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in trackers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not {pid: command for pid, command in trackers.items() if _running(pid)}
+
+
+def _is_worker(command: str) -> bool:
+    """A process that multiprocessing spawned to run analyses (serve's ProcessPoolExecutor)."""
+    return "multiprocessing.spawn" in command and "--multiprocessing-fork" in command
 
 
 # ---- local endpoints ----------------------------------------------------------------------
