@@ -608,3 +608,64 @@ def test_console_script_demo(tmp_path: Path) -> None:
     if importlib.util.find_spec("matplotlib") is not None:
         for name in ("presence.png", "paths.png"):
             assert (out / name).stat().st_size > 10_000
+
+
+# ---- what the SDK commands load ------------------------------------------------------------
+
+_SERVER_SIDE = ("rekotrack.server", "rekotrack.testing", "rekotrack.selfhosted", "rekotrack._demo")
+
+_LOADED = """
+import json, sys
+from rekotrack._cli import main
+try:
+    code = main(sys.argv[2:])
+except SystemExit as exc:  # --help
+    code = exc.code
+with open(sys.argv[1], "w") as handle:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, handle)
+"""
+
+
+def _modules_loaded_by(tmp_path: Path, *argv: str) -> tuple[object, list[str]]:
+    """Run the CLI in a fresh interpreter; returns (exit code, the modules it had loaded at the end)."""
+    report = tmp_path / "modules.json"
+    done = subprocess.run([sys.executable, "-c", _LOADED, str(report), *argv], capture_output=True, text=True,
+                          timeout=120, env=_env(), check=False)
+    assert report.is_file(), done.stderr
+    loaded = json.loads(report.read_text())
+    return loaded["code"], loaded["modules"]
+
+
+def _server_side(modules: list[str]) -> list[str]:
+    return [m for m in modules if m == "rekotrack.selfhosted" or m.startswith(tuple(p + "." for p in _SERVER_SIDE))
+            or m in _SERVER_SIDE]
+
+
+@pytest.mark.parametrize("command", ["start", "wait", "get", "export", "serve", "render", "worker", "demo"])
+def test_help_loads_no_server_module(tmp_path: Path, command: str) -> None:
+    code, modules = _modules_loaded_by(tmp_path, command, "--help")
+    assert code == 0
+    assert "rekotrack._cli_server_options" in modules  # the parser knows every command's flags ...
+    assert _server_side(modules) == []  # ... without the server side
+
+
+def test_sdk_commands_load_no_server_module(server: LocalRekognition, tmp_path: Path) -> None:
+    job_id = _finished_job(server, "s3://cli-bucket/ok.mp4")
+    endpoint = ["--endpoint-url", server.url, "--quiet"]
+    for argv in (["start", "s3://cli-bucket/ok.mp4", *endpoint], ["wait", job_id, *endpoint],
+                 ["get", job_id, "--json", *endpoint], ["export", job_id, "-o", str(tmp_path / "d.csv"),
+                                                         "--format", "csv", *endpoint]):
+        code, modules = _modules_loaded_by(tmp_path, *argv)
+        assert code == 0, argv
+        assert "rekotrack._sync._person_tracking" in modules or "rekotrack._client" in modules  # it ran the SDK
+        assert _server_side(modules) == [], argv
+
+
+def test_serve_loads_its_server_when_it_runs(tmp_path: Path) -> None:
+    code, modules = _modules_loaded_by(tmp_path, "serve", "--port", "99999")  # refused after parsing: exit 2
+    assert code == 2
+    assert "rekotrack.selfhosted._cli" not in modules  # a bad port is refused by the parser, before loading
+    code, modules = _modules_loaded_by(tmp_path, "serve", "--analyzer", "video", "--video-root",
+                                       str(tmp_path / "missing"))
+    assert code == 2  # not a folder: refused by serve itself, which was loaded for it
+    assert "rekotrack.selfhosted._cli" in modules

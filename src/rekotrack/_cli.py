@@ -34,9 +34,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from urllib.parse import urlsplit
 
 from . import __version__
+from ._cli_server_options import configure_render, configure_serve_video, configure_worker
 from ._progress import Progress
-from .selfhosted._cli import configure_render, configure_serve_video, configure_worker, run_render, run_serve
-from .selfhosted._cli import run_worker as run_scale_worker
 
 if TYPE_CHECKING:
     from rekotrack import NotificationChannel, PersonDetection, PersonTracker, PersonTrackingPage
@@ -199,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="how long a synthetic job stays IN_PROGRESS (default 1)")
     p.add_argument("--sns-endpoint-url", help="SNS endpoint to publish completion to (e.g. a moto server)")
     configure_serve_video(p)
-    p.set_defaults(func=run_serve)
+    p.set_defaults(func=_run_serve)
 
     p = sub.add_parser(
         "render", parents=[quiet], help="draw a result's tracks on the video (needs [server])",
@@ -208,7 +207,7 @@ def _parser() -> argparse.ArgumentParser:
         "  rekotrack render lobby.mp4 lobby.jsonl -o tracks.mp4",
     )
     configure_render(p)
-    p.set_defaults(func=run_render)
+    p.set_defaults(func=_run_render)
 
     p = sub.add_parser(
         "worker", parents=[quiet], help="run analyses for serve --broker (scale-out; needs [server])",
@@ -216,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example:\n  rekotrack worker --broker redis://HOST:6379/0 --s3-endpoint-url URL",
     )
     configure_worker(p)
-    p.set_defaults(func=run_scale_worker)
+    p.set_defaults(func=_run_worker)
     return parser
 
 
@@ -463,6 +462,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stderr.write(f"rekotrack: exported {count} rows as {args.format}\n")
     return EXIT_OK
+
+
+# serve, render and worker load the server side only when they run (the SDK commands never do)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .selfhosted._cli import run_serve
+
+    return run_serve(args)
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    from .selfhosted._cli import run_render
+
+    return run_render(args)
+
+
+def _run_worker(args: argparse.Namespace) -> int:
+    from .selfhosted._cli import run_worker
+
+    return run_worker(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
