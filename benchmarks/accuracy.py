@@ -251,6 +251,10 @@ def print_result(result: dict[str, Any]) -> None:
         else:
             speed = ""
         print(f"{name:>9} {scores} {speed}")
+    if result["replayed_first_pass"]:
+        print(f"tracking only (first pass replayed): {result['seconds']} s wall; offline linking and smoothing "
+              f"{result['offline_linking_seconds']} s; {result['tracks']} tracks")
+        return
     print(f"whole job: {result['seconds']} s wall, {result['cpu_seconds']} s CPU, {result['fps']} fps = "
           f"{result['realtime_factor']}x the video's {result['video_fps']:g} fps; offline linking and smoothing "
           f"{result['offline_linking_seconds']} s; {result['tracks']} tracks")
