@@ -78,7 +78,20 @@ def test_import_rekotrack_imports_nothing_heavy() -> None:
 def test_the_sync_client_does_not_import_the_async_one() -> None:
     loaded = _imported_after("from rekotrack import PersonTracker, TrackingResult")
     assert "aiobotocore" not in loaded
+    assert "asyncio" not in loaded  # ~46 ms: the retry module imports it only in the async paths
     assert not any(name.startswith("rekotrack._aio") for name in loaded)
+
+
+def test_a_sync_tracker_in_use_loads_no_asyncio() -> None:
+    loaded = _imported_after(
+        """
+        from rekotrack import PersonTracker, RetryPolicy
+        tracker = PersonTracker(region_name="us-east-1", retry=RetryPolicy(max_attempts=2))
+        tracker.client.meta.region_name
+        """
+    )
+    assert "asyncio" not in loaded
+    assert "aiobotocore" not in loaded
 
 
 def test_cli_help_and_version_import_nothing_heavy() -> None:

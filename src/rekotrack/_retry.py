@@ -23,7 +23,6 @@ slowly is abandoned when it runs out) and no retry starts past it.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 import random
@@ -55,6 +54,13 @@ logger = logging.getLogger("rekotrack")
 T = TypeVar("T")
 
 
+async def _asyncio_sleep(seconds: float) -> None:
+    """``asyncio.sleep``, imported when first awaited (the synchronous clients never load asyncio)."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How rekotrack retries; the only retry layer on a client it creates.
@@ -77,7 +83,7 @@ class RetryPolicy:
     limit_max_delay: float = 60.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
-    async_sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False, compare=False)
+    async_sleep: Callable[[float], Awaitable[None]] = field(default=_asyncio_sleep, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.limit_max_attempts < 1:
@@ -228,6 +234,8 @@ async def _awithin(seconds: float | None, operation: str, fn: Callable[[], Await
     """``await fn()`` bounded in wall-clock time: cancelled (TransportError) when time is up."""
     if seconds is None:
         return await fn()
+    import asyncio  # here, not at the top: the synchronous clients never load asyncio
+
     try:
         return await asyncio.wait_for(fn(), seconds)
     except asyncio.TimeoutError:
