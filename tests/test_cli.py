@@ -223,6 +223,11 @@ def test_exit_0_1_3_4(server: LocalRekognition) -> None:
         (["wait", "job1", "--timeout", "inf"], "--timeout"),
         (["wait", "job1", "--timeout", "-1"], "--timeout"),
         (["wait", "job1", "--timeout", "nan"], "--timeout"),
+        (["wait", "job1", "--timeout", "1e999"], "--timeout"),  # a finite-looking number that is inf
+        (["wait", "job1", "--timeout", "-inf"], "--timeout"),
+        (["wait", "job1", "--timeout", "soon"], "--timeout"),
+        (["start", "s3://cli-bucket/k", "--wait", "--timeout", "Infinity"], "--timeout"),
+        (["start", "s3://cli-bucket/k", "--wait", "--timeout", "NaN"], "--timeout"),
         (["get", "job1", "--no-such-flag"], "--no-such-flag"),
     ],
 )
