@@ -478,6 +478,101 @@ def _is_worker(command: str) -> bool:
     return "multiprocessing.spawn" in command and "--multiprocessing-fork" in command
 
 
+def test_ctrl_c_in_export(server: LocalRekognition, tmp_path: Path) -> None:
+    job_id = _finished_job(server, BIG)
+    before = server.request_count("GetPersonTracking")
+    proc = _popen("export", job_id, "--format", "csv", "-o", str(tmp_path / "d.csv"), "--endpoint-url", server.url,
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for(lambda: server.request_count("GetPersonTracking") >= before + 2 or proc.poll() is not None, "a few pages")
+    code, err = _interrupt(proc)
+    assert code == 130
+    assert _one_line_error(err) == "rekotrack: interrupted"
+
+
+def _short_clip(folder: Path, frames: int) -> tuple[Path, Path]:
+    """The first ``frames`` frames of vtest.avi, and a JSON Lines result with one box per frame."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(VTEST))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    size = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    clip = folder / "clip.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"MJPG"), fps, size)
+    for _ in range(frames):
+        ok, frame = capture.read()
+        assert ok
+        writer.write(frame)
+    writer.release()
+    capture.release()
+    result = folder / "clip.jsonl"
+    box = {"Left": 0.1, "Top": 0.1, "Width": 0.2, "Height": 0.5}
+    result.write_text("".join(json.dumps({"Timestamp": int(n * 1000 / fps), "Person": {"Index": 0,
+                                          "BoundingBox": box}}) + "\n" for n in range(frames)))
+    return clip, result
+
+
+def test_ctrl_c_in_render(tmp_path: Path) -> None:
+    if importlib.util.find_spec("cv2") is None or importlib.util.find_spec("av") is None or not VTEST.is_file():
+        pytest.skip("needs the server extra and opencv-doc's vtest.avi")
+    clip, result = _short_clip(tmp_path, 300)
+    out = tmp_path / "frames"
+    proc = _popen("render", str(clip), str(result), "-o", str(out), "--frames",
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for(lambda: any(out.glob("*.png")) or proc.poll() is not None, "the first rendered frame")
+    assert proc.poll() is None  # still rendering
+    code, err = _interrupt(proc)
+    assert code == 130
+    assert _one_line_error(err) == "rekotrack: interrupted"
+    assert 0 < len(list(out.glob("*.png"))) < 300
+
+
+def test_ctrl_c_in_worker(tmp_path: Path) -> None:
+    redis_server = shutil.which("redis-server")
+    if redis_server is None or importlib.util.find_spec("celery") is None or importlib.util.find_spec("av") is None:
+        pytest.skip("needs redis-server and the server extra")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    redis_proc = subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                   "--appendonly", "no", "--dir", str(tmp_path)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def answers() -> bool:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    return conn.recv(16).startswith(b"+PONG")
+            except OSError:
+                return False
+
+        _wait_for(answers, "redis-server")
+        log = tmp_path / "worker.log"
+        with log.open("w") as err_file:
+            proc = _popen("worker", "--broker", f"redis://127.0.0.1:{port}/0", "--data-dir", str(tmp_path / "w"),
+                          stdout=subprocess.DEVNULL, stderr=err_file)
+            try:
+                _wait_for(lambda: " ready." in log.read_text() or proc.poll() is not None, "the worker", 120)
+                assert proc.poll() is None, log.read_text()
+                pool = {pid: _command_line(pid) for pid in _children(proc.pid)}
+                proc.send_signal(signal.SIGINT)
+                code = proc.wait(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        err = log.read_text()
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait(timeout=30)
+    assert code == 130
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()  # Celery's log on stderr, then the one line
+    assert lines[-1] == "rekotrack: interrupted"
+    assert lines.count("rekotrack: interrupted") == 1
+    assert pool  # the prefork pool ...
+    assert not [pid for pid in pool if _running(pid)]  # ... ended with the worker
+
+
 # ---- local endpoints ----------------------------------------------------------------------
 
 

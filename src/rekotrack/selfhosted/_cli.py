@@ -151,14 +151,35 @@ def run_worker(args: argparse.Namespace) -> int:
     except ImportError:
         sys.stderr.write(f"rekotrack: {_MISSING_SCALE_EXTRA}\n")
         return EXIT_BAD_INPUT
+    from celery.signals import worker_shutting_down
+
     from rekotrack.selfhosted._celery import WorkerOptions
     from rekotrack.selfhosted._celery import run_worker as run
 
+    # Celery handles Ctrl-C itself (a warm shutdown: running jobs finish) and then returns or exits 0;
+    # remember it so that rekotrack's exit is 130 with its one line, as for every other command.
+    interrupted: list[str] = []
+
+    def on_shutdown(sig: str | None = None, **_: Any) -> None:
+        if sig == "SIGINT":
+            interrupted.append(sig)
+
+    worker_shutting_down.connect(on_shutdown, weak=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(process)d: %(message)s")
-    run(WorkerOptions(broker=args.broker, s3_endpoint_url=args.s3_endpoint_url,
-                      sns_endpoint_url=args.sns_endpoint_url, data_dir=args.data_dir,
-                      lease_seconds=args.lease_seconds, concurrency=args.concurrency),
-        visibility_timeout=args.visibility_timeout)
+    streams = sys.stdout, sys.stderr  # Celery redirects them into its log while it runs
+    try:
+        run(WorkerOptions(broker=args.broker, s3_endpoint_url=args.s3_endpoint_url,
+                          sns_endpoint_url=args.sns_endpoint_url, data_dir=args.data_dir,
+                          lease_seconds=args.lease_seconds, concurrency=args.concurrency),
+            visibility_timeout=args.visibility_timeout)
+    except SystemExit:
+        if not interrupted:
+            raise
+    finally:
+        worker_shutting_down.disconnect(on_shutdown)
+        sys.stdout, sys.stderr = streams
+    if interrupted:
+        raise KeyboardInterrupt
     return EXIT_OK
 
 
