@@ -196,6 +196,25 @@ def _analyze(task: Any, job_id: str) -> str:
     return "SUCCEEDED" if won else "duplicate"
 
 
+class _RedisProgress:
+    """Keeps the frames analysed in the job's record (``progress``), at most every PROGRESS_SECONDS."""
+
+    def __init__(self, records: Any, job_id: str) -> None:
+        self.records, self.job_id, self.last = records, job_id, 0.0
+
+    def __call__(self, done: int, expected: int) -> None:
+        from rekotrack.selfhosted._worker import PROGRESS_SECONDS
+
+        now = time.monotonic()
+        if now - self.last < PROGRESS_SECONDS and done < expected:
+            return
+        self.last = now
+        try:
+            self.records.set_fields(self.job_id, progress={"done": done, "expected": expected})
+        except Exception as exc:  # Redis away for a moment: the analysis goes on
+            _log.debug("job %s: progress not stored: %r", self.job_id[:12], exc)
+
+
 def _run(job_id: str, spec: dict[str, Any], attempt: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Analyse the video into a local folder and upload it to this attempt's S3 folder."""
     from rekotrack.selfhosted._s3store import upload_result
@@ -211,7 +230,7 @@ def _run(job_id: str, spec: dict[str, Any], attempt: int) -> tuple[dict[str, Any
         scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"rekotrack-{job_id[:12]}-", dir=scratch) as tmp:
         out_dir = Path(tmp) / "result"
-        summary = run_job(job_id, source, settings, str(out_dir))
+        summary = run_job(job_id, source, settings, str(out_dir), _RedisProgress(_ctx()["records"], job_id))
         if summary["status"] != "SUCCEEDED":
             return summary, None
         bucket, prefix = spec["results"]["bucket"], spec["results"]["prefix"]

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from rekotrack.selfhosted._worker import INTERNAL_FAILURE, init_worker, run_job
+from rekotrack.selfhosted._worker import INTERNAL_FAILURE, FileProgress, init_worker, run_job
 
 __all__ = ["WORKER_LOST", "Done", "LocalRunner"]
 
@@ -39,6 +39,7 @@ class _Task:
     settings: dict[str, Any]
     out_dir: str
     done: Done
+    progress_file: str | None = None
 
 
 class LocalRunner:
@@ -55,8 +56,10 @@ class LocalRunner:
         self._closing = threading.Event()
 
     def submit(self, job_id: str, source: dict[str, Any], settings: dict[str, Any], out_dir: str,
-               done: Done) -> None:
-        """Queue one job; ``done`` is called from a slot thread when it ends (not after :meth:`close`)."""
+               done: Done, progress_file: str | None = None) -> None:
+        """Queue one job; ``done`` is called from a slot thread when it ends (not after :meth:`close`).
+
+        With ``progress_file``, the worker keeps the frames it has analysed there (``_worker.read_progress``)."""
         with self._lock:
             if not self._slots:
                 self._closing.clear()
@@ -64,7 +67,7 @@ class LocalRunner:
                                                 daemon=True) for n in range(self.workers)]
                 for slot in self._slots:
                     slot.start()
-        self._queue.put(_Task(job_id, source, settings, out_dir, done))
+        self._queue.put(_Task(job_id, source, settings, out_dir, done, progress_file))
 
     def worker_pids(self) -> list[int]:
         """The process ids of the live worker processes (for operators and tests)."""
@@ -114,7 +117,8 @@ class LocalRunner:
 
     def _run(self, n: int, task: _Task) -> dict[str, Any] | None:
         try:
-            future = self._executor(n).submit(run_job, task.job_id, task.source, task.settings, task.out_dir)
+            report = FileProgress(task.progress_file) if task.progress_file is not None else None
+            future = self._executor(n).submit(run_job, task.job_id, task.source, task.settings, task.out_dir, report)
             return future.result()
         except BrokenProcessPool as exc:  # this slot's process died: only this job is lost
             if self._closing.is_set():

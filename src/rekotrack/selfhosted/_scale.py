@@ -1,7 +1,8 @@
 """The API server of the scale-out mode: jobs in Redis, analyses on Celery workers, results in S3.
 
 :class:`ScaledVideoRekognition` is the server core (:mod:`rekotrack.server`: wire, validation,
-SigV4, pagination tokens) over :class:`CeleryAnalyzer`, whose jobs do not live in this process:
+SigV4, pagination tokens) over :class:`CeleryAnalyzer`, whose jobs do not live in this process
+(the core's registry is a :class:`~rekotrack.selfhosted._records.RedisJobRegistry`):
 
 - Start admits the job atomically in Redis (the ClientRequestToken and the per-access-key
   concurrent-job limit are checked there, so they hold across any number of API processes), then
@@ -22,9 +23,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from rekotrack.selfhosted._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
-from rekotrack.selfhosted._records import RedisJobRecords
+from rekotrack.selfhosted._records import RedisJobRecords, RedisJobRegistry
 from rekotrack.selfhosted._s3store import S3Outcome, parse_results_uri
-from rekotrack.selfhosted._service import MAX_VIDEO_BYTES, check_analysed, is_loopback
+from rekotrack.selfhosted._service import MAX_VIDEO_BYTES, check_analysed, is_loopback, job_source
 from rekotrack.selfhosted._settings import AnalyzerSettings
 from rekotrack.selfhosted._store import FailedOutcome
 from rekotrack.server import (
@@ -33,31 +34,23 @@ from rekotrack.server import (
     Authenticator,
     Ended,
     FrontName,
-    Identity,
     Job,
     JobOutcome,
     RekognitionCore,
     RekognitionServer,
     ServedOperation,
     TokenCodec,
-    token_key,
 )
 
-__all__ = ["CeleryAnalyzer", "ScaledCore", "ScaledVideoRekognition"]
+__all__ = ["CeleryAnalyzer", "ScaledVideoRekognition"]
 
 _log = logging.getLogger("rekotrack.selfhosted")
 
 
-class _NotAdmitted(Exception):
-    """Redis refused a job the core had already recorded in memory (the core must forget it)."""
-
-    def __init__(self, job: Job, error: ApiError | None = None, existing: str | None = None) -> None:
-        super().__init__(job.job_id)
-        self.job, self.error, self.existing = job, error, existing
-
-
 class CeleryAnalyzer:
     """The :class:`~rekotrack.server.Analyzer` of the scale-out mode (see the module docstring)."""
+
+    publishes_completions = True  # the worker that ends a job publishes its SNS completion
 
     def __init__(self, records: RedisJobRecords, celery: Any, *, settings: AnalyzerSettings, results: str,
                  s3_endpoint_url: str | None, sns_endpoint_url: str | None, region_name: str,
@@ -73,6 +66,7 @@ class CeleryAnalyzer:
         self.max_concurrent_jobs = max_concurrent_jobs
         self.retention_seconds = retention_seconds
         self._s3: Any = None
+        self._progress: dict[str, dict[str, Any]] = {}  # JobId -> the worker's last {"done", "expected"}
 
     def s3(self) -> Any:
         if self._s3 is None:
@@ -96,40 +90,24 @@ class CeleryAnalyzer:
             raise ApiError("InvalidS3ObjectException") from None
         if int(head.get("ContentLength", 0)) > MAX_VIDEO_BYTES:
             raise ApiError("VideoTooLargeException")
-        return {"kind": "s3", "bucket": bucket, "key": key, "version": version, "uri": uri,
-                "endpoint_url": self.s3_endpoint_url, "region": self.region_name}
+        return job_source({"kind": "s3", "bucket": bucket, "key": key, "version": version, "uri": uri,
+                           "endpoint_url": self.s3_endpoint_url, "region": self.region_name}, operation, params)
 
-    def start_job(self, job: Job) -> None:
+    def task(self, job: Job) -> dict[str, Any]:
+        """What a worker runs for ``job`` (stored in its record by the registry's admission)."""
         assert isinstance(job.source, dict)  # what accept_video returned
-        spec = {
+        return {
             "source": job.source, "settings": self.settings.to_json(), "max_attempts": self.max_attempts,
             "results": {"bucket": self.results_bucket, "prefix": self.results_prefix},
             "s3_endpoint_url": self.s3_endpoint_url, "sns_endpoint_url": self.sns_endpoint_url,
             "region": self.region_name, "operation": job.operation,
         }
-        fields = {
-            "job_id": job.job_id, "operation": job.operation, "owner": job.owner, "token": job.token,
-            "fingerprint": job.fingerprint, "video": job.video, "job_tag": job.job_tag, "channel": job.channel,
-            "created": job.created, "status": "IN_PROGRESS", "attempts": 0, "enqueued": False, "task": spec,
-        }
-        try:
-            admission = self.records.admit(fields, limit=self.max_concurrent_jobs,
-                                           retention_seconds=self.retention_seconds)
-        except Exception:
-            _log.exception("job %s: Redis refused the record", job.job_id[:12])
-            raise _NotAdmitted(job, ApiError("InternalServerError")) from None
-        if admission.verdict == "existing":
-            raise _NotAdmitted(job, existing=admission.job_id)
-        if admission.verdict == "mismatch":
-            raise _NotAdmitted(job, ApiError("IdempotentParameterMismatchException",
-                                             "ClientRequestToken was reused with different parameters."))
-        if admission.verdict == "limit":
-            raise _NotAdmitted(job, ApiError(
-                "LimitExceededException",
-                f"At most {self.max_concurrent_jobs} video analysis jobs may run at the same time."))
+
+    def start_job(self, job: Job) -> None:
+        """The registry admitted the job in Redis: send its task (the core withdraws the record on failure)."""
+        assert isinstance(job.source, dict)  # what accept_video returned
         if not self.send(job.job_id):
-            self.records.delete(job.job_id, job.owner, job.token)
-            raise _NotAdmitted(job, ApiError("InternalServerError"))
+            raise ApiError("InternalServerError")
         _log.info("job %s queued for the workers (%s)", job.job_id[:12], job.source["uri"][:200])
 
     def job_progress(self, job: Job, now: float, polled: bool) -> Ended | None:
@@ -137,15 +115,28 @@ class CeleryAnalyzer:
             return None
         record = self.records.get(job.job_id)
         outcome = self.outcome(record) if record is not None else None
+        if record is not None and outcome is None and isinstance(record.get("progress"), dict):
+            self._progress[job.job_id] = record["progress"]
         if record is None or outcome is None:
             return None
         return Ended(outcome, float(record.get("ended") or now))
 
+    def progress_message(self, job: Job) -> str | None:
+        """``analysed N of M frames`` as the job's worker last stored it in Redis (read by the last Get)."""
+        from rekotrack.selfhosted._worker import progress_message
+
+        done = self._progress.get(job.job_id)
+        if done is None or job.status != "IN_PROGRESS":
+            return None
+        return progress_message(int(done["done"]), int(done["expected"]))
+
     def job_ended(self, job: Job, ended: float) -> None:
         """The worker that ended the job stored it (and published its completion)."""
+        self._progress.pop(job.job_id, None)
 
     def job_expired(self, job: Job) -> None:
         """Redis expires the record itself; an S3 lifecycle rule on the results prefix expires the files."""
+        self._progress.pop(job.job_id, None)
 
     # ------------------------------------------------------------------ records
     def send(self, job_id: str) -> bool:
@@ -166,80 +157,6 @@ class CeleryAnalyzer:
         if record["status"] == "FAILED":
             return FailedOutcome(record.get("status_message") or "Failed.")
         return None
-
-    def job_from_record(self, record: dict[str, Any]) -> Job:
-        return Job(job_id=record["job_id"], operation=record.get("operation", "PersonTracking"),
-                   video=record["video"], job_tag=record.get("job_tag"), channel=record.get("channel"),
-                   token=record.get("token"), fingerprint=record["fingerprint"], created=float(record["created"]),
-                   status=record["status"], owner=record.get("owner"), result=self.outcome(record),
-                   source=record["task"]["source"])
-
-
-class ScaledCore(RekognitionCore):
-    """The server core whose job table is a cache of the Redis records.
-
-    A Get of a job this process does not hold loads it from Redis; a Start first brings the
-    caller's running jobs and its token's job up to date; job ends are never published here.
-    """
-
-    analyzer: CeleryAnalyzer
-
-    def _load(self, job_id: str) -> Job | None:
-        """Bring ``job_id`` into the cache from Redis (take :attr:`lock` first)."""
-        job = self._jobs.get(job_id)
-        if job is not None and job.status != "IN_PROGRESS":
-            return job
-        record = self.analyzer.records.get(job_id)
-        if record is None:
-            return job
-        fresh = self.analyzer.job_from_record(record)
-        if job is None:
-            self._jobs[job_id] = job = fresh
-            key = token_key(job.owner, job.token)
-            if key is not None:
-                self._by_token[key] = job_id
-        elif fresh.status != "IN_PROGRESS":
-            job.status, job.result = fresh.status, fresh.result
-        return job
-
-    def _start(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
-        owner = identity.key_id if identity is not None else None
-        token = params.get("ClientRequestToken")
-        with self.lock:
-            if token is not None:
-                existing = self.analyzer.records.existing(owner, token)
-                if existing is not None:
-                    self._load(existing)
-            for job in [j for j in self._jobs.values() if j.status == "IN_PROGRESS" and j.owner == owner]:
-                self._load(job.job_id)
-        for _ in range(2):
-            try:
-                return super()._start(spec, params, identity)
-            except _NotAdmitted as refused:
-                with self.lock:
-                    self._forget(refused.job)
-                    if refused.existing is not None:  # another API process made it a moment ago
-                        self._load(refused.existing)
-                        continue
-                raise (refused.error or ApiError("InternalServerError")) from None
-        raise ApiError("InternalServerError")
-
-    def _get(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
-        with self.lock:
-            if params["JobId"] not in self._jobs:
-                self._load(params["JobId"])
-        return super()._get(spec, params, identity)
-
-    def _forget(self, job: Job) -> None:
-        self._jobs.pop(job.job_id, None)
-        key = token_key(job.owner, job.token)
-        if key is not None and self._by_token.get(key) == job.job_id:
-            del self._by_token[key]
-
-    def _end(self, job: Job, outcome: JobOutcome, ended: float) -> None:
-        job.result = outcome
-        job.status = outcome.final_status
-        self.analyzer.job_ended(job, ended)
 
 
 class ScaledVideoRekognition(RekognitionServer):
@@ -291,10 +208,12 @@ class ScaledVideoRekognition(RekognitionServer):
             max_attempts=max_attempts, max_concurrent_jobs=max_concurrent_jobs,
             retention_seconds=retention_seconds,
         )
-        core = ScaledCore(
+        self.registry = RedisJobRegistry(self.records, task=self.analyzer.task, outcome=self.analyzer.outcome,
+                                         retention_seconds=retention_seconds)
+        core = RekognitionCore(
             self.analyzer, operations=VIDEO_OPERATIONS, tokens=TokenCodec(self.records.token_secret()), clock=time.time,
             max_concurrent_jobs=max_concurrent_jobs, retention_seconds=retention_seconds,
-            sns_endpoint_url=None, region_name=region_name, authenticator=authenticator,
+            sns_endpoint_url=None, region_name=region_name, authenticator=authenticator, registry=self.registry,
         )
         super().__init__(core, host=host, port=port, front=front, **front_options)
         for job_id in self.records.not_enqueued():  # an API process stopped between storing and sending

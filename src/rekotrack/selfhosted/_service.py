@@ -35,6 +35,7 @@ from rekotrack.server import (
     Clock,
     Ended,
     FrontName,
+    Identity,
     Job,
     RekognitionCore,
     RekognitionServer,
@@ -62,14 +63,47 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+ANALYSED: Final = ("PersonTracking", "FaceDetection")
+"""The Video job kinds the self-hosted server analyses (the other kinds are served but refused)."""
+
+
 def check_analysed(operation: ServedOperation) -> None:
-    """Every Video operation is served, only person tracking analysed: AccessDeniedException for the rest."""
-    if operation.name != "PersonTracking":
+    """Every Video operation is served, person tracking and face detection analysed: AccessDeniedException
+    (which every Start declares) for the rest."""
+    if operation.name not in ANALYSED:
         raise ApiError(
             "AccessDeniedException",
-            f"This self-hosted Rekognition server analyses people only: StartPersonTracking and "
-            f"GetPersonTracking. {operation.start} is not available here.",
+            f"This self-hosted Rekognition server analyses people and faces only: StartPersonTracking/"
+            f"GetPersonTracking and StartFaceDetection/GetFaceDetection. {operation.start} is not available here.",
         )
+
+
+def job_source(source: dict[str, Any], operation: ServedOperation, params: Mapping[str, Any]) -> dict[str, Any]:
+    """What a worker needs besides the video: the job kind and, for faces, the Start's Video and FaceAttributes."""
+    source["operation"] = operation.name
+    if operation.name == "FaceDetection":
+        source["video"] = params["Video"]
+        source["face_attributes"] = params.get("FaceAttributes", "DEFAULT")
+    return source
+
+
+class VideoCore(RekognitionCore):
+    """The server core whose Get of a job in progress says how far its analysis is (``StatusMessage``,
+    e.g. ``analysed 120 of 795 frames``), when the analyzer knows (``progress_message(job)``)."""
+
+    def _get(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
+        return with_progress(super()._get(spec, params, identity), self.analyzer, self.job(params["JobId"]))
+
+
+def with_progress(response: dict[str, Any], analyzer: object, job: Job | None) -> dict[str, Any]:
+    """``response`` with the analyzer's progress as its StatusMessage while the job is IN_PROGRESS."""
+    if response.get("JobStatus") != "IN_PROGRESS" or job is None or "StatusMessage" in response:
+        return response
+    describe = getattr(analyzer, "progress_message", None)
+    message = describe(job) if describe is not None else None
+    if message:
+        response["StatusMessage"] = message
+    return response
 
 
 def split_uri(uri: str) -> tuple[str, str, str | None]:
@@ -141,7 +175,7 @@ class VideoRekognition(RekognitionServer):
             data_dir = self._temp_dir
         self.store = JobStore(Path(data_dir))
         authenticator = SigV4Authenticator(credentials, region=region_name, clock=clock) if credentials else None
-        core = RekognitionCore(
+        core = VideoCore(
             self, operations=VIDEO_OPERATIONS, tokens=TokenCodec(self.store.token_secret()), clock=clock,
             max_concurrent_jobs=max_concurrent_jobs,
             retention_seconds=retention_seconds, sns_endpoint_url=sns_endpoint_url, region_name=region_name,
@@ -162,7 +196,7 @@ class VideoRekognition(RekognitionServer):
         self.core.restore(
             Job(
                 job_id=record.job_id,
-                operation="PersonTracking",
+                operation=record.operation,
                 video=record.video,
                 result=self.store.outcome(record),
                 job_tag=record.job_tag,
@@ -190,7 +224,7 @@ class VideoRekognition(RekognitionServer):
     # ------------------------------------------------------------------ the Analyzer protocol
     def accept_video(self, operation: ServedOperation, uri: str, params: Mapping[str, Any]) -> object:
         check_analysed(operation)
-        return self._accept(uri)
+        return job_source(self._accept(uri), operation, params)
 
     def start_job(self, job: Job) -> None:
         self._launch(job, job.source)
@@ -203,6 +237,13 @@ class VideoRekognition(RekognitionServer):
 
     def job_expired(self, job: Job) -> None:
         self._expired(job)
+
+    def progress_message(self, job: Job) -> str | None:
+        """``analysed N of M frames`` once the job's worker has reported frames, else ``None``."""
+        from rekotrack.selfhosted._worker import progress_message, read_progress
+
+        done = read_progress(self.store.progress_file(job.job_id))
+        return progress_message(*done) if done is not None else None
 
     # ------------------------------------------------------------------ videos
     def _accept(self, uri: str) -> Any:
@@ -271,10 +312,12 @@ class VideoRekognition(RekognitionServer):
             JobRecord(
                 job_id=job.job_id, owner=job.owner, token=job.token, fingerprint=job.fingerprint, video=job.video,
                 job_tag=job.job_tag, channel=job.channel, created=job.created, status="IN_PROGRESS",
+                operation=job.operation,
             )
         )
         out_dir = str(self.store.result_dir(job.job_id))
-        self.runner.submit(job.job_id, source, self.settings.to_json(), out_dir, self._worker_done)
+        self.runner.submit(job.job_id, source, self.settings.to_json(), out_dir, self._worker_done,
+                           progress_file=str(self.store.progress_file(job.job_id)))
         _log.info("job %s queued on %s", job.job_id[:12], _describe(source))
 
     def _finished(self, job: Job, ended: float) -> None:
@@ -282,6 +325,7 @@ class VideoRekognition(RekognitionServer):
             return
         message = job.result.status_message if job.result is not None else None
         self.store.finish(job.job_id, job.status, message, ended)
+        self.store.progress_file(job.job_id).unlink(missing_ok=True)
 
     def _expired(self, job: Job) -> None:
         self.store.delete(job.job_id)

@@ -65,13 +65,15 @@ class FailedOutcome:
 
 
 def write_result(folder: Path, video_metadata: dict[str, Any], persons: list[dict[str, Any]]) -> None:
-    """Write a SUCCEEDED job's result files (``persons`` in TIMESTAMP order); atomic per folder."""
+    """Write a SUCCEEDED job's result files (``persons`` in TIMESTAMP order); atomic per folder.
+
+    Items without a ``Person`` (a face detection job's ``Faces``) keep their order in INDEX.jsonl too."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     orders = {
         "TIMESTAMP": persons,
-        "INDEX": sorted(persons, key=lambda d: (d["Person"].get("Index", -1), d["Timestamp"])),
+        "INDEX": sorted(persons, key=lambda d: (d.get("Person", {}).get("Index", -1), d["Timestamp"])),
     }
     for sort_by, rows in orders.items():
         with open(tmp / f"{sort_by}.jsonl", "wb") as data, open(tmp / f"{sort_by}.idx", "wb") as index:
@@ -146,6 +148,12 @@ class JobRecord:
     status: str
     status_message: str | None = None
     ended: float | None = None
+    operation: str = "PersonTracking"
+    """The ServedOperation name (``PersonTracking`` or ``FaceDetection``)."""
+
+
+_COLUMNS: Final = ("job_id, owner, token, fingerprint, video, job_tag, channel, created, status, status_message, "
+                   "ended, operation")
 
 
 class JobStore:
@@ -159,6 +167,9 @@ class JobStore:
         self._db = sqlite3.connect(str(self.root / "jobs.sqlite3"), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if "operation" not in columns:  # a data directory from before face detection: all person tracking
+            self._db.execute("ALTER TABLE jobs ADD COLUMN operation TEXT NOT NULL DEFAULT 'PersonTracking'")
 
     def close(self) -> None:
         with self._lock:
@@ -176,14 +187,18 @@ class JobStore:
     def result_dir(self, job_id: str) -> Path:
         return self.root / "results" / job_id
 
+    def progress_file(self, job_id: str) -> Path:
+        """Where a running job's worker keeps the frames it has analysed (``_worker.FileProgress``)."""
+        return self.root / "results" / f"{job_id}.progress"
+
     def insert(self, record: JobRecord) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.job_id, record.owner, record.token, record.fingerprint, json.dumps(record.video),
                     record.job_tag, json.dumps(record.channel) if record.channel is not None else None,
-                    record.created, record.status, record.status_message, record.ended,
+                    record.created, record.status, record.status_message, record.ended, record.operation,
                 ),
             )
 
@@ -198,15 +213,16 @@ class JobStore:
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
         shutil.rmtree(self.result_dir(job_id), ignore_errors=True)
+        self.progress_file(job_id).unlink(missing_ok=True)
 
     def records(self) -> Iterable[JobRecord]:
         with self._lock:
-            rows = self._db.execute("SELECT * FROM jobs ORDER BY created").fetchall()
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY created").fetchall()
         for row in rows:
             yield JobRecord(
                 job_id=row[0], owner=row[1], token=row[2], fingerprint=row[3], video=json.loads(row[4]),
                 job_tag=row[5], channel=json.loads(row[6]) if row[6] is not None else None, created=row[7],
-                status=row[8], status_message=row[9], ended=row[10],
+                status=row[8], status_message=row[9], ended=row[10], operation=row[11],
             )
 
     def fail_interrupted(self, now: float) -> list[str]:

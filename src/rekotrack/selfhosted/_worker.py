@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["init_worker", "run_job"]
+__all__ = ["FileProgress", "init_worker", "progress_message", "read_progress", "run_job"]
 
 _log = logging.getLogger("rekotrack.selfhosted")
 
@@ -30,6 +33,46 @@ def init_worker(level: int) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="rekotrack-parent-watch", daemon=True).start()
+
+
+PROGRESS_SECONDS = 0.5
+"""A job's progress is reported at most this often (and once more at the last frame)."""
+
+
+def progress_message(done: int, expected: int) -> str:
+    """The StatusMessage of a job in progress, e.g. ``analysed 120 of 795 frames``."""
+    return f"analysed {done} of {max(done, expected)} frames"
+
+
+@dataclass
+class FileProgress:
+    """A progress callback that a worker process writes to ``path`` (JSON, replaced atomically) and
+    the server reads back with :func:`read_progress`; picklable, so it crosses into the worker process."""
+
+    path: str
+    last: float = 0.0
+
+    def __call__(self, done: int, expected: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_SECONDS and done < expected:
+            return
+        self.last = now
+        tmp = f"{self.path}.tmp"
+        try:
+            with open(tmp, "w") as out:
+                json.dump({"done": done, "expected": expected}, out)
+            os.replace(tmp, self.path)
+        except OSError as exc:  # a full disk must not fail the analysis
+            _log.debug("progress not written to %s: %r", self.path, exc)
+
+
+def read_progress(path: Path) -> tuple[int, int] | None:
+    """``(done, expected)`` as :class:`FileProgress` last wrote it, or ``None``."""
+    try:
+        data = json.loads(path.read_text())
+        return int(data["done"]), int(data["expected"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _fetch_s3(source: dict[str, Any], folder: Path) -> Path:
@@ -52,15 +95,27 @@ def _run_synthetic(source: dict[str, Any], out_dir: str) -> dict[str, Any]:
     scene = SyntheticScene.for_uri(source["uri"])
     if scene.final_status != "SUCCEEDED":
         return {"status": "FAILED", "message": scene.status_message or "Failed."}
+    if source.get("operation") == "FaceDetection":
+        from rekotrack.testing import SyntheticJob
+
+        job = SyntheticJob("FaceDetection", {"Video": source["video"], "FaceAttributes": source["face_attributes"]},
+                           scene=scene)
+        write_result(Path(out_dir), job.video_metadata(), job.items())
+        return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
     write_result(Path(out_dir), scene.video_metadata(), list(scene.detections("TIMESTAMP")))
     return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
 
 
-def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_dir: str) -> dict[str, Any]:
-    """Analyse one video; returns ``{"status": "SUCCEEDED"}`` or ``{"status": "FAILED", "message": ...}``."""
+def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_dir: str,
+            report: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Analyse one video; returns ``{"status": "SUCCEEDED"}`` or ``{"status": "FAILED", "message": ...}``.
+
+    ``source["operation"]`` names the job kind (``PersonTracking``, the default, or ``FaceDetection``);
+    ``report(done, expected)`` is called with the frames analysed so far (throttled by the callee)."""
     if settings.get("analyzer") == "synthetic":
         return _run_synthetic(source, out_dir)
     from rekotrack.selfhosted._analyzer import analyze
+    from rekotrack.selfhosted._face_jobs import detect_faces
     from rekotrack.selfhosted._settings import AnalyzerSettings
     from rekotrack.selfhosted._store import write_result
     from rekotrack.selfhosted._video import VideoError
@@ -76,6 +131,8 @@ def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_d
             last[0] = now
             share = f" ({100 * done / expected:.0f} %)" if expected else ""
             _log.info("job %s: %d frames analysed%s", job_id[:12], done, share)
+        if report is not None:
+            report(done, expected)
 
     try:
         if source["kind"] == "s3":
@@ -84,8 +141,15 @@ def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_d
             path = downloaded
         else:
             path = Path(source["path"])
-        analysis = analyze(path, AnalyzerSettings.from_json(settings), progress=progress)
-        write_result(folder, analysis.info.video_metadata(), analysis.persons)
+        if source.get("operation", "PersonTracking") == "FaceDetection":
+            faces = detect_faces(path, AnalyzerSettings.from_json(settings), progress=progress)
+            write_result(folder, faces.info.video_metadata(), faces.faces)
+            frames, items, what = faces.frames, len(faces.faces), "faces"
+        else:
+            analysis = analyze(path, AnalyzerSettings.from_json(settings), progress=progress)
+            write_result(folder, analysis.info.video_metadata(), analysis.persons)
+            people = len({p["Person"]["Index"] for p in analysis.persons})
+            frames, items, what = analysis.frames, len(analysis.persons), f"detections of {people} people"
     except VideoError as exc:
         _log.info("job %s failed: %s", job_id[:12], exc)
         return {"status": "FAILED", "message": str(exc)}
@@ -97,8 +161,7 @@ def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_d
             downloaded.unlink(missing_ok=True)
     elapsed = time.monotonic() - started
     _log.info(
-        "job %s: SUCCEEDED, %d frames in %.1f s (%.1f fps), %d detections of %d people",
-        job_id[:12], analysis.frames, elapsed, analysis.frames / elapsed if elapsed else 0.0,
-        len(analysis.persons), len({p["Person"]["Index"] for p in analysis.persons}),
+        "job %s: SUCCEEDED, %d frames in %.1f s (%.1f fps), %d %s",
+        job_id[:12], frames, elapsed, frames / elapsed if elapsed else 0.0, items, what,
     )
-    return {"status": "SUCCEEDED", "frames": analysis.frames, "seconds": elapsed}
+    return {"status": "SUCCEEDED", "frames": frames, "seconds": elapsed}
