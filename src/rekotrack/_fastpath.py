@@ -9,7 +9,14 @@ with ``model_validate_json`` instead, hands the model over in
 It acts only for rekotrack's own calls (a context variable is set around them), only
 on HTTP 200, and only when the body is a JSON object with a ``JobStatus``: anything
 else (errors, truncated or non-JSON bodies, ``null``) goes through botocore's normal
-parsing and rekotrack's integrity checks untouched. Signing, endpoint resolution,
+parsing and rekotrack's integrity checks untouched.
+
+The same handler guards botocore's parsing too (with the fast path off): a body far
+longer than ``MaxResults`` items can be has its list items counted first
+(:func:`rekotrack._core._pages.oversized_count`, each item decoded alone and
+dropped), and a page holding more items than asked for is refused before anything
+is parsed: the handler leaves the count under ``OVERSIZED_KEY`` and gives botocore
+an empty object, and the integrity check raises the (retried) MalformedResponseError. Signing, endpoint resolution,
 error parsing and the other operations of an injected client are not affected.
 """
 
@@ -20,24 +27,38 @@ import gc
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
-from ._core._pages import FAST_PAGE_KEY
+from ._core._pages import FAST_PAGE_KEY, OVERSIZED_KEY, oversized_count
 
 __all__ = ["PAGE_KEY", "active", "install"]
 
 logger = logging.getLogger("rekotrack")
 
 PAGE_KEY = FAST_PAGE_KEY
-_ACTIVE: ContextVar[type[BaseModel] | None] = ContextVar("rekotrack_fast_path", default=None)
+
+
+class _Call(NamedTuple):
+    model: type[BaseModel] | None
+    list_key: str | None
+    max_results: int | None
+
+
+_ACTIVE: ContextVar[_Call | None] = ContextVar("rekotrack_fast_path", default=None)
 
 
 @contextlib.contextmanager
-def active(model: type[BaseModel] | None) -> Iterator[None]:
-    """Let the handler parse responses into ``model`` for calls made inside this block (None: botocore parses)."""
-    token = _ACTIVE.set(model)
+def active(
+    model: type[BaseModel] | None, list_key: str | None = None, max_results: int | None = None
+) -> Iterator[None]:
+    """Let the handler act on the calls made inside this block.
+
+    ``model``: parse responses into it (None: botocore parses). ``list_key`` and
+    ``max_results``: refuse, unparsed, a body whose ``list_key`` holds more items.
+    """
+    token = _ACTIVE.set(_Call(model, list_key, max_results))
     try:
         yield
     finally:
@@ -63,11 +84,20 @@ def _validate_without_gc(model: type[BaseModel], body: bytes) -> BaseModel:
 
 
 def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
-    model = _ACTIVE.get()
-    if model is None or response_dict.get("status_code") != 200:
+    call = _ACTIVE.get()
+    if call is None or response_dict.get("status_code") != 200:
         return
     body = response_dict.get("body")
     if not isinstance(body, (bytes, bytearray)) or not body.lstrip().startswith(b"{"):
+        return
+    if call.list_key is not None and call.max_results is not None:
+        count = oversized_count(bytes(body), call.list_key, call.max_results)
+        if count is not None:
+            customized_response_dict[OVERSIZED_KEY] = count
+            response_dict["body"] = b"{}"
+            return
+    model = call.model
+    if model is None:
         return
     try:
         page = _validate_without_gc(model, bytes(body))

@@ -92,3 +92,78 @@ def test_in_progress_and_failed_pages_need_no_persons(clock: FakeClock) -> None:
     tracker, _ = _tracker(clock, bodies, True)
     assert tracker.status(JOB_ID).job_status == "IN_PROGRESS"
     assert tracker.status(JOB_ID).status_message == "bad codec"
+
+
+# ---- a huge page is refused before its models are built ---------------------------------------
+
+HUGE = _body(Persons=[detection(t, t % 7) for t in range(2_000)], JobId=JOB_ID)  # ~100 KB for MaxResults=2
+
+
+def test_a_huge_page_is_refused_before_any_model_is_built(
+    clock: FakeClock, fast_path: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rekotrack import _fastpath
+    from rekotrack._models import PersonTrackingPage
+
+    built: list[str] = []
+    real_json, real_dict = _fastpath._validate_without_gc, PersonTrackingPage.model_validate
+    monkeypatch.setattr(_fastpath, "_validate_without_gc", lambda *a: built.append("json") or real_json(*a))
+    monkeypatch.setattr(
+        PersonTrackingPage, "model_validate", lambda *a, **k: built.append("dict") or real_dict(*a, **k)
+    )
+    tracker, sends = _tracker(clock, [HUGE] * 3, fast_path)
+    with pytest.raises(MalformedResponseError, match="more than MaxResults=2"):
+        list(tracker.persons(JOB_ID, page_size=2))
+    assert len(sends) == 3
+    assert built == []  # neither the fast path nor botocore's dicts became models
+
+
+def test_a_huge_page_from_a_client_without_event_hooks_is_refused_before_validation(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rekotrack._models import PersonTrackingPage
+
+    built: list[str] = []
+    real_dict = PersonTrackingPage.model_validate
+    monkeypatch.setattr(
+        PersonTrackingPage, "model_validate", lambda *a, **k: built.append("dict") or real_dict(*a, **k)
+    )
+    persons = [detection(t) for t in range(5)]
+
+    class NoHooks:  # a client that is not botocore's: its response is already a dict
+        def get_person_tracking(self, **params: Any) -> dict[str, Any]:
+            return {"JobStatus": "SUCCEEDED", "JobId": JOB_ID, "Persons": persons}
+
+    tracker = make_tracker(NoHooks(), clock, max_attempts=2)
+    assert tracker.fast_path is False
+    with pytest.raises(MalformedResponseError, match="5 items, more than MaxResults=2"):
+        list(tracker.persons(JOB_ID, page_size=2))
+    assert built == []
+
+
+def test_a_large_page_within_max_results_is_counted_and_used(clock: FakeClock, fast_path: bool) -> None:
+    persons = [detection(t, 3) for t in range(3)]
+    padded = _body(Persons=persons, JobId=JOB_ID, StatusMessage="x" * 30_000)  # longer than 3 items can be
+    tracker, _ = _tracker(clock, [padded], fast_path)
+    assert [d.timestamp for d in tracker.persons(JOB_ID, page_size=3)] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("body", "limit", "expected"),
+    [
+        (b'{"Persons": []}', 5, 0),
+        (b' { "JobStatus" : "SUCCEEDED" , "Persons" : [ {"a": [1, {"Persons": [1, 2]}]} , 2 ] } ', 5, 2),
+        (b'{"X": "a\\"Persons", "Persons": [1, 2, 3], "Y": {"Persons": [1]}}', 5, 3),
+        (b'{"Persons": [1, 2, 3, 4, 5, 6, 7]}', 3, 4),  # stopped once past the limit
+        (b'{"Persons": null}', 5, None),
+        (b'{"JobStatus": "SUCCEEDED"}', 5, None),
+        (b'{"Persons": [1, 2', 5, None),
+        (b"[1, 2, 3]", 5, None),
+        (b'{"Persons": [1, 2] "x": 1}', 5, None),
+        (b"\xff\xfe", 5, None),
+    ],
+)
+def test_count_items_beyond(body: bytes, limit: int, expected: int | None) -> None:
+    from rekotrack._core._pages import count_items_beyond
+
+    assert count_items_beyond(body, "Persons", limit) == expected

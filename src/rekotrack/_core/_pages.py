@@ -10,6 +10,8 @@ silently lose detections.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -22,12 +24,109 @@ from rekotrack._models import VideoJobPage
 
 from ._operation import VideoOperation
 
-__all__ = ["FAST_PAGE_KEY", "job_id_from_start", "page_from_response", "response_object", "unreadable_body"]
+__all__ = [
+    "FAST_PAGE_KEY",
+    "OVERSIZED_KEY",
+    "PRECOUNT_BYTES_PER_ITEM",
+    "count_items_beyond",
+    "job_id_from_start",
+    "oversized_count",
+    "page_from_response",
+    "response_object",
+    "unreadable_body",
+]
 
 PageT = TypeVar("PageT", bound=VideoJobPage)
 
 FAST_PAGE_KEY = "__rekotrack_page__"
 """Where the fast path (``rekotrack._fastpath``) leaves the page it built from the raw bytes."""
+
+OVERSIZED_KEY = "__rekotrack_oversized__"
+"""Where the before-parse guard leaves the item count of a page it refused unparsed (more than MaxResults)."""
+
+PRECOUNT_BYTES_PER_ITEM = 4096
+"""A body longer than this many bytes per item asked for has its list items counted before any parsing.
+
+A shorter body cannot cost much to parse, and the count after parsing still refuses it
+when it holds too many items; a longer one (a legitimate item is well under 4 KiB) is
+counted first, so that a hostile page of 200,000 items is refused before its models
+(hundreds of MB) are built.
+"""
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _skip_ws(text: str, i: int) -> int:
+    match = _WS.match(text, i)
+    return i if match is None else match.end()
+
+
+def _count_array(text: str, i: int, limit: int) -> tuple[int, int]:
+    """Items of the array starting at ``text[i] == "["``, decoded one at a time; stops past ``limit``."""
+    i = _skip_ws(text, i + 1)
+    if text[i] == "]":
+        return 0, i + 1
+    count = 0
+    while True:
+        _, i = _DECODER.raw_decode(text, i)  # one item, dropped at once
+        count += 1
+        if count > limit:
+            return count, i
+        i = _skip_ws(text, i)
+        if text[i] == "]":
+            return count, i + 1
+        if text[i] != ",":
+            raise ValueError("not a JSON array")
+        i = _skip_ws(text, i + 1)
+
+
+def count_items_beyond(body: bytes, list_key: str, limit: int) -> int | None:
+    """How many items the top-level ``list_key`` array of ``body`` holds, counting stopped at ``limit + 1``.
+
+    Only the top-level members are walked; each item is decoded on its own and
+    dropped, so at most ``limit + 1`` small items are ever decoded and nothing is kept.
+    None when the body is not a JSON object with that array (the parser then decides).
+    """
+    try:
+        text = body.decode("utf-8")
+        i = _skip_ws(text, 0)
+        if text[i] != "{":
+            return None
+        i = _skip_ws(text, i + 1)
+        found: int | None = None
+        if text[i] == "}":
+            return None
+        while True:
+            if text[i] != '"':
+                return None
+            key, i = _DECODER.raw_decode(text, i)
+            i = _skip_ws(text, i)
+            if text[i] != ":":
+                return None
+            i = _skip_ws(text, i + 1)
+            if key == list_key and text[i] == "[":
+                found, i = _count_array(text, i, limit)
+                if found > limit:
+                    return found
+            else:
+                _, i = _DECODER.raw_decode(text, i)
+            i = _skip_ws(text, i)
+            if text[i] == "}":
+                return found
+            if text[i] != ",":
+                return None
+            i = _skip_ws(text, i + 1)
+    except (ValueError, IndexError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+
+
+def oversized_count(body: bytes, list_key: str, max_results: int) -> int | None:
+    """The count (past ``max_results``) of a body that holds too many items, known before parsing; else None."""
+    if len(body) <= max_results * PRECOUNT_BYTES_PER_ITEM:
+        return None
+    count = count_items_beyond(body, list_key, max_results)
+    return count if count is not None and count > max_results else None
 
 
 @contextmanager
@@ -71,12 +170,18 @@ def page_from_response(
     name = operation.get_name
     body = response_object(raw, name)
     meta: Mapping[str, Any] = body.get("ResponseMetadata") or {}
+    oversized = body.get(OVERSIZED_KEY)
+    if isinstance(oversized, int):
+        raise _malformed(f"page holds more than MaxResults={max_results} items (refused before parsing)", name, meta)
     page = body.get(FAST_PAGE_KEY)
     if not isinstance(page, operation.page_model):
         body = {k: v for k, v in body.items() if k != "ResponseMetadata"}
         if "JobStatus" not in body:
             # botocore turns a truncated or non-JSON 200 body into {} without an error.
             raise _malformed("page has no JobStatus (empty, truncated or not JSON)", name, meta)
+        listed = body.get(operation.list_key)
+        if isinstance(listed, list) and len(listed) > max_results:  # refused before building its models
+            raise _malformed(f"page holds {len(listed)} items, more than MaxResults={max_results}", name, meta)
         try:
             page = operation.page_model.model_validate(body)
         except ValidationError as exc:

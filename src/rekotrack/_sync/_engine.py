@@ -116,7 +116,9 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
 
     def _use(self, client: Any) -> None:
         self._client = client
-        self.fast_path = self._want_fast_path and _fastpath.install(client, self.operation.get_name)
+        # Installed either way: with the fast path off, the handler still refuses oversized pages unparsed.
+        hooked = _fastpath.install(client, self.operation.get_name)
+        self.fast_path = self._want_fast_path and hooked
 
     @property
     def client(self) -> Any:
@@ -197,7 +199,7 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
         model = operation.page_model if self.fast_path else None
 
         def attempt() -> PageT:
-            with unreadable_body(name), _fastpath.active(model):
+            with unreadable_body(name), _fastpath.active(model, operation.list_key, max_results):
                 raw = call(**params)
             page: PageT = page_from_response(raw, operation, job_id=job_id, max_results=max_results)
             return page
