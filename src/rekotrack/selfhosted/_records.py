@@ -12,16 +12,26 @@ Hash members are JSON (a status is stored as ``"IN_PROGRESS"``, quotes included)
 that must not race is one Lua script, so Redis runs it atomically: admitting a job
 (token lookup + limit + insert), taking a job's lease, and ending a job (IN_PROGRESS → final status
 happens once; whoever loses that race knows its result is not the job's).
+
+:class:`RedisJobRegistry` is the server core's :class:`~rekotrack.server.JobRegistry` over these
+records: the core admits a job through the admission script, and finds there a job that another
+API process started (or this one before a restart).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["Admission", "RedisJobRecords"]
+from rekotrack.server import Admitted, ApiError, Job, JobOutcome, MemoryJobRegistry, token_key
+
+__all__ = ["Admission", "RedisJobRecords", "RedisJobRegistry"]
+
+_log = logging.getLogger("rekotrack.selfhosted")
 
 PREFIX: Final = "rekotrack:"
 
@@ -220,3 +230,78 @@ class RedisJobRecords:
 
 def _encode(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+class RedisJobRegistry:
+    """The jobs of every API process, in ``records``; the jobs this process holds are a cache of them.
+
+    :meth:`admit` stores the job's record (its fields, and ``task(job)`` as ``task``: what a worker
+    runs) atomically with the ClientRequestToken lookup and the per-access-key limit, so both hold
+    across API processes. :meth:`get` loads a job this process does not hold (its result through
+    ``outcome(record)``); an IN_PROGRESS job is brought up to date by the analyzer's ``job_progress``.
+    """
+
+    def __init__(self, records: RedisJobRecords, *, task: Callable[[Job], dict[str, Any]],
+                 outcome: Callable[[dict[str, Any]], JobOutcome | None], retention_seconds: float) -> None:
+        self.records = records
+        self.task = task
+        self.outcome = outcome
+        self.retention_seconds = retention_seconds
+        self._held = MemoryJobRegistry()
+
+    def job(self, record: dict[str, Any]) -> Job:
+        """The job a record describes."""
+        return Job(job_id=record["job_id"], operation=record.get("operation", "PersonTracking"),
+                   video=record["video"], job_tag=record.get("job_tag"), channel=record.get("channel"),
+                   token=record.get("token"), fingerprint=record["fingerprint"], created=float(record["created"]),
+                   status=record["status"], owner=record.get("owner"), result=self.outcome(record),
+                   source=record["task"]["source"])
+
+    def get(self, job_id: str) -> Job | None:
+        job = self._held.get(job_id)
+        if job is not None:
+            return job
+        record = self.records.get(job_id)
+        if record is None:
+            return None
+        job = self.job(record)
+        self._held.add(job, token_key(job.owner, job.token))
+        return job
+
+    def admit(self, job: Job, key: str | None, limit: int) -> Admitted:
+        fields = {
+            "job_id": job.job_id, "operation": job.operation, "owner": job.owner, "token": job.token,
+            "fingerprint": job.fingerprint, "video": job.video, "job_tag": job.job_tag, "channel": job.channel,
+            "created": job.created, "status": "IN_PROGRESS", "attempts": 0, "enqueued": False,
+            "task": self.task(job),
+        }
+        for _ in range(2):
+            try:
+                admission = self.records.admit(fields, limit=limit, retention_seconds=self.retention_seconds)
+            except Exception:
+                _log.exception("job %s: Redis refused the record", job.job_id[:12])
+                raise ApiError("InternalServerError") from None
+            if admission.verdict == "created":
+                self._held.add(job, key)
+                return Admitted("created")
+            if admission.verdict == "limit":
+                return Admitted("limit")
+            existing = self.get(admission.job_id)  # the token's job, perhaps from another API process
+            if existing is not None:
+                return Admitted("existing", existing)
+            # it expired between the admission and the lookup: admit again
+        raise ApiError("InternalServerError")
+
+    def withdraw(self, job: Job, key: str | None) -> None:
+        self._held.forget(job, key)
+        self.records.delete(job.job_id, job.owner, job.token)
+
+    def add(self, job: Job, key: str | None) -> None:
+        self._held.add(job, key)
+
+    def forget(self, job: Job, key: str | None) -> None:
+        """Only this process's copy: Redis expires the record itself."""
+        self._held.forget(job, key)
+
+    def held(self) -> list[Job]:
+        return self._held.held()

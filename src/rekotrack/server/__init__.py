@@ -1,7 +1,8 @@
 """The Rekognition Video server core, shared by ``rekotrack.testing`` and ``rekotrack.selfhosted``.
 
 An :class:`Analyzer` does the work (accept a video, start a job, report its progress, produce
-pages); :class:`RekognitionCore` does everything else the service does (the JSON 1.1 wire,
+pages); a :class:`JobRegistry` keeps the jobs (:class:`MemoryJobRegistry` by default);
+:class:`RekognitionCore` does everything else the service does (the JSON 1.1 wire,
 validation from the SDK's constraint table, error codes from the SDK's error table, job
 lifecycle and idempotency, retention, pagination tokens, SNS completion messages, optional
 SigV4 through an authenticator); :class:`RekognitionServer` puts a core behind an HTTP front
@@ -20,6 +21,7 @@ from rekotrack.server._errors import ERROR_STATUS, PROTOCOL_ERRORS, TRANSPORT_ER
 from rekotrack.server._host import FrontName, RekognitionServer, uvicorn_available
 from rekotrack.server._operations import OPERATIONS, PERSON_TRACKING, VIDEO_OPERATIONS, ServedOperation, operation_for
 from rekotrack.server._protocol import (
+    Admitted,
     Analyzer,
     Authenticator,
     Clock,
@@ -27,7 +29,9 @@ from rekotrack.server._protocol import (
     Identity,
     Job,
     JobOutcome,
+    JobRegistry,
     ListingOutcome,
+    MemoryJobRegistry,
     RequestGate,
 )
 from rekotrack.server._sns import Notification
@@ -54,6 +58,7 @@ __all__ = [
     "READ_TIMEOUT_SECONDS",
     "TRANSPORT_ERRORS",
     "VIDEO_OPERATIONS",
+    "Admitted",
     "Analyzer",
     "ApiError",
     "Authenticator",
@@ -65,7 +70,9 @@ __all__ = [
     "Identity",
     "Job",
     "JobOutcome",
+    "JobRegistry",
     "ListingOutcome",
+    "MemoryJobRegistry",
     "Notification",
     "RekognitionASGI",
     "RekognitionCore",

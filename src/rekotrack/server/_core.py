@@ -28,7 +28,9 @@ from rekotrack.server._protocol import (
     Identity,
     Job,
     JobOutcome,
+    JobRegistry,
     ListingOutcome,
+    MemoryJobRegistry,
     RequestGate,
 )
 from rekotrack.server._sns import Notification, Publisher, completion_message
@@ -59,6 +61,10 @@ class RekognitionCore:
     ``authenticator`` every request is checked first and jobs are visible only to the key id that
     started them; a signed Start without ClientRequestToken uses its signature as the token, so a
     replayed request starts no second job. Call :meth:`start` to run the timer and the SNS thread.
+
+    ``registry`` keeps the jobs (a :class:`~rekotrack.server.MemoryJobRegistry` by default; one over a
+    shared store lets several API processes serve the same jobs). An analyzer whose
+    ``publishes_completions`` is true publishes its jobs' completions itself: the core publishes none.
     """
 
     def __init__(
@@ -75,6 +81,7 @@ class RekognitionCore:
         authenticator: Authenticator | None = None,
         gate: RequestGate | None = None,
         tick_seconds: float = 0.05,
+        registry: JobRegistry | None = None,
     ) -> None:
         if max_concurrent_jobs < 1:
             raise ValueError("max_concurrent_jobs must be >= 1")
@@ -88,8 +95,7 @@ class RekognitionCore:
         self.authenticator = authenticator
         self.gate = gate
         self.lock = threading.RLock()
-        self._jobs: dict[str, Job] = {}
-        self._by_token: dict[str, str] = {}
+        self.registry: JobRegistry = registry if registry is not None else MemoryJobRegistry()
         self._requests: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._publisher = Publisher(sns_endpoint_url, region_name)
@@ -199,35 +205,28 @@ class RekognitionCore:
                 {"Operation": spec.name, **{k: v for k, v in params.items() if k != "ClientRequestToken"}},
                 sort_keys=True,
             )
-            if key is not None and key in self._by_token:
-                existing = self._jobs[self._by_token[key]]
-                if existing.fingerprint != fingerprint:
-                    raise ApiError(
-                        "IdempotentParameterMismatchException",
-                        "ClientRequestToken was reused with different parameters.",
-                    )
-                return {"JobId": existing.job_id}
-            # The service's limit is per account; here per access key id (all callers when unsigned).
-            running = sum(1 for job in self._jobs.values() if job.status == "IN_PROGRESS" and job.owner == owner)
-            if running >= self.max_concurrent_jobs:
-                raise ApiError(
-                    "LimitExceededException",
-                    f"At most {self.max_concurrent_jobs} video analysis jobs may run at the same time.",
-                )
             job = Job(
                 job_id=secrets.token_hex(32), operation=spec.name, video=params["Video"],
                 job_tag=params.get("JobTag"), channel=params.get("NotificationChannel"), token=token,
                 fingerprint=fingerprint, created=now, owner=owner, source=source,
             )
-            self._jobs[job.job_id] = job
-            if key is not None:
-                self._by_token[key] = job.job_id
+            admitted = self.registry.admit(job, key, self.max_concurrent_jobs)
+            if admitted.verdict == "existing" and admitted.existing is not None:
+                if admitted.existing.fingerprint != fingerprint:
+                    raise ApiError(
+                        "IdempotentParameterMismatchException",
+                        "ClientRequestToken was reused with different parameters.",
+                    )
+                return {"JobId": admitted.existing.job_id}
+            if admitted.verdict != "created":
+                raise ApiError(
+                    "LimitExceededException",
+                    f"At most {self.max_concurrent_jobs} video analysis jobs may run at the same time.",
+                )
             try:
                 self.analyzer.start_job(job)
             except BaseException:  # the analyzer refused or failed to start it: no job was made
-                self._jobs.pop(job.job_id, None)
-                if key is not None and self._by_token.get(key) == job.job_id:
-                    del self._by_token[key]
+                self.registry.withdraw(job, key)
                 raise
             self._progress(job, now, polled=False)
             return {"JobId": job.job_id}
@@ -242,7 +241,7 @@ class RekognitionCore:
         with self.lock:
             now = self.clock()
             self.refresh(now)
-            job = self._jobs.get(job_id)
+            job = self.registry.get(job_id)
             if job is None or job.owner != owner or job.operation != spec.name:
                 raise ApiError("ResourceNotFoundException", f"The job {job_id} was not found or has expired.")
             position = 0
@@ -256,7 +255,11 @@ class RekognitionCore:
             if job.status == "IN_PROGRESS":
                 self._progress(job, now, polled=True)
             status, outcome = job.status, job.result
+            describe = getattr(self.analyzer, "progress_message", None)
+            progress = describe(job) if status == "IN_PROGRESS" and describe is not None else None
         response: dict[str, Any] = {"JobStatus": status}
+        if progress:
+            response["StatusMessage"] = progress
         if status == "FAILED":
             response["StatusMessage"] = (outcome.status_message if outcome is not None else None) or "Failed."
         elif status == "SUCCEEDED" and isinstance(outcome, ListingOutcome):
@@ -283,12 +286,9 @@ class RekognitionCore:
     # ------------------------------------------------------------------ lifecycle
     def refresh(self, now: float) -> None:
         """End jobs whose analyzer says so and forget expired ones (take :attr:`lock` first)."""
-        for job in list(self._jobs.values()):
+        for job in self.registry.held():
             if now - job.created > self.retention_seconds:
-                del self._jobs[job.job_id]
-                key = token_key(job.owner, job.token)
-                if key is not None and self._by_token.get(key) == job.job_id:
-                    del self._by_token[key]
+                self.registry.forget(job, token_key(job.owner, job.token))
                 self.analyzer.job_expired(job)
             elif job.status == "IN_PROGRESS":
                 self._progress(job, now, polled=False)
@@ -305,7 +305,7 @@ class RekognitionCore:
         job is unknown or already ended.
         """
         with self.lock:
-            job = self._jobs.get(job_id)
+            job = self.registry.get(job_id)
             if job is None or job.status != "IN_PROGRESS":
                 return False
             self._end(job, outcome, self.clock() if ended is None else ended)
@@ -316,7 +316,7 @@ class RekognitionCore:
         job.status = outcome.final_status
         self.analyzer.job_ended(job, ended)
         topic = (job.channel or {}).get("SNSTopicArn")
-        if topic is not None:
+        if topic is not None and getattr(self.analyzer, "publishes_completions", False) is not True:
             message = completion_message(
                 job.job_id, outcome.notification_status, f"Start{job.operation}", job.job_tag, ended, job.video
             )
@@ -326,22 +326,19 @@ class RekognitionCore:
         """Add jobs known from before a restart (their tokens keep working), then apply retention."""
         with self.lock:
             for job in jobs:
-                self._jobs[job.job_id] = job
-                key = token_key(job.owner, job.token)
-                if key is not None:
-                    self._by_token[key] = job.job_id
+                self.registry.add(job, token_key(job.owner, job.token))
             self.refresh(self.clock())
 
     def job(self, job_id: str) -> Job | None:
         """The job as the core sees it now (``None`` if unknown or expired)."""
         with self.lock:
             self.refresh(self.clock())
-            return self._jobs.get(job_id)
+            return self.registry.get(job_id)
 
     def jobs(self) -> list[Job]:
         """Every job the core keeps, oldest first."""
         with self.lock:
-            return sorted(self._jobs.values(), key=lambda job: job.created)
+            return sorted(self.registry.held(), key=lambda job: job.created)
 
     # ------------------------------------------------------------------ notifications
     @property

@@ -14,19 +14,29 @@ idempotency, retention, pagination tokens and SNS. An analyzer owns only the wor
 
 :meth:`Analyzer.job_ended` and :meth:`Analyzer.job_expired` let an analyzer persist what the
 core decided. The core holds its lock while it calls the analyzer: return quickly.
+
+Two members are optional (the core reads them when an analyzer has them):
+``publishes_completions = True`` says the analyzer (e.g. its workers) publishes each job's SNS
+completion itself, so the core never does; ``progress_message(job) -> str | None`` is the
+``StatusMessage`` of a Get while the job is IN_PROGRESS (e.g. ``analysed 120 of 795 frames``).
+
+Where the jobs live is the :class:`JobRegistry`: :class:`MemoryJobRegistry` (this process's
+memory) by default; a registry over a shared store lets any number of API processes answer for
+every job (``rekotrack.selfhosted``'s scale-out mode keeps them in Redis).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from rekotrack.server._operations import ServedOperation
     from rekotrack.server._wire import HttpRequest, Reply
 
 __all__ = [
+    "Admitted",
     "Analyzer",
     "Authenticator",
     "Clock",
@@ -34,7 +44,9 @@ __all__ = [
     "Identity",
     "Job",
     "JobOutcome",
+    "JobRegistry",
     "ListingOutcome",
+    "MemoryJobRegistry",
     "RequestGate",
 ]
 
@@ -136,6 +148,87 @@ class Analyzer(Protocol):
     def job_expired(self, job: Job) -> None:
         """Retention forgot ``job``."""
         ...
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """What :meth:`JobRegistry.admit` decided: ``created`` (the job is stored), ``existing`` (its
+    idempotency key already names ``existing``; nothing stored) or ``limit`` (its owner has the
+    most jobs running; nothing stored)."""
+
+    verdict: Literal["created", "existing", "limit"]
+    existing: Job | None = None
+
+
+class JobRegistry(Protocol):
+    """Where the core keeps its jobs. The core holds its lock while it calls the registry.
+
+    A job's idempotency ``key`` is :func:`~rekotrack.server.token_key` of its owner and token
+    (``None``: no token); jobs are per ``job.owner`` (the access key id, ``None`` when unsigned).
+    """
+
+    def get(self, job_id: str) -> Job | None:
+        """The job ``job_id`` (``None`` if unknown or forgotten); a shared registry loads one this process
+        does not hold, and brings a held IN_PROGRESS job up to date."""
+        ...
+
+    def admit(self, job: Job, key: str | None, limit: int) -> Admitted:
+        """At once: the job ``key`` already names, else ``limit`` when ``job.owner`` has ``limit`` jobs
+        IN_PROGRESS, else store ``job`` (under ``key``)."""
+        ...
+
+    def withdraw(self, job: Job, key: str | None) -> None:
+        """Undo :meth:`admit` of ``job`` (its analyzer refused or failed to start it)."""
+        ...
+
+    def add(self, job: Job, key: str | None) -> None:
+        """Keep ``job``, known from before a restart (no checks)."""
+        ...
+
+    def forget(self, job: Job, key: str | None) -> None:
+        """Retention expired ``job``: stop answering for it."""
+        ...
+
+    def held(self) -> list[Job]:
+        """The jobs this process holds now (the timer ticks them and applies retention to them)."""
+        ...
+
+
+class MemoryJobRegistry:
+    """The default :class:`JobRegistry`: the jobs in this process's memory."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._by_key: dict[str, str] = {}
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def admit(self, job: Job, key: str | None, limit: int) -> Admitted:
+        if key is not None and key in self._by_key:
+            return Admitted("existing", self._jobs[self._by_key[key]])
+        # The service's limit is per account; here per access key id (all callers when unsigned).
+        running = sum(1 for held in self._jobs.values() if held.status == "IN_PROGRESS" and held.owner == job.owner)
+        if running >= limit:
+            return Admitted("limit")
+        self.add(job, key)
+        return Admitted("created")
+
+    def withdraw(self, job: Job, key: str | None) -> None:
+        self.forget(job, key)
+
+    def add(self, job: Job, key: str | None) -> None:
+        self._jobs[job.job_id] = job
+        if key is not None:
+            self._by_key[key] = job.job_id
+
+    def forget(self, job: Job, key: str | None) -> None:
+        self._jobs.pop(job.job_id, None)
+        if key is not None and self._by_key.get(key) == job.job_id:
+            del self._by_key[key]
+
+    def held(self) -> list[Job]:
+        return list(self._jobs.values())
 
 
 @dataclass(frozen=True)
