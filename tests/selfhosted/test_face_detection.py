@@ -20,14 +20,16 @@ from botocore.exceptions import ClientError
 pytest.importorskip("cv2")
 pytest.importorskip("av")
 
-from rekotrack.selfhosted._service import VideoRekognition  # noqa: E402
+from rekotrack.selfhosted._service import VideoRekognition
 
 CLIP_FIRST, CLIP_FRAMES = 100, 15
 LANDMARKS = ["eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight"]
 
 
 def cut(source: Path, dest: Path, first: int, frames: int) -> None:
-    """Frames ``first`` .. ``first + frames`` of ``source`` as an MPEG-4 AVI."""
+    """Frames ``first`` .. ``first + frames`` of ``source`` as an MPEG-4 AVI whose time starts at 0."""
+    from fractions import Fraction
+
     import av
 
     with av.open(str(source)) as src, av.open(str(dest), mode="w") as out:
@@ -40,7 +42,9 @@ def cut(source: Path, dest: Path, first: int, frames: int) -> None:
             if n >= first + frames:
                 break
             if n >= first:
-                for packet in stream.encode(frame.reformat(format="yuv420p")):
+                frame = frame.reformat(format="yuv420p")
+                frame.pts, frame.time_base = n - first, Fraction(1, int(stream_in.average_rate or 10))
+                for packet in stream.encode(frame):
                     out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
@@ -170,12 +174,14 @@ def test_items_are_service_shaped_and_validate_against_the_generated_models(peop
         assert set(face) <= {"BoundingBox", "Confidence", "Landmarks", "Quality", "Pose"}
         assert 50.0 <= face["Confidence"] <= 100.0
         box = face["BoundingBox"]
-        assert 0 <= box["Left"] <= box["Left"] + box["Width"] <= 1 and 0 <= box["Top"] <= box["Top"] + box["Height"] <= 1
+        assert 0 <= box["Left"] <= box["Left"] + box["Width"] <= 1
+        assert 0 <= box["Top"] <= box["Top"] + box["Height"] <= 1
         assert [mark["Type"] for mark in face["Landmarks"]] == LANDMARKS
         assert all(0 <= mark["X"] <= 1 and 0 <= mark["Y"] <= 1 for mark in face["Landmarks"])
         eye_left, eye_right = face["Landmarks"][0], face["Landmarks"][1]
         assert eye_left["X"] < eye_right["X"]  # the image's left eye first
-        assert 0 <= face["Quality"]["Brightness"] <= 100 and 0 <= face["Quality"]["Sharpness"] <= 100
+        assert 0 <= face["Quality"]["Brightness"] <= 100
+        assert 0 <= face["Quality"]["Sharpness"] <= 100
         assert set(face.get("Pose", {})) <= {"Roll"}  # yaw and pitch are not measured
         assert -180 <= face.get("Pose", {}).get("Roll", 0) <= 180
 
@@ -195,7 +201,7 @@ def test_pages_of_every_size_read_the_same_items(people_job: Any, server: VideoR
 def test_rekotrack_face_detector_reads_them(people_job: Any, server: VideoRekognition) -> None:
     import rekotrack
 
-    job_id, page, items = people_job
+    job_id, _page, items = people_job
     detector = rekotrack.FaceDetector(client=server.client())
     got = list(detector.faces(job_id, page_size=4))
     assert [det.to_aws() for det in got] == items
@@ -217,13 +223,14 @@ def test_a_scene_without_people_has_no_faces(server: VideoRekognition, face_root
     from rekotrack.selfhosted._video import iter_frames
 
     _, still = next(iter_frames(face_root / "bucket" / "empty.avi"))
-    boxes, scores = make_detector("ssdlite", threads=1).detect(still)
+    _boxes, scores = make_detector("ssdlite", threads=1).detect(still)
     assert not [s for s in scores if s >= 0.3]  # the still really is empty of people
     client = server.client()
     job_id = start_faces(client, "empty.avi")
     page = wait_faces(client, job_id)
     assert page["JobStatus"] == "SUCCEEDED"
-    assert page["Faces"] == [] and "NextToken" not in page
+    assert page["Faces"] == []
+    assert "NextToken" not in page
     assert page["VideoMetadata"]["FrameWidth"] == still.shape[1]
 
 

@@ -118,7 +118,8 @@ def detect_faces(
 ) -> FaceAnalysis:
     """Every face in the sampled frames of the video at ``path`` (raises ``VideoError`` if it cannot be read).
 
-    ``progress(done, expected)`` is called after every sampled frame.
+    ``progress(done, expected)`` is called after every sampled frame; ``expected`` is the sampled
+    frames between the first frame's timestamp and the container's duration.
     """
     from rekotrack.selfhosted._faces import FaceDetector
     from rekotrack.selfhosted._video import iter_frames, probe, sample_frames
@@ -127,7 +128,7 @@ def detect_faces(
     info = probe(path)
     step_ms = max(float(settings.sample_interval_ms), 1000.0 / info.frame_rate if info.frame_rate > 0 else 0.0)
     step_ms = step_ms or 100.0
-    expected = max(1, int(info.duration_ms / step_ms)) if info.duration_ms else 0
+    expected = 0
     detector = FaceDetector(threads=settings.threads)
     items: list[dict[str, Any]] = []
     frames = 0
@@ -137,6 +138,8 @@ def detect_faces(
         found.sort(key=lambda f: (f["BoundingBox"]["Left"], f["BoundingBox"]["Top"]))
         items.extend({"Timestamp": timestamp, "Face": face} for face in found)
         frames += 1
+        if frames == 1 and info.duration_ms:  # the container's duration is where it ends, from time 0
+            expected = max(1, round((info.duration_ms - timestamp) / step_ms))
         if progress is not None:
             progress(frames, max(expected, frames))
     return FaceAnalysis(info=info, faces=items, frames=frames, seconds=time.perf_counter() - started)
