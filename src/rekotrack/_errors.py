@@ -10,6 +10,7 @@ code becomes a plain :class:`APIError`. The botocore exception is kept as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ._generated.errors import OPERATION_ERRORS
@@ -166,12 +167,18 @@ def errors_for(operation: str) -> dict[str, type[APIError]]:
     return {code: ERROR_CLASSES[code] for code in codes}
 
 
-def api_error_from_response(response: dict[str, Any], operation: str, attempts: int = 1) -> APIError:
-    """Build the typed error for a botocore error response (``ClientError.response``)."""
+def api_error_from_response(
+    response: dict[str, Any], operation: str, attempts: int = 1, classes: Mapping[str, type[APIError]] | None = None
+) -> APIError:
+    """Build the typed error for a botocore error response (``ClientError.response``).
+
+    ``classes`` is the table to read the code in (an operation's, :func:`errors_for`);
+    by default the one table of every code.
+    """
     error = response.get("Error") or {}
     meta = response.get("ResponseMetadata") or {}
     code = str(error.get("Code") or "") or None
-    cls = ERROR_CLASSES.get(code or "", APIError)
+    cls = (ERROR_CLASSES if classes is None else classes).get(code or "", APIError)
     return cls(
         str(error.get("Message") or code or "unknown error"),
         code=code,

@@ -28,7 +28,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
@@ -110,12 +110,18 @@ class RetryPolicy:
         return upper * self.random() if self.jitter else upper
 
 
-def to_api_error(exc: BaseException, operation: str) -> APIError | None:
-    """Map a botocore exception to rekotrack's typed error, or None if it is not an API/transport one."""
+def to_api_error(
+    exc: BaseException, operation: str, errors: Mapping[str, type[APIError]] | None = None
+) -> APIError | None:
+    """Map a botocore exception to rekotrack's typed error, or None if it is not an API/transport one.
+
+    ``errors`` is the table the error code is read in (a ``VideoOperation``'s ``errors``);
+    by default the one table of every Rekognition code.
+    """
     if isinstance(exc, APIError):
         return exc
     if isinstance(exc, ClientError):
-        error = api_error_from_response(dict(exc.response), operation)
+        error = api_error_from_response(dict(exc.response), operation, classes=errors)
         if type(error) is APIError and is_throttling_code(error.code or ""):
             # SNS and SQS throttle with codes of their own; the policy retries them all alike.
             return ThrottlingError(
@@ -174,9 +180,11 @@ def _controls(policy: RetryPolicy, operation: str, deadline: float | None) -> di
     }
 
 
-def _raise_typed(exc: Exception, operation: str, attempt: int) -> NoReturn:
+def _raise_typed(
+    exc: Exception, operation: str, attempt: int, errors: Mapping[str, type[APIError]] | None
+) -> NoReturn:
     """Re-raise ``exc`` as rekotrack's typed error carrying the attempt count (the botocore error as cause)."""
-    typed = to_api_error(exc, operation)
+    typed = to_api_error(exc, operation, errors)
     if typed is None:
         raise exc
     typed.attempts = attempt
@@ -244,12 +252,18 @@ async def _awithin(seconds: float | None, operation: str, fn: Callable[[], Await
 
 
 def call_with_retries(
-    policy: RetryPolicy, operation: str, fn: Callable[[], T], *, budget: float | None = None
+    policy: RetryPolicy,
+    operation: str,
+    fn: Callable[[], T],
+    *,
+    budget: float | None = None,
+    errors: Mapping[str, type[APIError]] | None = None,
 ) -> T:
     """Run ``fn`` under ``policy`` within ``budget`` seconds; raise the typed rekotrack error when it gives up.
 
     ``fn`` raises botocore exceptions or rekotrack ``APIError``s; anything else propagates untouched.
-    The typed error carries the number of attempts (``attempts``).
+    Error codes are read in ``errors`` (see :func:`to_api_error`). The typed error carries the
+    number of attempts (``attempts``).
     """
     deadline = _deadline(budget)
     for attempt in Retrying(sleep=policy.sleep, **_controls(policy, operation, deadline)):
@@ -259,12 +273,17 @@ def call_with_retries(
             try:
                 return _within(_left(deadline, operation), operation, fn)
             except Exception as exc:
-                _raise_typed(exc, operation, number)
+                _raise_typed(exc, operation, number, errors)
     raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
 
 async def acall_with_retries(
-    policy: RetryPolicy, operation: str, fn: Callable[[], Awaitable[T]], *, budget: float | None = None
+    policy: RetryPolicy,
+    operation: str,
+    fn: Callable[[], Awaitable[T]],
+    *,
+    budget: float | None = None,
+    errors: Mapping[str, type[APIError]] | None = None,
 ) -> T:
     """:func:`call_with_retries` for a coroutine function: the same decisions, sleeping with ``policy.async_sleep``.
 
@@ -279,5 +298,5 @@ async def acall_with_retries(
             try:
                 return await _awithin(_left(deadline, operation), operation, fn)
             except Exception as exc:
-                _raise_typed(exc, operation, number)
+                _raise_typed(exc, operation, number, errors)
     raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover

@@ -183,7 +183,9 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
                 raw = await call(**params)
             return job_id_from_start(raw, name)
 
-        job_id = await acall_with_retries(self.retry, name, attempt, budget=self.request_timeout)
+        job_id = await acall_with_retries(
+            self.retry, name, attempt, budget=self.request_timeout, errors=operation.errors
+        )
         logger.debug("started job %s (token %s)", job_id, token)
         return job_id, token, Video.model_validate(params["Video"])
 
@@ -202,7 +204,7 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
             page: PageT = page_from_response(raw, operation, job_id=job_id, max_results=max_results)
             return page
 
-        return await acall_with_retries(self.retry, name, attempt, budget=self._budget(budget))
+        return await acall_with_retries(self.retry, name, attempt, budget=self._budget(budget), errors=operation.errors)
 
     async def _get_page(
         self,

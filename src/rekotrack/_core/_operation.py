@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
 from rekotrack import _constraints as c
-from rekotrack._errors import ERROR_CLASSES, APIError
+from rekotrack._errors import ERROR_CLASSES, APIError, errors_for
 from rekotrack._models import PersonDetection, PersonTrackingPage, VideoJobPage
 
 __all__ = ["PERSON_TRACKING", "GetParameter", "PersonTrackingSortBy", "VideoOperation"]
@@ -51,7 +51,10 @@ class VideoOperation(Generic[PageT, ItemT]):
     ``start_required`` lists the required Start members (a nested one only when its
     parent is given); ``start_inputs`` maps the facade's extra snake_case keyword
     arguments of ``start`` to their Start members; ``errors`` maps each error code
-    the two operations declare to its class.
+    the two operations declare to its class (by default the generated per-operation
+    tables, :func:`rekotrack._errors.errors_for` of Start and Get): the engine reads a
+    failed request's code in it, so a code the operation does not declare is a plain
+    :class:`~rekotrack.APIError`.
     """
 
     name: str
@@ -66,7 +69,7 @@ class VideoOperation(Generic[PageT, ItemT]):
     start_inputs: Mapping[str, str] = field(default_factory=dict)
     sort_by: GetParameter | None = None
     aggregate_by: GetParameter | None = None
-    errors: Mapping[str, type[APIError]] = field(default_factory=lambda: dict(ERROR_CLASSES))
+    errors: Mapping[str, type[APIError]] = field(default_factory=dict)
     max_results_limit: int = c.MAX_RESULTS_LIMIT
     items_field: str = field(init=False, repr=False, compare=False)
 
@@ -76,6 +79,8 @@ class VideoOperation(Generic[PageT, ItemT]):
         if name is None:
             raise TypeError(f"{self.page_model.__name__} has no field for {self.list_key}")
         object.__setattr__(self, "items_field", name)
+        if not self.errors:
+            object.__setattr__(self, "errors", _declared_errors(self.start_name, self.get_name))
 
     @property
     def start_name(self) -> str:
@@ -108,6 +113,17 @@ class VideoOperation(Generic[PageT, ItemT]):
         if aggregate_by is None:
             return sort_by
         return f"{sort_by}/{aggregate_by}"
+
+
+def _declared_errors(*operations: str) -> dict[str, type[APIError]]:
+    """The codes the operations declare (the generated tables); every code for an operation they do not know."""
+    table: dict[str, type[APIError]] = {}
+    for operation in operations:
+        try:
+            table.update(errors_for(operation))
+        except ValueError:
+            return dict(ERROR_CLASSES)
+    return table
 
 
 def _snake(name: str) -> str:

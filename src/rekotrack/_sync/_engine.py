@@ -185,7 +185,9 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
                 raw = call(**params)
             return job_id_from_start(raw, name)
 
-        job_id = call_with_retries(self.retry, name, attempt, budget=self.request_timeout)
+        job_id = call_with_retries(
+            self.retry, name, attempt, budget=self.request_timeout, errors=operation.errors
+        )
         logger.debug("started job %s (token %s)", job_id, token)
         return job_id, token, Video.model_validate(params["Video"])
 
@@ -204,7 +206,7 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
             page: PageT = page_from_response(raw, operation, job_id=job_id, max_results=max_results)
             return page
 
-        return call_with_retries(self.retry, name, attempt, budget=self._budget(budget))
+        return call_with_retries(self.retry, name, attempt, budget=self._budget(budget), errors=operation.errors)
 
     def _get_page(
         self,
