@@ -261,3 +261,21 @@ def test_what_it_cannot_analyse_names_what_it_can(server: VideoRekognition) -> N
     assert error["Code"] in {shape.name for shape in model.operation_model("StartLabelDetection").error_shapes}
     for name in ("StartPersonTracking", "StartFaceDetection", "GetFaceDetection", "StartLabelDetection"):
         assert name in error["Message"]
+
+
+def test_the_synthetic_analyzer_answers_the_synthetic_faces(tmp_path: Path) -> None:
+    from rekotrack.selfhosted._settings import AnalyzerSettings
+    from rekotrack.testing import SyntheticJob
+
+    (tmp_path / "bucket").mkdir()
+    (tmp_path / "bucket" / "a.mp4").write_bytes(b"not decoded by the synthetic analyzer")
+    video = {"S3Object": {"Bucket": "bucket", "Name": "a.mp4"}}
+    with VideoRekognition(video_root=tmp_path, settings=AnalyzerSettings(analyzer="synthetic")) as srv:
+        client = srv.client()
+        for attributes in ("DEFAULT", "ALL"):
+            job_id = client.start_face_detection(Video=video, FaceAttributes=attributes)["JobId"]
+            page = wait_faces(client, job_id)
+            expected = SyntheticJob("FaceDetection", {"Video": video, "FaceAttributes": attributes})
+            assert page["VideoMetadata"] == expected.video_metadata()
+            assert read_faces(client, job_id, max_results=50)[0] == expected.items()
+            assert expected.items()
