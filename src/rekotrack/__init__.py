@@ -70,6 +70,7 @@ if TYPE_CHECKING:
         VideoTooLargeError,
         WaitTimeoutError,
     )
+    from ._exports import ResultFileError
     from ._job_results import (
         CelebrityResult,
         FaceResult,
@@ -215,6 +216,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "PaginationError", "ProvisionedThroughputExceededError", "RekotrackError", "RequestValidationError",
         "ResourceNotFoundError", "ThrottlingError", "VideoTooLargeError", "WaitTimeoutError",
     ),
+    "._exports": ("ResultFileError",),
     "._job_results": (
         "CelebrityResult", "FaceResult", "FaceSearchResult", "Interval", "LabelResult", "ModerationResult",
         "SegmentResult", "Shot", "TechnicalCue", "TextResult",
@@ -382,6 +384,7 @@ __all__ = [
     "RekotrackError",
     "RequestValidationError",
     "ResourceNotFoundError",
+    "ResultFileError",
     "RetryPolicy",
     "S3Object",
     "SegmentDetection",

@@ -24,6 +24,7 @@ from rekotrack import (
     PersonTracker,
     RekotrackError,
     RequestValidationError,
+    ResultFileError,
     RetryPolicy,
     TrackingResult,
     Video,
@@ -32,7 +33,6 @@ from rekotrack import (
     parse_notification,
     read_jsonl,
 )
-from rekotrack._results import ResultFileError
 
 from .unit_support import JOB_ID, FakeClock, detection, get_params, make_client, make_tracker, page
 

@@ -129,6 +129,7 @@ PUBLIC = [
     "RekotrackError",
     "RequestValidationError",
     "ResourceNotFoundError",
+    "ResultFileError",
     "RetryPolicy",
     "S3Object",
     "SegmentDetection",
