@@ -87,7 +87,9 @@ def run_serve(args: argparse.Namespace) -> int:
                 from rekotrack.selfhosted._service import VideoRekognition
 
                 server = VideoRekognition(video_root=args.video_root, workers=args.workers, **options)
-        except ImportError:
+        except ImportError as exc:
+            if (exc.name or "rekotrack").startswith("rekotrack"):  # not a missing extra: say what it is
+                raise
             sys.stderr.write(f"rekotrack: {_MISSING_SCALE_EXTRA}\n")
             return EXIT_BAD_INPUT
         except ValueError as exc:
