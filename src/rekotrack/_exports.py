@@ -150,18 +150,28 @@ def _detection(item: Mapping[str, Any], name: object, number: int) -> PersonDete
 def read_jsonl(src: str | os.PathLike[str] | TextIO) -> Iterator[PersonDetection]:
     """Read detections from JSON Lines written by :func:`write_jsonl` or :meth:`TrackingResult.save`.
 
-    Lazy: one line at a time. A ``save()`` header line is skipped.
+    Lazy: one line at a time. A ``save()`` header line is checked (format version and
+    ``DetectionCount``) and not yielded; when a header gives a count, a file with more lines
+    raises :class:`ResultFileError` as soon as the extra line is reached, one with fewer at
+    the end of the stream.
     """
     if isinstance(src, (str, os.PathLike)):
         with open(src, encoding="utf-8") as handle:
             yield from read_jsonl(handle)
         return
     name = getattr(src, "name", "<stream>")
+    expected: int | None = None
+    seen = 0
     for number, item in _json_lines(src, name):
         if number == 1 and _HEADER_KEY in item:
-            _header(item, name)
+            expected = _header(item, name)
             continue
+        seen += 1
+        if expected is not None and seen > expected:
+            raise ResultFileError(f"{name}: more detections than the header's DetectionCount {expected}")
         yield _detection(item, name, number)
+    if expected is not None and seen != expected:
+        raise ResultFileError(f"{name}: {seen} detections, but the header's DetectionCount says {expected}")
 
 
 def _number(value: Any) -> float | int | None:
