@@ -15,6 +15,7 @@ __all__ = [
     "MIN_REQUEST_BUDGET",
     "QUEUE_READ_TIMEOUT",
     "RECEIVE_GRACE",
+    "RETRIES_OFF",
     "USER_AGENT",
     "client_config",
 ]
@@ -40,10 +41,14 @@ DEFAULT_PREFIX = "AmazonRekognition"
 """The topic name prefix the managed AmazonRekognitionServiceRole may publish to."""
 
 
+RETRIES_OFF: dict[str, Any] = {"total_max_attempts": 1, "mode": "standard"}
+"""botocore's ``retries`` setting with its retries off (it reads ``max_attempts`` as retries, so the total is set)."""
+
+
 def client_config(**extra: Any) -> dict[str, Any]:
     """Keyword arguments of the botocore ``Config`` (or aiobotocore ``AioConfig``) of every client rekotrack makes.
 
     botocore's own retries are off (``total_max_attempts=1``), so that rekotrack's
     :class:`~rekotrack.RetryPolicy` is the one retry layer.
     """
-    return {"retries": {"total_max_attempts": 1, "mode": "standard"}, "user_agent_extra": USER_AGENT, **extra}
+    return {"retries": dict(RETRIES_OFF), "user_agent_extra": USER_AGENT, **extra}

@@ -172,7 +172,9 @@ class RekognitionServer:
         import boto3
         from botocore.config import Config
 
-        config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+        from rekotrack._core._constants import RETRIES_OFF  # a constants module: no cycle, nothing else loaded
+
+        config = Config(retries=dict(RETRIES_OFF))
         user_config = kwargs.pop("config", None)
         if user_config is not None:
             config = config.merge(user_config)
