@@ -22,7 +22,8 @@ smile, glasses, beard, gender or eye direction, and never invents them.
 
 CenterFace misses faces under about 10 pixels, the size of faces in surveillance footage at
 768x576 or less; frames whose longer side is at most :data:`UPSCALE_MAX_SIDE` are therefore
-enlarged :data:`UPSCALE` times (bilinear) before the search, at about 3-4 times the cost per frame.
+enlarged :data:`UPSCALE` times (bilinear) before the search, at about 5 times the CPU per frame
+(measured in docs/self-hosted.md).
 """
 
 from __future__ import annotations
