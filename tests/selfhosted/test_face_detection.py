@@ -279,3 +279,23 @@ def test_the_synthetic_analyzer_answers_the_synthetic_faces(tmp_path: Path) -> N
             assert page["VideoMetadata"] == expected.video_metadata()
             assert read_faces(client, job_id, max_results=50)[0] == expected.items()
             assert expected.items()
+
+
+def test_a_data_directory_from_before_face_detection_keeps_its_person_jobs(tmp_path: Path) -> None:
+    import sqlite3
+
+    from rekotrack.selfhosted._store import JobStore
+
+    old = sqlite3.connect(str(tmp_path / "jobs.sqlite3"))
+    old.execute("CREATE TABLE jobs (job_id TEXT PRIMARY KEY, owner TEXT, token TEXT, fingerprint TEXT NOT NULL, "
+                "video TEXT NOT NULL, job_tag TEXT, channel TEXT, created REAL NOT NULL, status TEXT NOT NULL, "
+                "status_message TEXT, ended REAL)")
+    old.execute("INSERT INTO jobs VALUES ('j1', NULL, NULL, '{}', '{}', NULL, NULL, 1.0, 'FAILED', 'Failed.', 2.0)")
+    old.commit()
+    old.close()
+    store = JobStore(tmp_path)
+    try:
+        [record] = list(store.records())
+        assert (record.job_id, record.operation, record.status_message) == ("j1", "PersonTracking", "Failed.")
+    finally:
+        store.close()
