@@ -27,7 +27,7 @@ async def one_job(uri: str) -> None:
         job = await tracker.start(uri, job_tag="run-7")
         await job.wait(timeout=3600)  # polls Get with backoff; other coroutines run meanwhile
         people = set()
-        async for det in tracker.persons(job.job_id):  # one page in memory at a time
+        async for det in tracker.persons(job.job_id):  # at most two pages in memory (the next is prefetched)
             if det.person is not None:
                 people.add(det.person.index)
         print(job.job_id, len(people), "people")

@@ -58,7 +58,7 @@ def run(out: Path) -> None:
 
     # --8<-- [start:streaming]
     pager = tracker.persons(job.job_id, sort_by="TIMESTAMP")
-    write_jsonl(pager, out / "streamed.jsonl")  # one page in memory at a time
+    write_jsonl(pager, out / "streamed.jsonl")  # at most two pages in memory (the next is prefetched)
     write_csv(pager, out / "streamed.csv")  # each write reads the job again
     write_mot(pager, out / "streamed-mot.txt", pager.video_metadata)
     for det in read_jsonl(out / "streamed.jsonl"):  # lazily, PersonDetection models
