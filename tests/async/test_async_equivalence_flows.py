@@ -46,6 +46,14 @@ def _sync_clients(moto_url: str) -> tuple[Any, Any]:
     return session.client("sns", endpoint_url=moto_url), session.client("sqs", endpoint_url=moto_url)
 
 
+def _recorded_tracker(publishing: LocalRekognition) -> tuple[PersonTracker, list[Request]]:
+    """A synchronous tracker on the server, and the list its Rekognition requests are recorded in."""
+    requests: list[Request] = []
+    client = publishing.client()
+    client.meta.events.register("before-call.rekognition", _record(requests))
+    return PersonTracker(client, retry=no_sleep_policy()), requests
+
+
 def _outcome(value: Any) -> tuple[str, str | None]:
     if isinstance(value, BaseException):
         return (type(value).__name__, getattr(value, "status_message", None))
@@ -57,10 +65,7 @@ def _summary(result: TrackingResult) -> tuple[int, int, Any, list[dict[str, Any]
 
 
 async def test_queue_wait_and_collect(publishing: LocalRekognition, moto_url: str, sns: Any, sqs: Any) -> None:
-    sync_requests: list[Request] = []
-    client = publishing.client()
-    client.meta.events.register("before-call.rekognition", _record(sync_requests))
-    tracker = PersonTracker(client, retry=no_sleep_policy())
+    tracker, sync_requests = _recorded_tracker(publishing)
     sync_sns, sync_sqs = _sync_clients(moto_url)
     with CompletionQueue.create(ROLE_ARN, sns_client=sync_sns, sqs_client=sync_sqs) as queue:
         job = tracker.start("s3://flows/a.mp4", notification=queue.channel)
@@ -90,10 +95,7 @@ async def test_queue_wait_and_collect(publishing: LocalRekognition, moto_url: st
 
 async def test_batch(publishing: LocalRekognition, moto_url: str, sns: Any, sqs: Any) -> None:
     videos = ["s3://flows/a.mp4", "s3://flows/b.mp4", "s3://flows/bad.mp4", "not a uri"]
-    sync_requests: list[Request] = []
-    client = publishing.client()
-    client.meta.events.register("before-call.rekognition", _record(sync_requests))
-    tracker = PersonTracker(client, retry=no_sleep_policy())
+    tracker, sync_requests = _recorded_tracker(publishing)
     sync_sns, sync_sqs = _sync_clients(moto_url)
     with CompletionQueue.create(ROLE_ARN, sns_client=sync_sns, sqs_client=sync_sqs) as queue:
         sync = {v: _outcome(o) for v, o in tracker.track_many(videos, queue=queue, max_concurrent=2, timeout=30)}

@@ -75,20 +75,20 @@ def test_the_engine_maps_codes_through_the_spec_table(clock: FakeClock) -> None:
         plain.status(JOB_ID)
 
 
-def test_a_code_the_spec_does_not_declare_is_a_plain_api_error(clock: FakeClock) -> None:
-    tracker, sends = _tracker(CustomTracker, clock, "AccessDeniedException")
+@pytest.mark.parametrize(
+    ("code", "status", "attempts"),
+    [("AccessDeniedException", 400, 1), ("InternalServerError", 500, 2)],  # a 5xx is still retried
+)
+def test_a_code_the_spec_does_not_declare_is_a_plain_api_error(
+    clock: FakeClock, code: str, status: int, attempts: int
+) -> None:
+    tracker, sends = _tracker(CustomTracker, clock, code, status=status)
     with pytest.raises(APIError) as info:
         tracker.status(JOB_ID)
     assert type(info.value) is APIError
-    assert info.value.code == "AccessDeniedException"
-    assert len(sends) == 1  # not retried
-
-    tracker, sends = _tracker(CustomTracker, clock, "InternalServerError", status=500)
-    with pytest.raises(APIError) as info:
-        tracker.status(JOB_ID)
-    assert type(info.value) is APIError
-    assert info.value.attempts == 2  # a 5xx is still retried
-    assert len(sends) == 2
+    assert info.value.code == code
+    assert info.value.attempts == attempts
+    assert len(sends) == attempts
 
 
 def test_the_async_engine_maps_codes_through_the_spec_table() -> None:
