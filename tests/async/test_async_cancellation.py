@@ -66,10 +66,11 @@ async def test_cancelled_poll_wait_leaves_nothing_running_and_resumes(
         job = await tracker.start("s3://cancel/wait.mp4")
         task = asyncio.create_task(job.wait(timeout=60, poll_interval=0.05, max_poll_interval=0.05))
         await asyncio.sleep(0.3)
-        polls = server.request_count("GetPersonTracking")
         await cancelled(task)
         assert other_tasks() == set()
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # a request already on the wire when the task was cancelled lands by now
+        polls = server.request_count("GetPersonTracking")
+        await asyncio.sleep(0.3)
         assert server.request_count("GetPersonTracking") == polls  # nothing polls any more
         server.finish_jobs()
     finally:
