@@ -174,7 +174,8 @@ class RekognitionServer:
 
         from rekotrack._core._constants import RETRIES_OFF  # a constants module: no cycle, nothing else loaded
 
-        config = Config(retries=dict(RETRIES_OFF))
+        retries: Any = dict(RETRIES_OFF)  # botocore's stubs want their own TypedDict
+        config = Config(retries=retries)
         user_config = kwargs.pop("config", None)
         if user_config is not None:
             config = config.merge(user_config)
