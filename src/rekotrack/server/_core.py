@@ -211,7 +211,9 @@ class RekognitionCore:
                 fingerprint=fingerprint, created=now, owner=owner, source=source,
             )
             admitted = self.registry.admit(job, key, self.max_concurrent_jobs)
-            if admitted.verdict == "existing" and admitted.existing is not None:
+            if admitted.verdict == "existing":
+                if admitted.existing is None:  # pragma: no cover - a registry breaking its protocol
+                    raise ApiError("InternalServerError")
                 if admitted.existing.fingerprint != fingerprint:
                     raise ApiError(
                         "IdempotentParameterMismatchException",
@@ -255,8 +257,8 @@ class RekognitionCore:
             if job.status == "IN_PROGRESS":
                 self._progress(job, now, polled=True)
             status, outcome = job.status, job.result
-            describe = getattr(self.analyzer, "progress_message", None)
-            progress = describe(job) if status == "IN_PROGRESS" and describe is not None else None
+        describe = getattr(self.analyzer, "progress_message", None)  # optional: how far the job is
+        progress = describe(job) if status == "IN_PROGRESS" and describe is not None else None
         response: dict[str, Any] = {"JobStatus": status}
         if progress:
             response["StatusMessage"] = progress
