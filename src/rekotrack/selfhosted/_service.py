@@ -35,7 +35,6 @@ from rekotrack.server import (
     Clock,
     Ended,
     FrontName,
-    Identity,
     Job,
     RekognitionCore,
     RekognitionServer,
@@ -85,25 +84,6 @@ def job_source(source: dict[str, Any], operation: ServedOperation, params: Mappi
         source["video"] = params["Video"]
         source["face_attributes"] = params.get("FaceAttributes", "DEFAULT")
     return source
-
-
-class VideoCore(RekognitionCore):
-    """The server core whose Get of a job in progress says how far its analysis is (``StatusMessage``,
-    e.g. ``analysed 120 of 795 frames``), when the analyzer knows (``progress_message(job)``)."""
-
-    def _get(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
-        return with_progress(super()._get(spec, params, identity), self.analyzer, self.job(params["JobId"]))
-
-
-def with_progress(response: dict[str, Any], analyzer: object, job: Job | None) -> dict[str, Any]:
-    """``response`` with the analyzer's progress as its StatusMessage while the job is IN_PROGRESS."""
-    if response.get("JobStatus") != "IN_PROGRESS" or job is None or "StatusMessage" in response:
-        return response
-    describe = getattr(analyzer, "progress_message", None)
-    message = describe(job) if describe is not None else None
-    if message:
-        response["StatusMessage"] = message
-    return response
 
 
 def split_uri(uri: str) -> tuple[str, str, str | None]:
@@ -175,7 +155,7 @@ class VideoRekognition(RekognitionServer):
             data_dir = self._temp_dir
         self.store = JobStore(Path(data_dir))
         authenticator = SigV4Authenticator(credentials, region=region_name, clock=clock) if credentials else None
-        core = VideoCore(
+        core = RekognitionCore(
             self, operations=VIDEO_OPERATIONS, tokens=TokenCodec(self.store.token_secret()), clock=clock,
             max_concurrent_jobs=max_concurrent_jobs,
             retention_seconds=retention_seconds, sns_endpoint_url=sns_endpoint_url, region_name=region_name,
