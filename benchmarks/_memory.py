@@ -1,6 +1,8 @@
 """Peak memory of iterating one job with raw boto3 or rekotrack (run in a fresh process).
 
-Prints ``{"detections", "tracemalloc_peak_mb", "rss_peak_mb"}`` as JSON.
+Prints ``{"detections", "tracemalloc_peak_mb", "rss_peak_mb"}`` as JSON. The RSS peak is the
+process's own ``VmHWM`` where ``/proc`` has it (``ru_maxrss`` keeps the parent's high-water
+mark across fork and exec, so a large parent would mask the child's figure).
 """
 
 from __future__ import annotations
@@ -14,6 +16,17 @@ import boto3
 from botocore.config import Config
 
 from rekotrack import PersonTracker
+
+
+def _rss_peak_mb() -> float:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -41,8 +54,7 @@ def main() -> None:
         for _det in PersonTracker(client).persons(job_id):
             count += 1
     _, peak = tracemalloc.get_traced_memory()
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"detections": count, "tracemalloc_peak_mb": peak / 2**20, "rss_peak_mb": rss_kb / 1024}))
+    print(json.dumps({"detections": count, "tracemalloc_peak_mb": peak / 2**20, "rss_peak_mb": _rss_peak_mb()}))
 
 
 if __name__ == "__main__":
