@@ -18,7 +18,8 @@ from botocore.config import Config
 from rekotrack import PersonTracker
 
 
-def _rss_peak_mb() -> float:
+def rss_peak_mb() -> float:
+    """This process's own peak RSS in MB (``VmHWM``; ``ru_maxrss`` where /proc has none)."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -54,7 +55,7 @@ def main() -> None:
         for _det in PersonTracker(client).persons(job_id):
             count += 1
     _, peak = tracemalloc.get_traced_memory()
-    print(json.dumps({"detections": count, "tracemalloc_peak_mb": peak / 2**20, "rss_peak_mb": _rss_peak_mb()}))
+    print(json.dumps({"detections": count, "tracemalloc_peak_mb": peak / 2**20, "rss_peak_mb": rss_peak_mb()}))
 
 
 if __name__ == "__main__":

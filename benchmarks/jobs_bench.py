@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,30 +29,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
+from benchmarks._memory import rss_peak_mb
+from benchmarks.run import _client
 from rekotrack import FaceDetector, LabelDetector
 
 HERE = Path(__file__).resolve().parent
 MAX_DURATION_MS = 6 * 3600 * 1000 - 1000  # StartLabelDetection refuses longer videos (VideoTooLargeException)
-RAW_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 KINDS: dict[str, tuple[type[Any], str, str, str]] = {
     # kind: (rekotrack class, items method, boto3 Get method, list key)
     "labels": (LabelDetector, "labels", "get_label_detection", "Labels"),
     "faces": (FaceDetector, "faces", "get_face_detection", "Faces"),
 }
-
-
-def _client(url: str) -> Any:
-    return boto3.client(
-        "rekognition",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=RAW_CONFIG,
-    )
 
 
 # ---- the server process ------------------------------------------------------------------------
@@ -210,8 +196,7 @@ def memory_child(impl: str, mode: str, kind: str, url: str, job_id: str) -> None
         result = KINDS[kind][0](client).collect(job_id)
         count, nbytes = len(result), result.nbytes
     _, peak = tracemalloc.get_traced_memory()
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"items": count, "tracemalloc_peak_mb": peak / 2**20, "rss_peak_mb": rss_kb / 1024,
+    print(json.dumps({"items": count, "tracemalloc_peak_mb": peak / 2**20, "rss_peak_mb": rss_peak_mb(),
                       "result_nbytes": nbytes}))
 
 

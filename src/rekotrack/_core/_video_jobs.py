@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from rekotrack import _constraints as c
-from rekotrack._errors import errors_for
 from rekotrack._generated.models import (
     CelebrityRecognition,
     CelebrityRecognitionPage,
@@ -71,7 +70,6 @@ def video_operation(
         start_inputs=c.START_INPUTS[start],
         sort_by=_get_parameter(get_table, "SortBy"),
         aggregate_by=_get_parameter(get_table, "AggregateBy"),
-        errors={**errors_for(start), **errors_for(get)},
     )
 
 
