@@ -23,6 +23,7 @@ slowly is abandoned when it runs out) and no retry starts past it.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import random
@@ -30,7 +31,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -40,8 +41,10 @@ from ._core._classify import RetryKind, is_throttling_code, retry_kind
 from ._errors import APIError, ThrottlingError, TransportError, api_error_from_response
 
 __all__ = [
+    "AsyncStarted",
     "RetryKind",
     "RetryPolicy",
+    "Started",
     "TransportError",
     "acall_with_retries",
     "call_with_retries",
@@ -207,35 +210,103 @@ def _left(deadline: float | None, operation: str) -> float | None:
     return left
 
 
-def _within(seconds: float | None, operation: str, fn: Callable[[], T]) -> T:
-    """``fn()`` bounded in wall-clock time: run on a helper thread, abandoned (TransportError) when time is up.
+def _limit(ends: float | None, seconds: float | None) -> float | None:
+    """How long to wait now: at most ``seconds``, and not past ``ends`` (a monotonic time)."""
+    own = None if ends is None else max(0.0, ends - time.monotonic())
+    if own is None or seconds is None:
+        return own if seconds is None else seconds
+    return min(own, seconds)
+
+
+def _abandoned(operation: str, seconds: float) -> TransportError:
+    logger.warning("%s gave no complete answer within %.3g s; abandoning it", operation, seconds)
+    return TransportError(f"no complete answer within {seconds:.3g} s", operation=operation)
+
+
+class Started(Generic[T]):
+    """One attempt running on its own helper thread from now on, bounded in wall-clock time from its start.
 
     botocore's read timeout bounds each socket read, not the answer: a server that
-    drips one byte at a time never trips it. The abandoned request ends with its
-    connection; nothing waits for it.
+    drips one byte at a time never trips it. :meth:`wait` gives up (TransportError)
+    when ``budget`` seconds have passed since the start; the abandoned request ends
+    with its connection and nothing waits for it. Started early, it is the first
+    attempt of a Get collected later (``call_with_retries(first=...)``).
     """
+
+    def __init__(self, fn: Callable[[], T], operation: str, budget: float | None, *, name: str | None = None) -> None:
+        self._operation = operation
+        self._began = time.monotonic()
+        self._ends = None if budget is None else self._began + budget
+        self._box: list[tuple[bool, Any]] = []
+        self._done = threading.Event()
+        context = contextvars.copy_context()  # the fast path's switches travel with the call
+
+        def run() -> None:
+            try:
+                self._box.append((True, context.run(fn)))
+            except BaseException as exc:  # handed to the caller's thread
+                self._box.append((False, exc))
+            finally:
+                self._done.set()
+
+        threading.Thread(target=run, name=name or f"rekotrack-{operation}", daemon=True).start()
+
+    def wait(self, seconds: float | None = None) -> T:
+        """Its answer, waiting at most ``seconds`` more and never past its own budget."""
+        if not self._done.wait(_limit(self._ends, seconds)):
+            raise _abandoned(self._operation, time.monotonic() - self._began)
+        ok, value = self._box[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        """Wait until it has ended or its budget is spent (its answer is dropped)."""
+        self._done.wait(_limit(self._ends, None))
+
+
+class AsyncStarted(Generic[T]):
+    """:class:`Started` as an asyncio task: cancelled when its budget is spent or it is stopped."""
+
+    def __init__(
+        self, fn: Callable[[], Awaitable[T]], operation: str, budget: float | None, *, name: str | None = None
+    ) -> None:
+        import asyncio  # here, not at the top: the synchronous clients never load asyncio
+
+        self._operation = operation
+        self._began = time.monotonic()
+        self._ends = None if budget is None else self._began + budget
+        self._task = asyncio.get_running_loop().create_task(_awaited(fn), name=name or f"rekotrack-{operation}")
+
+    async def wait(self, seconds: float | None = None) -> T:
+        """Its answer, waiting at most ``seconds`` more and never past its own budget (then it is cancelled)."""
+        import asyncio
+
+        limit = _limit(self._ends, seconds)
+        if limit is None:
+            return await self._task
+        try:
+            return await asyncio.wait_for(self._task, limit)
+        except asyncio.TimeoutError:
+            raise _abandoned(self._operation, time.monotonic() - self._began) from None
+
+    async def stop(self) -> None:
+        """Cancel it if it still runs, and wait until it has stopped."""
+        if not self._task.done():
+            self._task.cancel()
+        with contextlib.suppress(BaseException):
+            await self._task
+
+
+async def _awaited(fn: Callable[[], Awaitable[T]]) -> T:
+    return await fn()
+
+
+def _within(seconds: float | None, operation: str, fn: Callable[[], T]) -> T:
+    """``fn()`` bounded in wall-clock time (see :class:`Started`); inline when there is no bound."""
     if seconds is None:
         return fn()
-    context = contextvars.copy_context()  # the fast path's switch travels with the call
-    box: list[Any] = []
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            box.append((True, context.run(fn)))
-        except BaseException as exc:  # handed to the caller's thread
-            box.append((False, exc))
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name=f"rekotrack-{operation}", daemon=True).start()
-    if not done.wait(seconds):
-        logger.warning("%s gave no complete answer within %.3g s; abandoning it", operation, seconds)
-        raise TransportError(f"no complete answer within {seconds:.3g} s", operation=operation)
-    ok, value = box[0]
-    if not ok:
-        raise value
-    return value  # type: ignore[no-any-return]
+    return Started(fn, operation, seconds).wait()
 
 
 async def _awithin(seconds: float | None, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
@@ -258,12 +329,14 @@ def call_with_retries(
     *,
     budget: float | None = None,
     errors: Mapping[str, type[APIError]] | None = None,
+    first: Started[T] | None = None,
 ) -> T:
     """Run ``fn`` under ``policy`` within ``budget`` seconds; raise the typed rekotrack error when it gives up.
 
     ``fn`` raises botocore exceptions or rekotrack ``APIError``s; anything else propagates untouched.
     Error codes are read in ``errors`` (see :func:`to_api_error`). The typed error carries the
-    number of attempts (``attempts``).
+    number of attempts (``attempts``). ``first``: the first attempt, started earlier (a
+    prefetch); it keeps the budget it was started with.
     """
     deadline = _deadline(budget)
     for attempt in Retrying(sleep=policy.sleep, **_controls(policy, operation, deadline)):
@@ -271,6 +344,8 @@ def call_with_retries(
             number = attempt.retry_state.attempt_number
             logger.debug("request %s attempt %d", operation, number)
             try:
+                if first is not None and number == 1:
+                    return first.wait(_left(deadline, operation))
                 return _within(_left(deadline, operation), operation, fn)
             except Exception as exc:
                 _raise_typed(exc, operation, number, errors)
@@ -284,6 +359,7 @@ async def acall_with_retries(
     *,
     budget: float | None = None,
     errors: Mapping[str, type[APIError]] | None = None,
+    first: AsyncStarted[T] | None = None,
 ) -> T:
     """:func:`call_with_retries` for a coroutine function: the same decisions, sleeping with ``policy.async_sleep``.
 
@@ -296,6 +372,8 @@ async def acall_with_retries(
             number = attempt.retry_state.attempt_number
             logger.debug("request %s attempt %d", operation, number)
             try:
+                if first is not None and number == 1:
+                    return await first.wait(_left(deadline, operation))
                 return await _awithin(_left(deadline, operation), operation, fn)
             except Exception as exc:
                 _raise_typed(exc, operation, number, errors)

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -32,11 +32,11 @@ from rekotrack._core._requests import check_get_choices, get_request, start_requ
 from rekotrack._core._wait import Listen, Sleep, Status, WaitPlan, poll_procedure, queue_procedure
 from rekotrack._models import CompletionNotification, NotificationChannel, Video, VideoJobPage
 from rekotrack._results import ResultBuilder, TrackingResult
-from rekotrack._retry import RetryPolicy, acall_with_retries
+from rekotrack._retry import AsyncStarted, RetryPolicy, acall_with_retries
 from rekotrack._validation import check_interval, check_job_id, check_page_size
 
 from . import _io as io
-from ._pager import AsyncPager
+from ._pager import AsyncPager, AsyncRequest
 
 if TYPE_CHECKING:
     from ._io import Session
@@ -107,6 +107,7 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
         self._clock: Callable[[], float] = time.monotonic
         self._want_fast_path = fast_path
         self.fast_path = False
+        self._hooked = False  # the client reports its Gets' sending and NextToken hints (rekotrack._fastpath)
         self._client: Any = None
         made = client if client is not None else io.client_now(session, region_name, endpoint_url)
         if made is not None:
@@ -115,8 +116,8 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
     def _use(self, client: Any) -> None:
         self._client = client
         # Installed either way: with the fast path off, the handler still refuses oversized pages unparsed.
-        hooked = _fastpath.install(client, self.operation.get_name)
-        self.fast_path = self._want_fast_path and hooked
+        self._hooked = _fastpath.install(client, self.operation.get_name)
+        self.fast_path = self._want_fast_path and self._hooked
 
     @property
     def client(self) -> Any:
@@ -189,10 +190,9 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
         logger.debug("started job %s (token %s)", job_id, token)
         return job_id, token, Video.model_validate(params["Video"])
 
-    async def _get(self, params: dict[str, Any], budget: float | None = None) -> PageT:
-        """One Get, retried under the policy within the budget, checked for integrity."""
+    def _attempt(self, client: Any, params: dict[str, Any]) -> Callable[[], Awaitable[PageT]]:
+        """One Get attempt, its page checked for integrity."""
         operation = self.operation
-        client = await self._get_client()
         call = getattr(client, operation.get_method)
         name = operation.get_name
         job_id, max_results = params["JobId"], params["MaxResults"]
@@ -204,7 +204,17 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
             page: PageT = page_from_response(raw, operation, job_id=job_id, max_results=max_results)
             return page
 
-        return await acall_with_retries(self.retry, name, attempt, budget=self._budget(budget), errors=operation.errors)
+        return attempt
+
+    async def _get(
+        self, params: dict[str, Any], budget: float | None = None, first: AsyncStarted[PageT] | None = None
+    ) -> PageT:
+        """One Get, retried under the policy within the budget; ``first``: its first attempt, started earlier."""
+        operation = self.operation
+        attempt = self._attempt(await self._get_client(), params)
+        return await acall_with_retries(
+            self.retry, operation.get_name, attempt, budget=self._budget(budget), errors=operation.errors, first=first
+        )
 
     async def _get_page(
         self,
@@ -236,16 +246,24 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
 
     def _pager_args(
         self, job_id: str, sort_by: str | None, aggregate_by: str | None, page_size: int
-    ) -> Callable[[str | None, int], Any]:
-        """Check a pager's inputs before any request; its fetch function."""
+    ) -> tuple[Callable[[str | None, int], Any], Callable[[str | None, int], Any]]:
+        """Check a pager's inputs before any request; its fetch function and its early start."""
         check_job_id(job_id)
         check_get_choices(self.operation, sort_by, aggregate_by)
         check_page_size("page_size", page_size, self.operation.max_results_limit)
 
-        async def fetch(token: str | None, size: int) -> PageT:
-            return await self._get_page(job_id, token, size, sort_by, aggregate_by)
+        def params(token: str | None, size: int) -> dict[str, Any]:
+            return get_request(
+                self.operation, job_id, next_token=token, max_results=size, sort_by=sort_by, aggregate_by=aggregate_by
+            )
 
-        return fetch
+        async def fetch(token: str | None, size: int) -> PageT:
+            return await self._get(params(token, size))
+
+        def begin(token: str | None, size: int) -> AsyncRequest[PageT]:
+            return _EarlyGet(self, params(token, size))
+
+        return fetch, begin
 
     def _pager(
         self,
@@ -259,9 +277,10 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
         before: io.Before | None = None,
     ) -> Any:
         """The pager over a finished job's items (``_pager_class``), one or two pages in memory at a time."""
-        fetch = self._pager_args(job_id, sort_by, aggregate_by, page_size)
+        fetch, begin = self._pager_args(job_id, sort_by, aggregate_by, page_size)
         return self._pager_class(
             fetch,
+            begin=begin,
             job_id=job_id,
             sort_by=sort_by,
             page_size=page_size,
@@ -331,6 +350,28 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
 
         procedure = poll_procedure(plan) if queue is None else queue_procedure(plan)
         return await adrive(procedure, answer)
+
+
+class _EarlyGet(Generic[PageT]):
+    """A pager's Get whose first attempt starts now (a prefetch); collecting it runs the retries, if any.
+
+    The first attempt keeps the wall-clock budget it was started with; stopping it
+    cancels it (asynchronously) or waits until it ends or its budget is spent.
+    """
+
+    def __init__(self, analyzer: AsyncVideoAnalyzer[PageT, Any], params: dict[str, Any]) -> None:
+        self._analyzer = analyzer
+        self._params = params
+        self.announces = analyzer._hooked
+        attempt = analyzer._attempt(analyzer.client, params)
+        budget = analyzer._budget(None)
+        self._first = AsyncStarted(attempt, analyzer.operation.get_name, budget, name="rekotrack-prefetch")
+
+    async def result(self) -> PageT:
+        return await self._analyzer._get(self._params, first=self._first)
+
+    async def cancel(self) -> None:
+        await self._first.stop()
 
 
 class AsyncAnalysisJob(Generic[PageT]):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from aiobotocore.session import AioSession as Session
 
 __all__ = ["Before", "Gate", "JobGroup", "Opening", "Prefetch", "Ready", "Session", "client_now", "job_waiter"]
-__all__ += ["make_client", "metadata_now", "opening", "sleep"]
+__all__ += ["Guard", "Sent", "head_start", "let_run", "make_client", "metadata_now", "opening", "sleep"]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -89,6 +89,8 @@ class Ready:
 class Prefetch(Generic[T]):
     """One request started now and collected later (the next page, while the caller's loop runs)."""
 
+    announces = False  # a fetch function of its own: it reports neither its sending nor its NextToken
+
     def __init__(self, fetch: Callable[[], Awaitable[T]]) -> None:
         async def run() -> T:
             return await fetch()
@@ -104,6 +106,48 @@ class Prefetch(Generic[T]):
             self._task.cancel()
         with contextlib.suppress(BaseException):
             await self._task
+
+
+class Guard:
+    """The pager's prefetch state is only touched on the event loop: nothing to lock (the twin is a lock)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class Sent:
+    """Told when a request started early is about to go on the wire (an ``asyncio.Event``)."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+
+    def set(self) -> None:
+        self.event.set()
+
+
+HEAD_START = 0.05
+"""The longest the caller waits for a request it just started to reach ``before-send``."""
+
+WRITE_TIME = 0.0005
+"""How long it then lets the loop run that request, to write it."""
+
+
+def head_start(sent: Sent) -> None:
+    """Nothing to wait for (a callback cannot await): a task started early runs once the page in hand is validated."""
+
+
+async def let_run(sent: Sent) -> None:
+    """Let a request just started get on the wire before the caller's loop runs (which may not await for a while).
+
+    A task runs only when the loop gets control: waits until the request reaches
+    ``before-send`` (at most ``HEAD_START``), then lets the loop run ``WRITE_TIME``.
+    """
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(sent.event.wait(), HEAD_START)
+    await asyncio.sleep(WRITE_TIME)
 
 
 class Gate:

@@ -30,6 +30,7 @@ __all__ = [
     "PRECOUNT_BYTES_PER_ITEM",
     "count_items_beyond",
     "job_id_from_start",
+    "next_token_hint",
     "oversized_count",
     "page_from_response",
     "response_object",
@@ -127,6 +128,45 @@ def oversized_count(body: bytes, list_key: str, max_results: int) -> int | None:
         return None
     count = count_items_beyond(body, list_key, max_results)
     return count if count is not None and count > max_results else None
+
+
+_TOKEN_MEMBER = b'"NextToken"'
+_HINT_WINDOW = 8192
+"""How far after the member name a hinted token may end (a real one is a few hundred bytes)."""
+
+
+def next_token_hint(body: bytes) -> str | None:
+    """The NextToken a page's raw bytes appear to carry, read without parsing the page (about 20 µs for 350 KB).
+
+    A hint, never a decision: the pager may put the next request on the wire with it
+    while the page is validated, and uses that request only when the validated page's
+    NextToken is the same string. The last ``"NextToken"`` member name not inside a
+    string (not preceded by a backslash) is read; anything unexpected gives None.
+    """
+    end = len(body)
+    while True:
+        at = body.rfind(_TOKEN_MEMBER, 0, end)
+        if at <= 0:
+            return None
+        if body[at - 1] != 0x5C:  # a backslash: the name is text inside another string
+            break
+        end = at
+    start = at + len(_TOKEN_MEMBER)
+    try:
+        text = body[start : start + _HINT_WINDOW].decode("utf-8")
+    except UnicodeDecodeError as exc:  # the window may cut a character after the token: keep what decodes
+        text = body[start : start + exc.start].decode("utf-8")
+    i = _skip_ws(text, 0)
+    if text[i : i + 1] != ":":
+        return None
+    i = _skip_ws(text, i + 1)
+    if text[i : i + 1] != '"':
+        return None
+    try:
+        token, _ = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+    except ValueError:
+        return None
+    return token or None
 
 
 @contextmanager

@@ -1,0 +1,134 @@
+"""The NextToken read in a page's raw bytes (a hint for the prefetch), and the fast path's collector handling.
+
+The hint is never trusted: the pager uses a request started with it only when the
+validated page gives the same token. These tests pin what it reads, that anything
+unexpected gives None rather than an error, and that the fast path leaves the
+process's garbage collector as it found it.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import weakref
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rekotrack import PersonTrackingPage
+from rekotrack._core._pages import next_token_hint
+from rekotrack._fastpath import PROMOTE_BYTES, _validate_without_gc
+
+
+@pytest.mark.parametrize(
+    ("body", "token"),
+    [
+        (b'{"JobStatus":"SUCCEEDED","NextToken":"abc"}', "abc"),
+        (b'{"NextToken" :\n "abc" , "Persons": []}', "abc"),
+        (b'{"NextToken":"caf\\u00e9\\n\\"x\\""}', 'café\n"x"'),
+        ('{"NextToken":"żółw"}'.encode(), "żółw"),
+        # the member name inside another string is text, not a member: skipped for the real one before it
+        (b'{"NextToken":"real","Persons":[{"Note":"\\"NextToken\\":\\"fake\\""}]}', "real"),
+    ],
+)
+def test_the_hint_reads_the_last_next_token_member(body: bytes, token: str) -> None:
+    assert next_token_hint(body) == token
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{}",
+        b'{"JobStatus":"SUCCEEDED","Persons":[]}',
+        b'{"NextToken":null}',
+        b'{"NextToken":""}',
+        b'{"NextToken":42}',
+        b'{"NextToken":"never closed',
+        b'{"NextToken" "no colon"}',
+        b'"NextToken"',  # at the very start: no object around it
+        b'{"NextToken":"\xff\xfe"}',  # not UTF-8
+        b'{"NextToken":"bad \\x escape"}',
+    ],
+)
+def test_anything_unexpected_gives_no_hint(body: bytes) -> None:
+    assert next_token_hint(body) is None
+
+
+def test_a_token_cut_by_the_window_gives_no_hint() -> None:
+    assert next_token_hint(b'{"NextToken":"' + b"a" * 20_000 + b'"}') is None
+
+
+_TEXT = st.text(max_size=40)
+
+
+@given(token=st.text(min_size=1, max_size=300), notes=st.lists(_TEXT, max_size=5), decoy=_TEXT)
+def test_the_hint_of_any_serialized_page_is_its_token(token: str, notes: list[str], decoy: str) -> None:
+    # Free text anywhere before the member, including text that spells a NextToken member.
+    persons = [{"Timestamp": i, "Note": note + f'"NextToken":"{decoy}"'} for i, note in enumerate(notes)]
+    for ensure_ascii in (True, False):
+        body = json.dumps({"JobStatus": "SUCCEEDED", "Persons": persons, "NextToken": token}, ensure_ascii=ensure_ascii)
+        assert next_token_hint(body.encode()) == token
+
+
+def _page_body(n: int) -> bytes:
+    box = {"Width": 0.1, "Height": 0.2, "Left": 0.3, "Top": 0.4}
+    persons: list[dict[str, Any]] = [{"Timestamp": i, "Person": {"Index": i % 7, "BoundingBox": box}} for i in range(n)]
+    return json.dumps({"JobStatus": "SUCCEEDED", "Persons": persons, "NextToken": "t"}).encode()
+
+
+LONG = _page_body(2000)
+
+
+def test_a_long_page_is_long_enough_to_be_promoted() -> None:
+    assert len(LONG) >= PROMOTE_BYTES
+
+
+@pytest.mark.parametrize("body", [LONG, _page_body(3)], ids=["long", "short"])
+def test_validation_leaves_the_collector_on(body: bytes) -> None:
+    assert gc.isenabled()
+    page = _validate_without_gc(PersonTrackingPage, body)
+    assert gc.isenabled()
+    assert isinstance(page, PersonTrackingPage)
+
+
+def test_validation_leaves_a_disabled_collector_off() -> None:
+    gc.disable()
+    try:
+        _validate_without_gc(PersonTrackingPage, LONG)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_long_page_leaves_nothing_young_to_examine() -> None:
+    page = _validate_without_gc(PersonTrackingPage, LONG)
+    # Without the promotion, the next allocation would examine the page's ~10,000 objects.
+    assert gc.get_count()[0] < 200
+    assert isinstance(page, PersonTrackingPage)
+    assert len(page.persons or []) == 2000
+
+
+def test_garbage_that_was_young_is_still_collected_not_promoted() -> None:
+    class Node:
+        other: Any = None
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a cycle: only the cyclic collector frees it
+    alive = weakref.ref(a)
+    del a, b
+    _validate_without_gc(PersonTrackingPage, LONG)
+    assert alive() is None  # examined (and freed) before the page was promoted, without a gc.collect() here
+
+
+def test_frozen_objects_of_the_process_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        _validate_without_gc(PersonTrackingPage, LONG)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
