@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -87,6 +88,40 @@ async def _count(tracker: Any, job_id: str) -> int:
     return count
 
 
+async def _raw_count(client: Any, job_id: str) -> int:
+    """What an aiobotocore user writes: page with NextToken, loop over the dicts."""
+    count = 0
+    kwargs: dict[str, Any] = {"JobId": job_id, "MaxResults": PAGE_SIZE}
+    while True:
+        page = await client.get_person_tracking(**kwargs)
+        count += len(page["Persons"])
+        if "NextToken" not in page:
+            return count
+        kwargs["NextToken"] = page["NextToken"]
+
+
+async def stream(client: Any, job_id: str, repeats: int = 5) -> dict[str, float]:
+    """One job read alone, interleaved: raw aiobotocore, the tracker, the tracker without prefetch (median wall s)."""
+    from rekotrack._aio import AsyncPersonTracker
+
+    fast, serial = AsyncPersonTracker(client), AsyncPersonTracker(client, prefetch=False)
+    runs: dict[str, Callable[[], Awaitable[int]]] = {
+        "raw_aiobotocore_s": lambda: _raw_count(client, job_id),
+        "prefetch_s": lambda: _count(fast, job_id),
+        "no_prefetch_s": lambda: _count(serial, job_id),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for rep in range(repeats):
+        for name in list(runs) if rep % 2 == 0 else list(reversed(runs)):
+            start = time.perf_counter()
+            await runs[name]()
+            samples[name].append(time.perf_counter() - start)
+    row = {name: statistics.median(values) for name, values in samples.items()}
+    row["prefetch_ratio"] = row["prefetch_s"] / row["raw_aiobotocore_s"]
+    row["no_prefetch_ratio"] = row["no_prefetch_s"] / row["raw_aiobotocore_s"]
+    return row
+
+
 async def sequential(tracker: Any, job_ids: list[str]) -> int:
     return sum([await _count(tracker, job_id) for job_id in job_ids])
 
@@ -127,7 +162,9 @@ async def measure(url: str, job_ids: list[str]) -> dict[str, Any]:
 
         one_mb = await peak(lambda: _count(tracker, job_ids[0]))
         all_mb = await peak(lambda: concurrent(tracker, job_ids))
+        one_stream = await stream(client, job_ids[0])
     return {
+        "one_stream": one_stream,
         "detections": seq_n,
         "sequential_s": seq_s,
         "concurrent_s": con_s,
@@ -171,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
             f"sequential {row['sequential_s']:.2f} s, concurrent {row['concurrent_s']:.2f} s "
             f"(x{row['speedup']:.1f}); peak {row['concurrent_peak_mb']:.1f} MB for {args.jobs} jobs "
             f"= {row['peak_per_job_mb']:.2f} MB/job (one job alone: {row['one_job_peak_mb']:.2f} MB)"
+        )
+        one = row["one_stream"]
+        print(
+            f"    one job alone (median of 5, interleaved): raw aiobotocore {one['raw_aiobotocore_s']:.2f} s, "
+            f"tracker {one['prefetch_s']:.2f} s (x{one['prefetch_ratio']:.2f}), "
+            f"prefetch=False {one['no_prefetch_s']:.2f} s (x{one['no_prefetch_ratio']:.2f})"
         )
     out = Path(args.out) if args.out else HERE / ("async-results-quick.json" if args.quick else "async-results.json")
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import http.server
 import json
 import threading
@@ -25,7 +26,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from rekotrack import PersonTracker, RetryPolicy
+from rekotrack import PersonTracker, PersonTrackingPage, RetryPolicy
 
 JOB_ID = "job-pipeline"
 REGION = "us-east-1"
@@ -156,6 +157,23 @@ def test_the_next_request_starts_before_the_page_the_caller_waits_for_is_validat
     # caller waits for them, and their bytes start the request for the page after.
     assert seen == [0, 1, 1, 1, 1, 0]
     assert server.tokens == [None, *(_token(k) for k in range(1, 6))]  # each page requested once
+
+
+def _pages_alive() -> int:
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, PersonTrackingPage))
+
+
+def test_never_more_than_two_pages_are_held(serve: Callable[..., PageServer]) -> None:
+    server = serve(pages=6, size=4, delay=0.05)
+    tracker = _tracker(server)
+    counts: list[int] = []
+    tracker.client.meta.events.register_last(  # the page just validated, on the request's thread
+        "before-parse.rekognition.GetPersonTracking", lambda **_: counts.append(_pages_alive())
+    )
+    for _det in tracker.persons(JOB_ID, page_size=4):
+        counts.append(_pages_alive())
+    assert len(counts) == 6 + 24
+    assert max(counts) <= 2
 
 
 def test_without_prefetch_nothing_starts_early(serve: Callable[..., PageServer]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from rekotrack._core._batch import Note
-from rekotrack._core._constants import client_config
+from rekotrack._core._constants import HEAD_START, WRITE_TIME, client_config
 from rekotrack._core._procedure import Procedure, adrive
 from rekotrack._models import CompletionNotification, VideoMetadata
 
@@ -126,13 +126,6 @@ class Sent:
 
     def set(self) -> None:
         self.event.set()
-
-
-HEAD_START = 0.05
-"""The longest the caller waits for a request it just started to reach ``before-send``."""
-
-WRITE_TIME = 0.0005
-"""How long it then lets the loop run that request, to write it."""
 
 
 def head_start(sent: Sent) -> None:

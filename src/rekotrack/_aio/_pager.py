@@ -168,6 +168,7 @@ class AsyncPager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
                     if pending.announces:
                         await io.let_run(pending.sent)
                 yield page, chosen
+                del page, chosen  # not held while the next page is awaited: two pages at most
         finally:
             if pending is not None:
                 await pending.cancel()
@@ -179,6 +180,7 @@ class AsyncPager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
         try:
             async for page, chosen in walk:
                 yield self._trimmed(page, chosen)
+                del page, chosen
         finally:
             await walk.aclose()
 
@@ -193,6 +195,7 @@ class AsyncPager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
                 for item in chosen:
                     cursor.yielded()
                     yield item
+                del _page, chosen
         finally:
             await walk.aclose()
 

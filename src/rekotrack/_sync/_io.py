@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from rekotrack._core._batch import Note
-from rekotrack._core._constants import client_config
+from rekotrack._core._constants import HEAD_START, WRITE_TIME, client_config
 from rekotrack._core._procedure import Procedure, Run
 from rekotrack._errors import WaitTimeoutError
 from rekotrack._models import CompletionNotification, VideoMetadata
@@ -139,13 +139,6 @@ class Sent:
 
     def set(self) -> None:
         self.event.set()
-
-
-HEAD_START = 0.05
-"""The longest a request thread waits for the request it started early to reach ``before-send``."""
-
-WRITE_TIME = 0.0005
-"""How long it then lets that request's thread run alone, to write the request (0.2-0.3 ms when measured)."""
 
 
 def head_start(sent: Sent) -> None:

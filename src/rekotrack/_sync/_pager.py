@@ -170,6 +170,7 @@ class Pager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
                     if pending.announces:
                         io.let_run(pending.sent)
                 yield page, chosen
+                del page, chosen  # not held while the next page is awaited: two pages at most
         finally:
             if pending is not None:
                 pending.cancel()
@@ -181,6 +182,7 @@ class Pager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
         try:
             for page, chosen in walk:
                 yield self._trimmed(page, chosen)
+                del page, chosen
         finally:
             walk.close()
 
@@ -195,6 +197,7 @@ class Pager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
                 for item in chosen:
                     cursor.yielded()
                     yield item
+                del _page, chosen
         finally:
             walk.close()
 
