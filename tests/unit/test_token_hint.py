@@ -124,11 +124,13 @@ def test_garbage_that_was_young_is_still_collected_not_promoted() -> None:
 
 
 def test_frozen_objects_of_the_process_stay_frozen() -> None:
+    marker: list[object] = [object()]  # tracked by the collector
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
+        assert gc.get_freeze_count() > 0
+        assert not any(obj is marker for obj in gc.get_objects())  # frozen objects are in no generation
         _validate_without_gc(PersonTrackingPage, LONG)
-        assert gc.get_freeze_count() == frozen
+        assert not any(obj is marker for obj in gc.get_objects())  # still frozen: nothing was unfrozen
     finally:
         gc.unfreeze()
+    assert any(obj is marker for obj in gc.get_objects())
