@@ -57,10 +57,6 @@ _ACTIVE: ContextVar[_Call | None] = ContextVar("rekotrack_fast_path", default=No
 _ANNOUNCE: ContextVar[Callable[[str], None] | None] = ContextVar("rekotrack_announce", default=None)
 _SENDING: ContextVar[Callable[[], None] | None] = ContextVar("rekotrack_sending", default=None)
 
-PROMOTE_BYTES = 32 * 1024
-"""Pages at least this long have their objects moved out of the young generations unexamined (see below)."""
-
-
 @contextlib.contextmanager
 def _switch(var: ContextVar[Any], value: Any) -> Iterator[None]:
     token = var.set(value)
@@ -97,35 +93,20 @@ def active(
 
 
 def _validate_without_gc(model: type[BaseModel], body: bytes) -> BaseModel:
-    """Validate with the cyclic GC paused, and keep the page's objects out of the young generations.
+    """Validate with the cyclic GC paused.
 
     A page builds tens of thousands of small objects that all stay alive until the
     page is built; with the collector running, they trigger several collections per
     page and get promoted to the oldest generation, whose full collections then scan
     every object in the process (boto3 holds hundreds of thousands). Pausing it for
     the few milliseconds of validation lets them die young. Nothing cyclic is created.
-
-    Re-enabled with 30,000 new objects in the youngest generation, the collector would
-    examine them all at the next allocation (2-4 ms a page, a fifth of the client's CPU)
-    only to find them alive. For a long page the young generations are collected first
-    (``gc.collect(1)``: whatever else was young is examined as usual), then
-    ``gc.freeze()``/``gc.unfreeze()`` move everything tracked into the oldest generation
-    without examining it: after the collection that is only the page. Its objects are
-    freed by reference counting when the page is dropped. Left alone when the process
-    has frozen objects of its own (``gc.get_freeze_count()``) or when the collector is off.
     """
     if not gc.isenabled():
         return model.model_validate_json(body)
-    promote = len(body) >= PROMOTE_BYTES and gc.get_freeze_count() == 0
-    if promote:
-        gc.collect(1)
     gc.disable()
     try:
         return model.model_validate_json(body)
     finally:
-        if promote and gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
         gc.enable()
 
 

@@ -248,7 +248,13 @@ def test_async_pipeline_yields_the_same_and_leaves_no_task(serve: Callable[..., 
             "rekognition", region_name=REGION, endpoint_url=server.url, config=CONFIG, **FAKE
         ) as client:
             tracker = AsyncPersonTracker(client, retry=RetryPolicy(max_attempts=2, initial_delay=0.01))
-            every = [det.timestamp async for det in tracker.persons(JOB_ID, page_size=3)]
+            gc.collect()
+            gc.disable()  # pages must be freed by reference counting alone: no cycle may hold them
+            try:
+                every = [det.timestamp async for det in tracker.persons(JOB_ID, page_size=3)]
+                assert _pages_alive() == 0
+            finally:
+                gc.enable()
             some = []
             async with contextlib.aclosing(aiter(tracker.persons(JOB_ID, page_size=3))) as items:  # type: ignore[type-var]
                 async for det in items:

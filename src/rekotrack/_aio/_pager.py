@@ -37,6 +37,21 @@ class AsyncRequest(Protocol[PageT_co]):
     async def cancel(self) -> None: ...
 
 
+class _Spent:
+    """The request of an ``_Ahead`` once collected or stopped (dropped, so that nothing refers to its page)."""
+
+    announces = False
+
+    async def result(self) -> Any:
+        raise RuntimeError("this request was already collected or stopped")
+
+    async def cancel(self) -> None:
+        return None
+
+
+_SPENT = _Spent()
+
+
 class _Ahead(Generic[PageT]):
     """The prefetched request for the page after ``token``, and the request after it, started early.
 
@@ -57,7 +72,7 @@ class _Ahead(Generic[PageT]):
         self._guard = io.Guard()  # the request's thread announces, the caller's collects
         self.sent = io.Sent()
         with _fastpath.announcing(self._announced), _fastpath.sending(self.sent.set):
-            self._request = pager._begin(token, pager.page_size)
+            self._request: AsyncRequest[PageT] = pager._begin(token, pager.page_size)
         self.announces = self._request.announces
 
     def _announced(self, token: str) -> None:
@@ -75,13 +90,15 @@ class _Ahead(Generic[PageT]):
         finally:
             with self._guard:
                 self._closed = True
+            self._request = _SPENT  # a task keeps the context that refers to this object: no cycle left
 
     async def cancel(self) -> None:
         """Stop this request and the one started after it (waiting until both have ended)."""
         with self._guard:
             self._closed = True
             following, self.next = self.next, None
-        await self._request.cancel()
+        request, self._request = self._request, _SPENT
+        await request.cancel()
         if following is not None:
             await following.cancel()
 

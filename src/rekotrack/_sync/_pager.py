@@ -39,6 +39,21 @@ class Request(Protocol[PageT_co]):
     def cancel(self) -> None: ...
 
 
+class _Spent:
+    """The request of an ``_Ahead`` once collected or stopped (dropped, so that nothing refers to its page)."""
+
+    announces = False
+
+    def result(self) -> Any:
+        raise RuntimeError("this request was already collected or stopped")
+
+    def cancel(self) -> None:
+        return None
+
+
+_SPENT = _Spent()
+
+
 class _Ahead(Generic[PageT]):
     """The prefetched request for the page after ``token``, and the request after it, started early.
 
@@ -59,7 +74,7 @@ class _Ahead(Generic[PageT]):
         self._guard = io.Guard()  # the request's thread announces, the caller's collects
         self.sent = io.Sent()
         with _fastpath.announcing(self._announced), _fastpath.sending(self.sent.set):
-            self._request = pager._begin(token, pager.page_size)
+            self._request: Request[PageT] = pager._begin(token, pager.page_size)
         self.announces = self._request.announces
 
     def _announced(self, token: str) -> None:
@@ -77,13 +92,15 @@ class _Ahead(Generic[PageT]):
         finally:
             with self._guard:
                 self._closed = True
+            self._request = _SPENT  # a task keeps the context that refers to this object: no cycle left
 
     def cancel(self) -> None:
         """Stop this request and the one started after it (waiting until both have ended)."""
         with self._guard:
             self._closed = True
             following, self.next = self.next, None
-        self._request.cancel()
+        request, self._request = self._request, _SPENT
+        request.cancel()
         if following is not None:
             following.cancel()
 
