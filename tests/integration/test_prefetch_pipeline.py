@@ -234,10 +234,8 @@ def test_pages_are_the_same_with_the_pipeline(serve: Callable[..., PageServer]) 
     assert [[d.timestamp for d in p.persons or []] for p in pages] == [[0, 1], [2, 3], [4, 5], [6, 7]]
 
 
-aiobotocore = pytest.importorskip("aiobotocore.session", reason="the async client needs aiobotocore")
-
-
 def test_async_pipeline_yields_the_same_and_leaves_no_task(serve: Callable[..., PageServer]) -> None:
+    aiobotocore = pytest.importorskip("aiobotocore.session", reason="the async client needs aiobotocore")
     from rekotrack import AsyncPersonTracker
 
     server = serve(pages=5, size=3, decoy=True)
