@@ -218,6 +218,23 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
             self.retry, operation.get_name, attempt, budget=self._budget(budget), errors=operation.errors, first=first
         )
 
+    def _page_params(
+        self,
+        job_id: str,
+        next_token: str | None,
+        max_results: int,
+        sort_by: str | None = None,
+        aggregate_by: str | None = None,
+    ) -> dict[str, Any]:
+        return get_request(
+            self.operation,
+            job_id,
+            next_token=next_token,
+            max_results=max_results,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+        )
+
     def _get_page(
         self,
         job_id: str,
@@ -226,15 +243,7 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
         sort_by: str | None = None,
         aggregate_by: str | None = None,
     ) -> PageT:
-        params = get_request(
-            self.operation,
-            job_id,
-            next_token=next_token,
-            max_results=max_results,
-            sort_by=sort_by,
-            aggregate_by=aggregate_by,
-        )
-        return self._get(params)
+        return self._get(self._page_params(job_id, next_token, max_results, sort_by, aggregate_by))
 
     def _status(self, job_id: str, budget: float | None = None) -> PageT:
         params = get_request(self.operation, job_id, next_token=None, max_results=1)
@@ -254,16 +263,11 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
         check_get_choices(self.operation, sort_by, aggregate_by)
         check_page_size("page_size", page_size, self.operation.max_results_limit)
 
-        def params(token: str | None, size: int) -> dict[str, Any]:
-            return get_request(
-                self.operation, job_id, next_token=token, max_results=size, sort_by=sort_by, aggregate_by=aggregate_by
-            )
-
         def fetch(token: str | None, size: int) -> PageT:
-            return self._get(params(token, size))
+            return self._get_page(job_id, token, size, sort_by, aggregate_by)
 
         def begin(token: str | None, size: int) -> Request[PageT]:
-            return _EarlyGet(self, params(token, size))
+            return _EarlyGet(self, self._page_params(job_id, token, size, sort_by, aggregate_by))
 
         return fetch, begin
 
