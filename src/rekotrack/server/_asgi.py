@@ -11,6 +11,11 @@ with the same guarantees as the stdlib front:
   after the head (else 408 and close);
 - a ``Content-Length`` over ``max_body_bytes`` is answered 413 before the body is received
   (and before the signature check); a chunked body is refused once it grows past the limit;
+  a connection closed while the client may still be sending reads and discards for up to
+  :data:`LINGER_SECONDS` first, so that the client reads the answer instead of a reset;
+- every answer is in the service's JSON error shape with ``x-amzn-RequestId``, uvicorn's and
+  h11's own refusals included (a malformed head, ``Content-Length`` or chunk size);
+- ``TCP_NODELAY`` on every accepted connection (see :func:`_no_delay`);
 - graceful shutdown: :meth:`UvicornFront.stop` stops accepting, lets running requests finish
   (up to ``graceful_seconds``) and closes idle connections.
 
@@ -21,17 +26,28 @@ pool of its own (``threads``, default 32), so a slow request does not hold up th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http
 import logging
 import math
 import socket
+import sys
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from rekotrack.server._errors import ApiError
 from rekotrack.server._http import BodyError, Handler, content_length
-from rekotrack.server._wire import CONTENT_TYPE, LISTEN_BACKLOG, Headers, HttpRequest, Reply, error_reply
+from rekotrack.server._wire import (
+    CONTENT_TYPE,
+    LISTEN_BACKLOG,
+    Headers,
+    HttpRequest,
+    Reply,
+    error_reply,
+    http_error_reply,
+)
 
 if TYPE_CHECKING:
     import uvicorn
@@ -76,7 +92,11 @@ class RekognitionASGI:
         if query and "?" not in path:
             path += "?" + query.decode("latin-1")
         request = HttpRequest(scope["method"], path, headers, body)
-        reply = await asyncio.get_running_loop().run_in_executor(self.executor, self.handler, request)
+        try:
+            reply = await asyncio.get_running_loop().run_in_executor(self.executor, self.handler, request)
+        except Exception:  # a bug in the handler: answered like the service would, not with uvicorn's text
+            _log.exception("the server failed on a request")
+            reply = error_reply(ApiError("InternalServerError"))
         await _send(send, reply)
 
     async def _body(self, headers: Headers, receive: Receive) -> bytes:
@@ -124,9 +144,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-async def _send(send: Send, reply: Reply) -> None:
-    if reply.drop or reply.truncate:  # connection-level faults need the stdlib front
-        reply = error_reply(ApiError("InternalServerError"), close=True)
+def _headers(reply: Reply) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"content-type", CONTENT_TYPE.encode()),
         (b"content-length", str(len(reply.body)).encode()),
@@ -134,24 +152,167 @@ async def _send(send: Send, reply: Reply) -> None:
     ]
     if reply.close:
         headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    return headers
+
+
+async def _send(send: Send, reply: Reply) -> None:
+    if reply.drop or reply.truncate:  # connection-level faults need the stdlib front
+        reply = error_reply(ApiError("InternalServerError"), close=True)
+    await send({"type": "http.response.start", "status": reply.status, "headers": _headers(reply)})
     await send({"type": "http.response.body", "body": reply.body})
 
 
+def _no_delay(transport: asyncio.BaseTransport) -> None:
+    """Switch Nagle's algorithm off on an accepted connection.
+
+    asyncio does it only for sockets whose ``proto`` is ``IPPROTO_TCP``; a socket made with
+    ``socket.socket(family, SOCK_STREAM)`` has ``proto`` 0 (and so have the connections it
+    accepts), and then a response's head and body, written separately, wait for the client's
+    delayed ACK: about 40 ms per request on a kept-alive connection. Set here for every
+    connection, whoever made the listening socket.
+    """
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+LINGER_SECONDS: Final = 1.0
+"""How long a connection closed while its client may still be sending keeps reading (and discarding)."""
+
+
+class _LingeringTransport(asyncio.Transport):
+    """A connection's transport whose :meth:`close` lets a client that is still sending finish first.
+
+    Closing a socket with unread data makes the kernel answer with a reset, and a client still
+    writing its body (20 MB refused with 413 after the head, a malformed chunked body refused with
+    400) would lose the answer. While ``still_sending()`` says that more may come, :meth:`close`
+    flushes the reply and half-closes instead, what arrives is discarded (the protocol asks
+    :attr:`lingering`), and the socket closes when the client closes or after :data:`LINGER_SECONDS`.
+    """
+
+    def __init__(self, transport: asyncio.Transport, still_sending: Callable[[], bool]) -> None:
+        super().__init__()
+        self._transport = transport
+        self._still_sending = still_sending
+        self.lingering = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    def close(self) -> None:
+        if self.lingering or self._transport.is_closing():
+            return
+        if not self._still_sending() or not self._transport.can_write_eof():
+            self._transport.close()
+            return
+        self.lingering = True
+        self._transport.write_eof()  # after the buffered reply
+        self._transport.resume_reading()  # drain what the client still sends
+        self._timer = asyncio.get_running_loop().call_later(LINGER_SECONDS, self._transport.close)
+
+    def closed(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def is_closing(self) -> bool:
+        return self.lingering or self._transport.is_closing()
+
+    def abort(self) -> None:
+        self.closed()
+        self._transport.abort()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._transport.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._transport.get_protocol()
+
+    def is_reading(self) -> bool:
+        return self._transport.is_reading()
+
+    def pause_reading(self) -> None:
+        if not self.lingering:
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._transport.resume_reading()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size()
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._transport.get_write_buffer_limits()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self._transport.write(data)
+
+    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
+        self._transport.writelines(list_of_data)
+
+    def write_eof(self) -> None:
+        self._transport.write_eof()
+
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+
 def _guarded_protocol(idle_timeout: float) -> type[asyncio.Protocol]:
-    """uvicorn's h11 protocol with a deadline on receiving each request head."""
+    """uvicorn's h11 protocol with a deadline on receiving each request head, ``TCP_NODELAY``, its own
+    protocol errors in the service's JSON error shape, and a close that lets the client read the answer."""
+    import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class GuardedH11Protocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
+        _lingering: _LingeringTransport | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+            _no_delay(transport)
+            self._lingering = _LingeringTransport(
+                transport, lambda: self.conn.their_state in (h11.SEND_BODY, h11.ERROR)
+            )
+            super().connection_made(self._lingering)
             self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._lingering is not None:
+                self._lingering.closed()
             super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._lingering is not None and self._lingering.lingering:
+                return  # the answer is sent: what the client still sends is discarded
+            super().data_received(data)
+
+        def send_400_response(self, msg: str) -> None:
+            """h11 refused what the client sent (a malformed head, ``Content-Length`` or chunk size, a head
+            too large): answered in the service's error shape instead of uvicorn's plain text."""
+            error = sys.exc_info()[1]  # called from handle_events' ``except h11.RemoteProtocolError``
+            status = getattr(error, "error_status_hint", 400)
+            detail = (str(error) if error is not None else msg).split(": bytearray(", 1)[0]  # not the bytes
+            reply = http_error_reply(status, f"The request is not valid HTTP/1.1: {detail}.")
+            _log.info("refused a malformed request: %s", detail)
+            if self.cycle is not None and not self.cycle.response_complete:
+                self.cycle.disconnected = True  # the application's receive() ends: it answers nothing more
+                self.cycle.message_event.set()
+            try:
+                phrase = http.HTTPStatus(status).phrase
+            except ValueError:
+                phrase = ""
+            try:
+                for event in (h11.Response(status_code=status, headers=_headers(reply), reason=phrase),
+                              h11.Data(data=reply.body), h11.EndOfMessage()):
+                    self.transport.write(self.conn.send(event))
+            except h11.LocalProtocolError:  # a response had already begun: nothing more can be said
+                pass
+            self.transport.close()
 
         def handle_events(self) -> None:
             super().handle_events()
@@ -216,7 +377,8 @@ class UvicornFront:
             server_header=False,
         )
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        # proto IPPROTO_TCP (not 0): asyncio then sets TCP_NODELAY on what it accepts (so does _no_delay).
+        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._socket.bind((host, port))

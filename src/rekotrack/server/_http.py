@@ -33,6 +33,7 @@ from rekotrack.server._wire import (
     HttpRequest,
     Reply,
     error_reply,
+    http_error_reply,
 )
 
 __all__ = ["BodyError", "StdlibFront"]
@@ -259,6 +260,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         if close:
             self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """``http.server``'s own refusals (a malformed request line or header, a head too large, an unknown
+        method) in the service's JSON error shape, like every other answer; the connection closes after it."""
+        detail = message or self.responses.get(code, (str(code),))[0]
+        self._send(http_error_reply(code, detail if detail.endswith(".") else f"{detail}."))
 
     def log_message(self, format: str, *args: Any) -> None:
         _log.debug("%s - %s", self.address_string(), format % args)

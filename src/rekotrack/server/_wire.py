@@ -27,6 +27,7 @@ __all__ = [
     "Reply",
     "decode_params",
     "error_reply",
+    "http_error_reply",
     "json_reply",
     "new_request_id",
 ]
@@ -105,6 +106,20 @@ def error_reply(error: ApiError, *, close: bool = False) -> Reply:
     request_id = new_request_id()
     return Reply(status=error.status, body=error_body(error.code, error.message, request_id),
                  request_id=request_id, close=close)
+
+
+def http_error_reply(status: int, detail: str) -> Reply:
+    """A front's own refusal (a request that is not valid HTTP/1.1, a head too large, an unknown method)
+    in the service's error shape, ``__type`` and ``x-amzn-RequestId`` included; the connection closes after it."""
+    if status in (413, 431):
+        code = "RequestEntityTooLargeException"
+    elif status == 408:
+        code = "RequestTimeoutException"
+    elif status in (404, 405, 501):
+        code = "UnknownOperationException"
+    else:
+        code = "SerializationException"
+    return error_reply(ApiError(code, detail, status=status), close=True)
 
 
 def _without_nulls(value: Any) -> Any:
