@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib.util
 import ipaddress
 import json
@@ -34,11 +35,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from urllib.parse import urlsplit
 
 from . import __version__
+from ._cli_jobs import DEFAULT_KIND, KINDS, START_FLAGS, JobKind, kinds_taking
 from ._cli_server_options import configure_render, configure_serve_video, configure_worker
 from ._progress import Progress
 
 if TYPE_CHECKING:
-    from rekotrack import NotificationChannel, PersonDetection, PersonTracker, PersonTrackingPage
+    from rekotrack import NotificationChannel, PersonDetection
+    from rekotrack._models import VideoJobPage
 
 __all__ = ["main"]
 
@@ -84,6 +87,29 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected NAME[,NAME...], not {text!r}")
+    return names
+
+
+_JOBS_HELP = (
+    "the Video analysis: persons (person tracking, the default), labels, faces, face-search, "
+    "celebrities, moderation, segments, text; wait, get and export need the kind the job was started as"
+)
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -97,13 +123,17 @@ def _port(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rekotrack",
-        description="rekotrack: Amazon Rekognition Video person tracking from the command line.\n\n"
-        "start, wait, get and export call Rekognition (AWS, or any server given with\n"
-        "--endpoint-url, such as rekotrack serve); demo, serve and render run locally.",
+        description="rekotrack: Amazon Rekognition Video from the command line.\n\n"
+        "start, wait, get and export run every Video job (--job persons, labels, faces,\n"
+        "face-search, celebrities, moderation, segments, text; default persons) on Rekognition\n"
+        "(AWS, or any server given with --endpoint-url, such as rekotrack serve);\n"
+        "demo, serve and render run locally.",
         epilog="examples:\n"
         "  rekotrack demo                          # the whole flow offline, no AWS account\n"
         "  JOB=$(rekotrack start s3://bucket/clip.mp4 --wait)\n"
-        "  rekotrack get $JOB --json | head -1\n\n" + _EXIT_CODES,
+        "  rekotrack get $JOB --json | head -1\n"
+        "  JOB=$(rekotrack start --job labels s3://bucket/clip.mp4 --min-confidence 80 --wait)\n"
+        "  rekotrack get --job labels $JOB --sort-by NAME\n\n" + _EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"rekotrack {__version__}")
 
@@ -120,14 +150,20 @@ def _parser() -> argparse.ArgumentParser:
     quiet.add_argument("--quiet", "-q", action="store_true", help="no progress display or notes on stderr")
     as_json = _Parser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="JSON Lines on stdout, for scripts")
+    job = _Parser(add_help=False)
+    job.add_argument("--job", default=DEFAULT_KIND, choices=list(KINDS), metavar="KIND", help=_JOBS_HELP)
 
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
-        "start", parents=[aws, quiet, as_json], help="start a person tracking job; prints the JobId",
-        description="Start a person tracking job on a video in S3 and print its JobId.\n"
-        "With --json: {\"JobId\": ...}, and with --wait a second line with the final status.",
-        epilog="example:\n  rekotrack start s3://bucket/clip.mp4 --job-tag run-7 --wait --timeout 1800",
+        "start", parents=[job, aws, quiet, as_json], help="start a job (--job KIND, default persons); prints the JobId",
+        description="Start a Video job (person tracking unless --job says otherwise) on a video in S3\n"
+        "and print its JobId. With --json: {\"JobId\": ...}, and with --wait a second line with\n"
+        "the final status.",
+        epilog="examples:\n  rekotrack start s3://bucket/clip.mp4 --job-tag run-7 --wait --timeout 1800\n"
+        "  rekotrack start --job labels s3://bucket/clip.mp4 --min-confidence 80\n"
+        "  rekotrack start --job face-search s3://bucket/clip.mp4 --collection-id staff\n"
+        "  rekotrack start --job segments s3://bucket/clip.mp4 --segment-types SHOT",
     )
     p.add_argument("video", help="s3://bucket/key[?versionId=...]")
     p.add_argument("--sns-topic-arn", help="SNS topic to notify when the job ends (with --role-arn)")
@@ -136,41 +172,60 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--client-request-token", help="idempotency token: the same token starts the job only once")
     p.add_argument("--wait", action="store_true", help="wait for the job to end")
     p.add_argument("--timeout", type=_positive_seconds, default=3600.0, help="seconds to wait (default 3600)")
+    kinds = p.add_argument_group("inputs of some jobs")
+    kinds.add_argument("--min-confidence", type=_number, metavar="PERCENT",
+                       help="labels, moderation: the lowest confidence returned (0-100)")
+    kinds.add_argument("--face-attributes", choices=["DEFAULT", "ALL"], help="faces: the attributes returned")
+    kinds.add_argument("--collection-id", metavar="ID", help="face-search (required): the face collection to search")
+    kinds.add_argument("--face-match-threshold", type=_number, metavar="PERCENT",
+                       help="face-search: the lowest similarity of a match (0-100)")
+    kinds.add_argument("--segment-types", type=_names, metavar="TYPES",
+                       help="segments: SHOT, TECHNICAL_CUE or both, comma-separated (default: both)")
     p.set_defaults(func=cmd_start)
 
     p = sub.add_parser(
-        "wait", parents=[aws, quiet, as_json], help="wait for a job to end",
+        "wait", parents=[job, aws, quiet, as_json], help="wait for a job to end",
         description="Wait for a job to end; prints SUCCEEDED (with --json: its status as one JSON line).",
-        epilog="example:\n  rekotrack wait $JOB --timeout 600 --json",
+        epilog="examples:\n  rekotrack wait $JOB --timeout 600 --json\n  rekotrack wait --job text $JOB",
     )
     p.add_argument("job_id")
     p.add_argument("--timeout", type=_positive_seconds, default=3600.0, help="seconds to wait (default 3600)")
     p.set_defaults(func=cmd_wait)
 
     p = sub.add_parser(
-        "get", parents=[aws, quiet, as_json], help="print a finished job's detections",
-        description="Print a finished job's detections, one per line, as they are read page by page:\n"
-        "a table by default, the AWS-shaped PersonDetection as JSON Lines with --json.",
-        epilog="example:\n  rekotrack get $JOB --sort-by INDEX --json > detections.jsonl",
+        "get", parents=[job, aws, quiet, as_json], help="print a finished job's detections (or labels, faces...)",
+        description="Print a finished job's items (person detections, labels, faces...), one per line,\n"
+        "as they are read page by page: a table by default, the AWS-shaped items (PersonDetection,\n"
+        "LabelDetection...) as JSON Lines with --json.",
+        epilog="examples:\n  rekotrack get $JOB --sort-by INDEX --json > detections.jsonl\n"
+        "  rekotrack get --job labels $JOB --sort-by NAME --aggregate-by SEGMENTS",
     )
     p.add_argument("job_id")
-    p.add_argument("--sort-by", default="TIMESTAMP", choices=["TIMESTAMP", "INDEX"])
+    p.add_argument("--sort-by", choices=["TIMESTAMP", "INDEX", "NAME", "ID"],
+                   help="TIMESTAMP (default), or INDEX (persons, face-search), NAME (labels, moderation), "
+                   "ID (celebrities); faces, segments and text have one order")
+    p.add_argument("--aggregate-by", choices=["TIMESTAMPS", "SEGMENTS"],
+                   help="labels, moderation: TIMESTAMPS (default) or SEGMENTS")
     p.add_argument("--page-size", type=int, default=1000, help="MaxResults of each page, 1..1000 (default 1000)")
     p.add_argument("--starting-token", help="continue where an interrupted get stopped (it prints the token)")
     p.add_argument("--max-items", type=int, help="stop after this many detections")
     p.set_defaults(func=cmd_get)
 
     p = sub.add_parser(
-        "export", parents=[aws, quiet], help="export a finished job's detections (and plots)",
-        description="Write a finished job's detections as JSON Lines, CSV or MOTChallenge text\n"
-        "(see docs/results.md), to a file or stdout; --plot also draws two PNGs (extra rekotrack[plot]).",
-        epilog="example:\n  rekotrack export $JOB --format csv -o detections.csv --plot plots/",
+        "export", parents=[job, aws, quiet], help="export a finished job's items (and plots)",
+        description="Write a finished job's items as JSON Lines or CSV (the columns of its result class,\n"
+        "see docs/results.md), to a file or stdout. Person tracking also writes MOTChallenge text,\n"
+        "and --plot draws two PNGs (extra rekotrack[plot]).",
+        epilog="examples:\n  rekotrack export $JOB --format csv -o detections.csv --plot plots/\n"
+        "  rekotrack export --job segments $JOB --format csv -o shots.csv",
     )
     p.add_argument("job_id")
-    p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "mot"])
+    p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "mot"], help="mot: persons only")
     p.add_argument("--output", "-o", help="file to write (default: stdout)")
-    p.add_argument("--sort-by", default="TIMESTAMP", choices=["TIMESTAMP", "INDEX"])
-    p.add_argument("--plot", metavar="DIR", help="also write presence.png and paths.png to DIR (needs [plot])")
+    p.add_argument("--sort-by", choices=["TIMESTAMP", "INDEX", "NAME", "ID"], help="as for get")
+    p.add_argument("--aggregate-by", choices=["TIMESTAMPS", "SEGMENTS"], help="as for get")
+    p.add_argument("--plot", metavar="DIR",
+                   help="persons: also write presence.png and paths.png to DIR (needs [plot])")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -238,11 +293,18 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
-def _tracker(args: argparse.Namespace) -> PersonTracker:
-    """A PersonTracker for the AWS options; a loopback endpoint gets local defaults for what is missing."""
+def _kind(args: argparse.Namespace) -> JobKind:
+    return KINDS[getattr(args, "job", DEFAULT_KIND)]
+
+
+def _analyzer(args: argparse.Namespace) -> Any:
+    """The client class of ``--job`` (PersonTracker, LabelDetector...) for the AWS options.
+
+    A loopback endpoint gets local defaults for what is missing.
+    """
     import boto3
 
-    from rekotrack import PersonTracker
+    import rekotrack
 
     region: str | None = args.region
     local = args.endpoint_url is not None and is_loopback_url(args.endpoint_url)
@@ -263,7 +325,8 @@ def _tracker(args: argparse.Namespace) -> PersonTracker:
         if defaults and not args.quiet:
             sys.stderr.write(f"rekotrack: note: local endpoint {args.endpoint_url}: using {' and '.join(defaults)} "
                              "(none configured)\n")
-    return PersonTracker(session=session, region_name=region, endpoint_url=args.endpoint_url)
+    analyzer_class = getattr(rekotrack, _kind(args).class_name)
+    return analyzer_class(session=session, region_name=region, endpoint_url=args.endpoint_url)
 
 
 def _channel(args: argparse.Namespace) -> NotificationChannel | None:
@@ -276,11 +339,48 @@ def _channel(args: argparse.Namespace) -> NotificationChannel | None:
     return NotificationChannel(sns_topic_arn=args.sns_topic_arn, role_arn=args.role_arn)
 
 
+def _start_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The kind's own Start inputs from its flags; a flag of another kind is bad input (nothing sent)."""
+    kind = _kind(args)
+    inputs: dict[str, Any] = {}
+    for dest, flag in START_FLAGS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if dest not in kind.start_flags:
+            raise ValueError(f"{flag} is an input of --job {' or '.join(kinds_taking(dest))}, not of --job {kind.name}")
+        inputs[dest] = value
+    if kind.name == "face-search" and "collection_id" not in inputs:
+        raise ValueError("--job face-search needs --collection-id (the face collection to search)")
+    if kind.name == "segments":
+        inputs.setdefault("segment_types", ["SHOT", "TECHNICAL_CUE"])
+    return inputs
+
+
+def _orders(args: argparse.Namespace) -> dict[str, str]:
+    """``sort_by``/``aggregate_by`` for the kind's items method; an order the kind's Get lacks is bad input."""
+    kind = _kind(args)
+    options: dict[str, str] = {}
+    for dest, flag, allowed in (("sort_by", "--sort-by", kind.sort_by),
+                                ("aggregate_by", "--aggregate-by", kind.aggregate_by)):
+        value = getattr(args, dest, None)
+        if value is None:
+            if dest == "sort_by" and allowed:
+                options[dest] = allowed[0]  # the service's default, stated (resume tokens carry the order)
+            continue
+        if not allowed:
+            raise ValueError(f"--job {kind.name} has no {flag} (its Get returns one order)")
+        if value not in allowed:
+            raise ValueError(f"{flag} {value} is not an order of --job {kind.name} (choose {' or '.join(allowed)})")
+        options[dest] = value
+    return options
+
+
 def _json_line(record: object, out: TextIO | None = None) -> None:
     (out or sys.stdout).write(json.dumps(record, separators=(",", ":")) + "\n")
 
 
-def _status_record(job_id: str, page: PersonTrackingPage) -> dict[str, Any]:
+def _status_record(job_id: str, page: VideoJobPage) -> dict[str, Any]:
     record: dict[str, Any] = {"JobId": job_id}
     aws = page.to_aws()
     for key in ("JobStatus", "StatusMessage", "VideoMetadata"):
@@ -289,28 +389,29 @@ def _status_record(job_id: str, page: PersonTrackingPage) -> dict[str, Any]:
     return record
 
 
-def _wait(tracker: PersonTracker, job_id: str, args: argparse.Namespace, *, say_status: bool = True) -> None:
+def _wait(analyzer: Any, job_id: str, args: argparse.Namespace, *, say_status: bool = True) -> None:
     """Wait with a progress line; prints SUCCEEDED (``say_status``) or, with --json, the status record."""
     from rekotrack import JobFailedError, WaitTimeoutError
 
     checks = 0
     with Progress(f"waiting for {job_id[:16]}", enabled=not args.quiet) as progress:
 
-        def on_status(page: PersonTrackingPage) -> None:
+        def on_status(page: VideoJobPage) -> None:
             nonlocal checks
             checks += 1
             seen = f"{page.job_status}, {checks} status check{'s' if checks > 1 else ''}"
-            if page.job_status == "IN_PROGRESS" and page.status_message:
-                seen += f", {page.status_message}"  # e.g. the frames a self-hosted server has analysed
-            progress.status(seen)
+            message = page.status_message if page.job_status == "IN_PROGRESS" else None
+            progress.status(seen, message)  # a self-hosted server's "analysed N of M frames": percent and ETA
 
         try:
-            page = tracker.wait(job_id, args.timeout, on_status=on_status)
+            page = analyzer.wait(job_id, args.timeout, on_status=on_status)
         except JobFailedError as exc:
+            progress.close()
             if args.json:
                 _json_line({"JobId": job_id, "JobStatus": exc.status, "StatusMessage": exc.status_message})
             raise
         except WaitTimeoutError as exc:
+            progress.close()
             if args.json:
                 _json_line({"JobId": job_id, "JobStatus": exc.last_status or "IN_PROGRESS"})
             raise
@@ -324,21 +425,22 @@ def _wait(tracker: PersonTracker, job_id: str, args: argparse.Namespace, *, say_
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    tracker = _tracker(args)
-    job = tracker.start(args.video, notification=_channel(args), job_tag=args.job_tag,
-                        client_request_token=args.client_request_token)
+    inputs = _start_inputs(args)  # before any client or request
+    analyzer = _analyzer(args)
+    job = analyzer.start(args.video, notification=_channel(args), job_tag=args.job_tag,
+                         client_request_token=args.client_request_token, **inputs)
     if args.json:
         _json_line({"JobId": job.job_id})
     else:
         print(job.job_id)
     sys.stdout.flush()  # the JobId is there before a long wait
     if args.wait:  # stdout keeps just the JobId (JOB=$(rekotrack start ... --wait)); the exit code tells the end
-        _wait(tracker, job.job_id, args, say_status=False)
+        _wait(analyzer, job.job_id, args, say_status=False)
     return EXIT_OK
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    _wait(_tracker(args), args.job_id, args)
+    _wait(_analyzer(args), args.job_id, args)
     return EXIT_OK
 
 
@@ -356,8 +458,18 @@ def _table_row(det: PersonDetection) -> str:
     return f"{stamp:>12}  {index:>6}  {cells}  {face}"
 
 
-def _count_pages(tracker: PersonTracker, progress: Progress) -> None:
-    """Show the GetPersonTracking pages read (counted on a botocore event of the tracker's client)."""
+def _table(kind: JobKind) -> tuple[str, Callable[[Any], str]]:
+    """The ``get`` table of a kind: its header and a function from an item to its row."""
+    if kind.name == DEFAULT_KIND:
+        return _TABLE_HEADER, _table_row
+    from ._cli_jobs import ItemTable
+
+    table = ItemTable(kind)
+    return table.header, lambda item: table.row(item.to_aws())
+
+
+def _count_pages(analyzer: Any, progress: Progress) -> None:
+    """Show the Get pages read (counted on a botocore event of the analyzer's client)."""
     pages = 0
 
     def after_call(http_response: Any = None, **_: Any) -> None:
@@ -366,15 +478,15 @@ def _count_pages(tracker: PersonTracker, progress: Progress) -> None:
             pages += 1
             progress.status(f"{pages} page{'s' if pages > 1 else ''}")
 
-    tracker.client.meta.events.register("after-call.rekognition.GetPersonTracking", after_call)
+    analyzer.client.meta.events.register(f"after-call.rekognition.{analyzer.operation.get_name}", after_call)
 
 
-def _hold_interrupts_between_requests(tracker: PersonTracker) -> None:
-    """Let Ctrl-C land only while the main thread sends a GetPersonTracking request, or after a written line.
+def _hold_interrupts_between_requests(analyzer: Any) -> None:
+    """Let Ctrl-C land only while the main thread sends a Get request, or after a written line.
 
     (A page prefetched in another thread does not count: Ctrl-C then lands after the next line.)
     """
-    events = tracker.client.meta.events
+    events = analyzer.client.meta.events
 
     def request_starts(**_: Any) -> None:
         if threading.current_thread() is threading.main_thread():
@@ -384,39 +496,68 @@ def _hold_interrupts_between_requests(tracker: PersonTracker) -> None:
         if threading.current_thread() is threading.main_thread():
             _interrupts.holding = True
 
-    events.register("before-call.rekognition.GetPersonTracking", request_starts)
-    events.register("after-call.rekognition.GetPersonTracking", request_ended)
+    get_name = analyzer.operation.get_name
+    events.register(f"before-call.rekognition.{get_name}", request_starts)
+    events.register(f"after-call.rekognition.{get_name}", request_ended)
     _interrupts.holding = True
 
 
+def _resumable(exc: BaseException) -> bool:
+    """Whether ``get --starting-token`` can continue after ``exc`` (an interruption or a passing failure)."""
+    from rekotrack import (
+        AccessDeniedError,
+        InvalidPaginationTokenError,
+        JobFailedError,
+        JobInProgressError,
+        RequestValidationError,
+        ResourceNotFoundError,
+    )
+
+    final = (JobFailedError, JobInProgressError, RequestValidationError, ResourceNotFoundError,
+             InvalidPaginationTokenError, AccessDeniedError)
+    return not isinstance(exc, final)
+
+
 def cmd_get(args: argparse.Namespace) -> int:
-    tracker = _tracker(args)
-    pager = tracker.persons(args.job_id, sort_by=args.sort_by, page_size=args.page_size,
-                            starting_token=args.starting_token, max_items=args.max_items)
+    kind = _kind(args)
+    orders = _orders(args)
+    analyzer = _analyzer(args)
+    items_method = getattr(analyzer, kind.items_method)
+    pager = items_method(args.job_id, page_size=args.page_size, starting_token=args.starting_token,
+                         max_items=args.max_items, **orders)
+    header, row = ("", None) if args.json else _table(kind)
     out = sys.stdout
-    with Progress("reading", unit="detections", counting=True, enabled=not args.quiet) as progress:
+    written = 0
+    failure: tuple[int, str] | None = None
+    with Progress("reading", unit=kind.noun, counting=True, enabled=not args.quiet) as progress:
         if progress.active:
-            _count_pages(tracker, progress)
+            _count_pages(analyzer, progress)
         try:
-            if not args.json:
-                out.write(_TABLE_HEADER + "\n")
-            _hold_interrupts_between_requests(tracker)
-            for det in pager:
-                out.write((json.dumps(det.to_aws(), separators=(",", ":")) if args.json else _table_row(det)) + "\n")
+            _hold_interrupts_between_requests(analyzer)
+            for item in pager:
+                line = json.dumps(item.to_aws(), separators=(",", ":")) if row is None else row(item)
+                if not written and header:
+                    line = header + "\n" + line  # the header only once there is a row (never before an error)
+                progress.write(line + "\n", out)
+                written += 1
                 if _interrupts.pending:
                     _interrupts.release()  # after a whole line: resume_token is right after it
                 progress.advance()
             _interrupts.release()
+            if not written and header:
+                progress.write(header + "\n", out)  # an empty result: the header alone
         except BrokenPipeError:
             raise
         except BaseException as exc:
             token = pager.resume_token
-            if token is None:
-                raise
+            if token is None or not written or not _resumable(exc):
+                raise  # nothing to resume: the error as any command says it
             code, message = _outcome(exc)
-            return _fail(code, f"{message}; resume with --starting-token {token}")
+            failure = code, f"{message}; resume with --starting-token {token}"
         finally:
             _interrupts.holding = False
+    if failure is not None:  # written once the progress line is gone
+        return _fail(*failure)
     return EXIT_OK
 
 
@@ -431,16 +572,24 @@ def _output(path: str | None) -> Iterator[TextIO]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    kind = _kind(args)
+    orders = _orders(args)
+    if kind.name != DEFAULT_KIND:
+        if args.format == "mot":
+            raise ValueError(f"--format mot is for --job persons (MOTChallenge tracks), not --job {kind.name}")
+        if args.plot:
+            raise ValueError(f"--plot is for --job persons, not --job {kind.name}")
+        return _export_items(args, kind, orders)
     from rekotrack import TrackingResult, write_csv, write_jsonl, write_mot
 
     plot_dir = Path(args.plot) if args.plot else None
     if plot_dir is not None:
         if importlib.util.find_spec("matplotlib") is None:  # say so before any request
-            raise ImportError("plots need matplotlib: pip install 'rekotrack[plot]'")
+            raise ImportError("plots need matplotlib: pip install '.[plot]' in a clone (rekotrack[plot] once released)")
         plot_dir.mkdir(parents=True, exist_ok=True)
     with _output(args.output) as dest:
-        tracker = _tracker(args)
-        pager = tracker.persons(args.job_id, sort_by=args.sort_by)
+        tracker = _analyzer(args)
+        pager = tracker.persons(args.job_id, **orders)
         detections: Iterable[PersonDetection]
         result = None
         if plot_dir is not None:
@@ -464,13 +613,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export_items(args: argparse.Namespace, kind: JobKind, orders: dict[str, str]) -> int:
+    """export for the jobs other than person tracking: JSON Lines or CSV, streamed page by page."""
+    from ._cli_jobs import write_csv_rows, write_jsonl_rows
+
+    with _output(args.output) as dest:
+        pager = getattr(_analyzer(args), kind.items_method)(args.job_id, **orders)
+        count = write_jsonl_rows(pager, dest) if args.format == "jsonl" else write_csv_rows(kind, pager, dest)
+    if not args.quiet:
+        sys.stderr.write(f"rekotrack: exported {count} rows as {args.format}\n")
+    return EXIT_OK
+
+
 # serve, render and worker load the server side only when they run (the SDK commands never do)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
     from .selfhosted._cli import run_serve
 
-    return run_serve(args)
+    try:
+        return run_serve(args)
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES) and not exc.filename:
+            # a bind error names no address: say which one could not be used
+            raise OSError(exc.errno, f"cannot listen on {args.host} port {args.port}: {exc.strerror or exc}") from exc
+        raise
 
 
 def _run_render(args: argparse.Namespace) -> int:

@@ -1,0 +1,178 @@
+"""The Video job kinds of the command line: ``--job persons|labels|faces|...`` on start, wait, get and export.
+
+One :class:`JobKind` per Rekognition Video analysis: its class, items method, Get orders,
+the start flags it takes and the columns ``get`` shows. Plain data (no SDK import), so that
+the parser and ``--help`` stay quick; the classes are imported when a command runs.
+``tests/test_cli_jobs.py`` checks this table against the SDK's operation specs.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+__all__ = [
+    "DEFAULT_KIND",
+    "KINDS",
+    "START_FLAGS",
+    "ItemTable",
+    "JobKind",
+    "kinds_taking",
+    "write_csv_rows",
+    "write_jsonl_rows",
+]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One Video analysis as the command line names it."""
+
+    name: str
+    """The ``--job`` value, e.g. ``labels``."""
+    class_name: str
+    """The public rekotrack class that runs it, e.g. ``LabelDetector``."""
+    operation: str
+    """The operation after Start/Get, e.g. ``LabelDetection``."""
+    items_method: str
+    """The class's items method, e.g. ``labels``."""
+    noun: str
+    """What ``get`` counts, e.g. ``labels``."""
+    sort_by: tuple[str, ...] = ()
+    """Get's SortBy values (the service's default, TIMESTAMP, first); empty: Get has no SortBy."""
+    aggregate_by: tuple[str, ...] = ()
+    """Get's AggregateBy values (default first); empty: Get has no AggregateBy."""
+    start_flags: tuple[str, ...] = ()
+    """The start flags (their argparse ``dest``) this kind takes, besides the common ones."""
+    table: tuple[str, ...] = ()
+    """The columns ``get`` shows: names of the result class's CSV columns (persons has its own table)."""
+    result_class: str = ""
+    """The result class whose CSV columns ``export --format csv`` writes (persons: ``TrackingResult``)."""
+
+
+KINDS: dict[str, JobKind] = {
+    kind.name: kind
+    for kind in (
+        JobKind("persons", "PersonTracker", "PersonTracking", "persons", "detections", ("TIMESTAMP", "INDEX")),
+        JobKind("labels", "LabelDetector", "LabelDetection", "labels", "labels", ("TIMESTAMP", "NAME"),
+                ("TIMESTAMPS", "SEGMENTS"), ("min_confidence",),
+                ("timestamp_ms", "start_ms", "end_ms", "confidence", "instance_count", "name"), "LabelResult"),
+        JobKind("faces", "FaceDetector", "FaceDetection", "faces", "faces", start_flags=("face_attributes",),
+                table=("timestamp_ms", "confidence", "box_left", "box_top", "box_width", "box_height"),
+                result_class="FaceResult"),
+        JobKind("face-search", "FaceSearcher", "FaceSearch", "persons", "matches", ("TIMESTAMP", "INDEX"),
+                start_flags=("collection_id", "face_match_threshold"),
+                table=("timestamp_ms", "person_index", "box_left", "box_top", "box_width", "box_height",
+                       "best_similarity", "best_face_id"), result_class="FaceSearchResult"),
+        JobKind("celebrities", "CelebrityRecognizer", "CelebrityRecognition", "celebrities", "celebrities",
+                ("TIMESTAMP", "ID"),
+                table=("timestamp_ms", "confidence", "box_left", "box_top", "box_width", "box_height",
+                       "celebrity_id", "name"), result_class="CelebrityResult"),
+        JobKind("moderation", "ContentModerator", "ContentModeration", "moderation_labels", "moderation labels",
+                ("TIMESTAMP", "NAME"), ("TIMESTAMPS", "SEGMENTS"), ("min_confidence",),
+                ("timestamp_ms", "start_ms", "end_ms", "confidence", "parent_name", "name"), "ModerationResult"),
+        JobKind("segments", "SegmentDetector", "SegmentDetection", "segments", "segments",
+                start_flags=("segment_types",),
+                table=("start_ms", "end_ms", "duration_ms", "confidence", "shot_index", "type", "technical_cue_type"),
+                result_class="SegmentResult"),
+        JobKind("text", "TextDetector", "TextDetection", "text_detections", "text detections",
+                table=("timestamp_ms", "confidence", "id", "parent_id", "type", "text"), result_class="TextResult"),
+    )
+}
+DEFAULT_KIND = "persons"
+
+START_FLAGS: dict[str, str] = {
+    "min_confidence": "--min-confidence",
+    "face_attributes": "--face-attributes",
+    "collection_id": "--collection-id",
+    "face_match_threshold": "--face-match-threshold",
+    "segment_types": "--segment-types",
+}
+"""The kind-specific start flags, by argparse ``dest``."""
+
+
+def kinds_taking(dest: str) -> list[str]:
+    """The ``--job`` values whose start takes the flag ``dest``."""
+    return [kind.name for kind in KINDS.values() if dest in kind.start_flags]
+
+
+# ---- output ---------------------------------------------------------------------------------
+
+
+def _columns(kind: JobKind) -> dict[str, Any]:
+    """The result class's columns by name (``rekotrack._job_results``)."""
+    from . import _job_results
+
+    result_class: Any = getattr(_job_results, kind.result_class)
+    return {column.name: column for column in result_class._columns}
+
+
+class ItemTable:
+    """The ``get`` table of a kind: a header and one row per item, numbers right-aligned, text last."""
+
+    def __init__(self, kind: JobKind) -> None:
+        columns = _columns(kind)
+        self._columns = [columns[name] for name in kind.table]
+        self._widths = [self._width(column) for column in self._columns]
+        last = len(self._columns) - 1
+        self.header = "  ".join(
+            (f"{column.name:<{width}}" if column.kind == "str" else f"{column.name:>{width}}") if i < last
+            else column.name
+            for i, (column, width) in enumerate(zip(self._columns, self._widths, strict=True))
+        )
+
+    @staticmethod
+    def _width(column: Any) -> int:
+        minimum = {"int": 8, "float": 7, "bool": 3, "str": 16}[column.kind]
+        if column.name.startswith("timestamp") or column.name.endswith("_ms"):
+            minimum = 12
+        return max(len(column.name), minimum)
+
+    def row(self, item: Mapping[str, Any]) -> str:
+        """One AWS-shaped item as a table row (``-`` where the service sent no value)."""
+        from ._job_results import _typed
+
+        cells = []
+        last = len(self._columns) - 1
+        for i, (column, width) in enumerate(zip(self._columns, self._widths, strict=True)):
+            value = _typed(column.kind, column.get(item))
+            if value is None:
+                text = "-"
+            elif isinstance(value, bool):
+                text = "yes" if value else "no"
+            elif isinstance(value, float):
+                text = f"{value:.4f}" if column.name.startswith("box_") else f"{value:.2f}"
+            else:
+                text = str(value)
+            if i == last:
+                cells.append(text)
+            else:
+                cells.append(f"{text:<{width}}" if column.kind == "str" else f"{text:>{width}}")
+        return "  ".join(cells)
+
+
+def write_jsonl_rows(items: Iterable[Any], dest: TextIO) -> int:
+    """Stream items as JSON Lines (``item.to_aws()`` each), as the result classes' ``to_jsonl`` writes them."""
+    from ._exports import _json_line
+
+    count = 0
+    for item in items:
+        dest.write(_json_line(item.to_aws()))
+        count += 1
+    return count
+
+
+def write_csv_rows(kind: JobKind, items: Iterable[Any], dest: TextIO) -> int:
+    """Stream items as the kind's result class writes CSV (``LabelResult.to_csv``...): its header, one row each."""
+    from ._job_results import _cell, _typed
+
+    columns = list(_columns(kind).values())
+    writer = csv.writer(dest, lineterminator="\n")
+    writer.writerow([column.name for column in columns])
+    count = 0
+    for item in items:
+        aws = item.to_aws()
+        writer.writerow([_cell(_typed(column.kind, column.get(aws))) for column in columns])
+        count += 1
+    return count
