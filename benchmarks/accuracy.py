@@ -141,8 +141,9 @@ def load_cache(path: Path, key: dict[str, Any]) -> list[Any] | None:
     if str(data["key"]) != json.dumps(key, sort_keys=True):
         return None
     offsets = np.r_[0, np.cumsum(data["counts"])]
+    boxes, scores, features = data["boxes"], data["scores"], data["features"]  # each read (inflated) once
     return [
-        FrameDetections(int(t), data["boxes"][a:b], data["scores"][a:b], data["features"][a:b])
+        FrameDetections(int(t), boxes[a:b], scores[a:b], features[a:b])
         for t, a, b in zip(data["timestamps"], offsets[:-1], offsets[1:], strict=True)
     ]
 
