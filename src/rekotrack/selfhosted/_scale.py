@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from rekotrack.selfhosted._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
+from rekotrack.selfhosted._outcomes import listing_outcome
 from rekotrack.selfhosted._records import RedisJobRecords, RedisJobRegistry
 from rekotrack.selfhosted._s3store import S3Outcome, parse_results_uri
 from rekotrack.selfhosted._service import MAX_VIDEO_BYTES, check_analysed, is_loopback, job_source
@@ -153,7 +154,8 @@ class CeleryAnalyzer:
     def outcome(self, record: dict[str, Any]) -> JobOutcome | None:
         if record["status"] == "SUCCEEDED":
             result = record["result"]
-            return S3Outcome(self.s3(), result["bucket"], result["folder"], int(result["count"]), result["metadata"])
+            stored = S3Outcome(self.s3(), result["bucket"], result["folder"], int(result["count"]), result["metadata"])
+            return cast(JobOutcome, listing_outcome(str(record.get("operation", "PersonTracking")), stored))
         if record["status"] == "FAILED":
             return FailedOutcome(record.get("status_message") or "Failed.")
         return None

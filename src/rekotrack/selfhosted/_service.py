@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
+from rekotrack.selfhosted._outcomes import listing_outcome
 from rekotrack.selfhosted._runner import LocalRunner
 from rekotrack.selfhosted._settings import AnalyzerSettings
 from rekotrack.selfhosted._sigv4 import SigV4Authenticator
@@ -62,27 +63,35 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-ANALYSED: Final = ("PersonTracking", "FaceDetection")
+ANALYSED: Final = ("PersonTracking", "FaceDetection", "SegmentDetection", "TextDetection")
 """The Video job kinds the self-hosted server analyses (the other kinds are served but refused)."""
 
 
 def check_analysed(operation: ServedOperation) -> None:
-    """Every Video operation is served, person tracking and face detection analysed: AccessDeniedException
+    """Every Video operation is served, people, faces, segments and text analysed: AccessDeniedException
     (which every Start declares) for the rest."""
     if operation.name not in ANALYSED:
         raise ApiError(
             "AccessDeniedException",
-            f"This self-hosted Rekognition server analyses people and faces only: StartPersonTracking/"
-            f"GetPersonTracking and StartFaceDetection/GetFaceDetection. {operation.start} is not available here.",
+            f"This self-hosted Rekognition server analyses people, faces, segments (shots and black frames) "
+            f"and text only: StartPersonTracking/GetPersonTracking, StartFaceDetection/GetFaceDetection, "
+            f"StartSegmentDetection/GetSegmentDetection and StartTextDetection/GetTextDetection. "
+            f"{operation.start} is not available here.",
         )
 
 
 def job_source(source: dict[str, Any], operation: ServedOperation, params: Mapping[str, Any]) -> dict[str, Any]:
-    """What a worker needs besides the video: the job kind and, for faces, the Start's Video and FaceAttributes."""
+    """What a worker needs besides the video: the job kind and the Start's Video and its analysis
+    parameters (FaceAttributes; SegmentTypes and Filters; Filters)."""
     source["operation"] = operation.name
     if operation.name == "FaceDetection":
         source["video"] = params["Video"]
         source["face_attributes"] = params.get("FaceAttributes", "DEFAULT")
+    elif operation.name in ("SegmentDetection", "TextDetection"):
+        source["video"] = params["Video"]
+        source["filters"] = params.get("Filters") or {}
+        if operation.name == "SegmentDetection":
+            source["segment_types"] = list(params["SegmentTypes"])
     return source
 
 
@@ -178,7 +187,7 @@ class VideoRekognition(RekognitionServer):
                 job_id=record.job_id,
                 operation=record.operation,
                 video=record.video,
-                result=self.store.outcome(record),
+                result=listing_outcome(record.operation, self.store.outcome(record)),
                 job_tag=record.job_tag,
                 channel=record.channel,
                 token=record.token,
@@ -319,7 +328,8 @@ class VideoRekognition(RekognitionServer):
             outcome = StoredOutcome(self.store.result_dir(job_id))
         else:
             outcome = FailedOutcome(summary["message"])
-        self.core.complete(job_id, outcome)
+        job = self.core.job(job_id)
+        self.core.complete(job_id, listing_outcome(job.operation, outcome) if job is not None else outcome)
 
 
 def _describe(source: dict[str, Any]) -> str:

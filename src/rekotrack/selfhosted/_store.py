@@ -67,13 +67,14 @@ class FailedOutcome:
 def write_result(folder: Path, video_metadata: dict[str, Any], persons: list[dict[str, Any]]) -> None:
     """Write a SUCCEEDED job's result files (``persons`` in TIMESTAMP order); atomic per folder.
 
-    Items without a ``Person`` (a face detection job's ``Faces``) keep their order in INDEX.jsonl too."""
+    Items without a ``Person`` (a face detection job's ``Faces``) keep their order in INDEX.jsonl too, and
+    items without a ``Timestamp`` (a segment job's ``Segments``) are allowed."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     orders = {
         "TIMESTAMP": persons,
-        "INDEX": sorted(persons, key=lambda d: (d.get("Person", {}).get("Index", -1), d["Timestamp"])),
+        "INDEX": sorted(persons, key=lambda d: (d.get("Person", {}).get("Index", -1), d.get("Timestamp", 0))),
     }
     for sort_by, rows in orders.items():
         with open(tmp / f"{sort_by}.jsonl", "wb") as data, open(tmp / f"{sort_by}.idx", "wb") as index:

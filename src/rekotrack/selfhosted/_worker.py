@@ -102,6 +102,15 @@ def _run_synthetic(source: dict[str, Any], out_dir: str) -> dict[str, Any]:
                            scene=scene)
         write_result(Path(out_dir), job.video_metadata(), job.items())
         return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
+    if source.get("operation") in ("SegmentDetection", "TextDetection"):  # page members: _outcomes
+        from rekotrack.testing import SyntheticJob
+
+        params = {"Video": source["video"], "Filters": source.get("filters") or {}}
+        if source["operation"] == "SegmentDetection":
+            params["SegmentTypes"] = source["segment_types"]
+        job = SyntheticJob(source["operation"], params, scene=scene)
+        write_result(Path(out_dir), job.page_fields(), job.items())
+        return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
     write_result(Path(out_dir), scene.video_metadata(), list(scene.detections("TIMESTAMP")))
     return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
 
@@ -110,7 +119,8 @@ def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_d
             report: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Analyse one video; returns ``{"status": "SUCCEEDED"}`` or ``{"status": "FAILED", "message": ...}``.
 
-    ``source["operation"]`` names the job kind (``PersonTracking``, the default, or ``FaceDetection``);
+    ``source["operation"]`` names the job kind (``PersonTracking``, the default, ``FaceDetection``,
+    ``SegmentDetection`` or ``TextDetection``);
     ``report(done, expected)`` is called with the frames analysed so far (throttled by the callee)."""
     if settings.get("analyzer") == "synthetic":
         return _run_synthetic(source, out_dir)
@@ -145,6 +155,19 @@ def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_d
             faces = detect_faces(path, AnalyzerSettings.from_json(settings), progress=progress)
             write_result(folder, faces.info.video_metadata(), faces.faces)
             frames, items, what = faces.frames, len(faces.faces), "faces"
+        elif source.get("operation") == "SegmentDetection":  # page members in the metadata slot: _outcomes
+            from rekotrack.selfhosted._segments import detect_segments
+
+            found = detect_segments(path, source["segment_types"], source.get("filters"),
+                                    threads=settings.get("threads"), progress=progress)
+            write_result(folder, found.page_fields, found.segments)
+            frames, items, what = found.frames, len(found.segments), "segments"
+        elif source.get("operation") == "TextDetection":
+            from rekotrack.selfhosted._text import detect_text
+
+            text = detect_text(path, source.get("filters"), threads=settings.get("threads"), progress=progress)
+            write_result(folder, text.page_fields, text.detections)
+            frames, items, what = text.frames, len(text.detections), "text detections"
         else:
             analysis = analyze(path, AnalyzerSettings.from_json(settings), progress=progress)
             write_result(folder, analysis.info.video_metadata(), analysis.persons)
