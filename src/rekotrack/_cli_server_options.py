@@ -9,13 +9,35 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["configure_render", "configure_serve_video", "configure_worker"]
+__all__ = ["configure_render", "configure_serve_video", "configure_worker", "region_argument", "regions_argument"]
 
 _VISIBILITY_TIMEOUT = 300.0  # _celery.VISIBILITY_TIMEOUT (not imported: celery is loaded only when used)
 
 
+def region_argument(text: str) -> str:
+    """argparse type of ``--region``: a region name; a malformed one is a usage error (exit 2) before any client."""
+    from rekotrack._validation import check_region_name
+
+    try:
+        return check_region_name(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def regions_argument(text: str) -> list[str]:
+    """argparse type of ``serve --region``: one region name or several, comma-separated."""
+    names = [part for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give a region name such as us-east-1 (several: comma-separated)")
+    return [region_argument(name) for name in names]
+
+
 def configure_serve_video(parser: argparse.ArgumentParser) -> None:
     """Add the self-hosted options to ``serve`` (which already has --host, --port, --sns-endpoint-url)."""
+    parser.add_argument("--region", dest="regions", action="append", type=regions_argument, metavar="REGION",
+                        help="region whose SigV4 credential scopes are accepted; repeat it or separate with commas "
+                             "for several (the first is the server's own). Default: the region boto3 finds in the "
+                             "environment or config (AWS_DEFAULT_REGION, AWS_PROFILE), else us-east-1")
     group = parser.add_argument_group("self-hosted analysis (--analyzer video, extra rekotrack[server])")
     group.add_argument("--analyzer", choices=["synthetic", "video"], default="synthetic",
                        help="synthetic scenes (default) or real person tracking on real video files")

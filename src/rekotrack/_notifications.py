@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from ._constraints import JOB_ID
 from ._errors import NotificationParseError
 from ._models import CompletionNotification
 
@@ -72,6 +73,10 @@ def _from_message(value: object) -> CompletionNotification:
         raise NotificationParseError("message", f"expected a JSON object, got {type(value).__name__}")
     if not isinstance(value.get("JobId"), str) or not value["JobId"]:
         raise NotificationParseError("message", f"no JobId (keys: {_keys(value)})")
+    problem = JOB_ID.problem(value["JobId"])  # the service model's pattern: never a path like ../../x
+    if problem is not None:
+        shown = repr(value["JobId"])
+        raise NotificationParseError("message", f"JobId {problem} (got {shown[:80]}{'...' if len(shown) > 80 else ''})")
     if not isinstance(value.get("Status"), str):
         raise NotificationParseError("message", f"no Status string for job {value['JobId']}")
     try:
@@ -159,13 +164,18 @@ def parse_lambda_event(event: object) -> list[CompletionNotification]:
 
     One notification per record, in order. Raises :class:`NotificationParseError`
     (layer ``"lambda-event"`` for the event itself, otherwise the failing inner layer)
-    on the first record that cannot be read.
+    on the first record that cannot be read, and for an event with no records: Lambda
+    never invokes a function with an empty SNS or SQS batch, so ``{"Records": []}`` is
+    not a completion event (a test event or the wrong trigger) and is not read as "none".
     """
     if not isinstance(event, Mapping):
         raise NotificationParseError("lambda-event", f"event must be an object, got {type(event).__name__}")
     records = event.get("Records")
     if not isinstance(records, list):
         raise NotificationParseError("lambda-event", "event has no Records list")
+    if not records:
+        raise NotificationParseError("lambda-event", "event has an empty Records list (SNS and SQS events carry "
+                                     "at least one record)")
     return [_lambda_record(record, i) for i, record in enumerate(records)]
 
 

@@ -7,16 +7,19 @@ operation's constraint table) are :mod:`rekotrack._core._requests`.
 from __future__ import annotations
 
 import math
+import re
 
 from . import _constraints as c
 from ._errors import RequestValidationError
 from ._models import Video
 
 __all__ = [
+    "check_chosen",
     "check_count",
     "check_interval",
     "check_job_id",
     "check_page_size",
+    "check_region_name",
     "check_timeout",
     "parse_s3_uri",
     "to_video",
@@ -78,6 +81,25 @@ def check_page_size(name: str, value: int, limit: int = c.MAX_RESULTS_LIMIT) -> 
         raise RequestValidationError(name, "must be an int", value)
     if not 1 <= value <= limit:
         raise RequestValidationError(name, f"must be between 1 and {limit}", value)
+
+
+def check_chosen(name: str, value: object, choices: str) -> None:
+    """Refuse ``None`` for a parameter whose default is a value (``sort_by="TIMESTAMP"``): sending the default
+    instead would hide the caller's mistake."""
+    if value is None:
+        raise RequestValidationError(name, f"must be {choices}, not None (leave it out for the default)", value)
+
+
+_REGION = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")  # botocore's validate_region_name
+
+
+def check_region_name(value: object) -> str:
+    """Check an AWS region name (``us-west-2``): a host label of letters, digits and inner hyphens, at most 63
+    characters (botocore's rule, checked here so that a typo is a usage error before any client is made)."""
+    if not isinstance(value, str) or _REGION.match(value) is None:
+        raise RequestValidationError(
+            "region", "must be a region name such as us-east-1 (letters, digits and inner hyphens)", value)
+    return value
 
 
 def _seconds(name: str, value: object) -> float:

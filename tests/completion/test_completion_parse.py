@@ -148,8 +148,12 @@ def test_lambda_sqs_event_envelope_and_raw_bodies() -> None:
     check_inner(notes[0])
 
 
-def test_lambda_event_with_no_records() -> None:
-    assert parse_lambda_event({"Records": []}) == []
+def test_lambda_event_with_no_records_is_refused() -> None:
+    """Lambda never sends an empty SNS/SQS batch: an event without records is not a completion event."""
+    with pytest.raises(NotificationParseError) as caught:
+        parse_lambda_event({"Records": []})
+    assert caught.value.layer == "lambda-event"
+    assert "empty Records" in str(caught.value)
 
 
 @pytest.mark.parametrize(

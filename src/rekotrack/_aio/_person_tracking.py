@@ -15,6 +15,7 @@ from rekotrack._core._operation import PERSON_TRACKING, PersonTrackingSortBy, Vi
 from rekotrack._errors import RekotrackError
 from rekotrack._models import NotificationChannel, PersonDetection, PersonTrackingPage, Video
 from rekotrack._results import TrackingResult
+from rekotrack._validation import check_chosen
 
 from . import _io as io
 from ._batch import track_many
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncPersonTracker", "AsyncPersonTrackingPager", "AsyncTrackingJob"]
 
 VideoT = TypeVar("VideoT", bound="str | Video")
+_SORT_CHOICES = "INDEX or TIMESTAMP"
 
 
 class AsyncPersonTrackingPager(AsyncPager[PersonTrackingPage, PersonDetection]):
@@ -71,6 +73,7 @@ class AsyncPersonTracker(AsyncVideoAnalyzer[PersonTrackingPage, PersonDetection]
         sort_by: PersonTrackingSortBy = "TIMESTAMP",
     ) -> PersonTrackingPage:
         """One GetPersonTracking page, retried under the policy and checked for integrity."""
+        check_chosen("SortBy", sort_by, _SORT_CHOICES)
         return await self._get_page(job_id, next_token, max_results, sort_by)
 
     def persons(
@@ -83,6 +86,7 @@ class AsyncPersonTracker(AsyncVideoAnalyzer[PersonTrackingPage, PersonDetection]
         max_items: int | None = None,
     ) -> AsyncPersonTrackingPager:
         """A lazy iterable of every detection of a finished job, at most two pages in memory at a time."""
+        check_chosen("SortBy", sort_by, _SORT_CHOICES)
         pager: AsyncPersonTrackingPager = self._pager(
             job_id, sort_by=sort_by, page_size=page_size, starting_token=starting_token, max_items=max_items
         )
@@ -145,6 +149,7 @@ class AsyncTrackingJob(AsyncAnalysisJob[PersonTrackingPage]):
         The synchronous job waits now; the asynchronous one when its iteration starts
         (or when the pager is awaited).
         """
+        check_chosen("SortBy", sort_by, _SORT_CHOICES)
         pager: AsyncPersonTrackingPager = self.tracker._pager(
             self.job_id,
             sort_by=sort_by,
@@ -174,5 +179,6 @@ class AsyncTrackingJob(AsyncAnalysisJob[PersonTrackingPage]):
         queue: AsyncCompletionSource | None = None,
     ) -> TrackingResult:
         """Wait for the job, then gather every detection in a :class:`TrackingResult`."""
+        check_chosen("SortBy", sort_by, _SORT_CHOICES)
         await self.wait(timeout, queue=queue)
         return await self.tracker.collect(self.job_id, sort_by=sort_by, page_size=page_size)

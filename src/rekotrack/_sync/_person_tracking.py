@@ -17,6 +17,7 @@ from rekotrack._core._operation import PERSON_TRACKING, PersonTrackingSortBy, Vi
 from rekotrack._errors import RekotrackError
 from rekotrack._models import NotificationChannel, PersonDetection, PersonTrackingPage, Video
 from rekotrack._results import TrackingResult
+from rekotrack._validation import check_chosen
 
 from . import _io as io
 from ._batch import track_many
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["PersonTracker", "PersonTrackingPager", "TrackingJob"]
 
 VideoT = TypeVar("VideoT", bound="str | Video")
+_SORT_CHOICES = "INDEX or TIMESTAMP"
 
 
 class PersonTrackingPager(Pager[PersonTrackingPage, PersonDetection]):
@@ -73,6 +75,7 @@ class PersonTracker(VideoAnalyzer[PersonTrackingPage, PersonDetection]):
         sort_by: PersonTrackingSortBy = "TIMESTAMP",
     ) -> PersonTrackingPage:
         """One GetPersonTracking page, retried under the policy and checked for integrity."""
+        check_chosen("SortBy", sort_by, _SORT_CHOICES)
         return self._get_page(job_id, next_token, max_results, sort_by)
 
     def persons(
@@ -85,6 +88,7 @@ class PersonTracker(VideoAnalyzer[PersonTrackingPage, PersonDetection]):
         max_items: int | None = None,
     ) -> PersonTrackingPager:
         """A lazy iterable of every detection of a finished job, at most two pages in memory at a time."""
+        check_chosen("SortBy", sort_by, _SORT_CHOICES)
         pager: PersonTrackingPager = self._pager(
             job_id, sort_by=sort_by, page_size=page_size, starting_token=starting_token, max_items=max_items
         )
@@ -147,6 +151,7 @@ class TrackingJob(AnalysisJob[PersonTrackingPage]):
         The synchronous job waits now; the asynchronous one when its iteration starts
         (or when the pager is awaited).
         """
+        check_chosen("SortBy", sort_by, _SORT_CHOICES)
         pager: PersonTrackingPager = self.tracker._pager(
             self.job_id,
             sort_by=sort_by,
@@ -176,5 +181,6 @@ class TrackingJob(AnalysisJob[PersonTrackingPage]):
         queue: CompletionSource | None = None,
     ) -> TrackingResult:
         """Wait for the job, then gather every detection in a :class:`TrackingResult`."""
+        check_chosen("SortBy", sort_by, _SORT_CHOICES)
         self.wait(timeout, queue=queue)
         return self.tracker.collect(self.job_id, sort_by=sort_by, page_size=page_size)

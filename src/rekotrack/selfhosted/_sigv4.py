@@ -12,8 +12,9 @@ UnrecognizedClientException         an access key id the server was not given
 InvalidSignatureException           a wrong signature, a request signed more than
                                     15 minutes away from the server's clock, or a
                                     credential scope whose date is not the date of
-                                    ``X-Amz-Date``, whose region is not the server's or
-                                    whose service is not ``rekognition``
+                                    ``X-Amz-Date``, whose region is not one of the
+                                    server's (the message names them) or whose service
+                                    is not ``rekognition``
 =================================== =====================================================
 
 :class:`SigV4Authenticator` is the server core's authenticator: it also returns the signature,
@@ -29,7 +30,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
@@ -43,6 +44,7 @@ __all__ = [
     "REQUIRED_SIGNED_HEADERS",
     "AuthError",
     "SigV4Authenticator",
+    "accepted_regions",
     "load_credentials",
     "verify_request",
 ]
@@ -100,6 +102,35 @@ def load_credentials(path: Path | None = None, environ: Mapping[str, str] | None
     return credentials
 
 
+def accepted_regions(region: str | Iterable[str]) -> tuple[str, ...]:
+    """The regions a server accepts in credential scopes, from one name or several, in order, without
+    repeats; ``ValueError`` for none or a name that is not a region name."""
+    from rekotrack._validation import check_region_name
+
+    names = [region] if isinstance(region, str) else list(region)
+    regions: list[str] = []
+    for name in names:
+        try:
+            checked = check_region_name(name)
+        except ValueError as exc:
+            raise ValueError(f"region: {exc}") from None
+        if checked not in regions:
+            regions.append(checked)
+    if not regions:
+        raise ValueError("region: give at least one region name")
+    return tuple(regions)
+
+
+def _wrong_region(scope_region: str, regions: Sequence[str]) -> AuthError:
+    shown = ", ".join(f"'{name}'" for name in regions)
+    accepted = f"one of {shown}" if len(regions) > 1 else shown
+    return AuthError(
+        "InvalidSignatureException",
+        f"Credential should be scoped to a valid region: '{scope_region}' is not accepted here; this server "
+        f"accepts {accepted} (rekotrack serve --region).",
+    )
+
+
 def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
@@ -126,14 +157,16 @@ def verify_request(
     now: float,
     *,
     service: str = "rekognition",
-    region: str | None = None,
+    region: str | Iterable[str] | None = None,
 ) -> str:
     """The access key id that signed the request; raises :class:`AuthError` if it must be refused.
 
     ``headers`` has ``get`` (and maybe ``get_all``): an ``email.message.Message``, a mapping or
-    :class:`rekotrack.server.Headers`. With ``region``, the credential scope must name it.
+    :class:`rekotrack.server.Headers`. With ``region`` (a name or several), the credential scope must
+    name it (one of them).
     """
-    return _verify(method, path, headers, body, credentials, now, service=service, region=region)[0]
+    regions = None if region is None else accepted_regions(region)
+    return _verify(method, path, headers, body, credentials, now, service=service, regions=regions)[0]
 
 
 def _verify(
@@ -145,7 +178,7 @@ def _verify(
     now: float,
     *,
     service: str,
-    region: str | None,
+    regions: Sequence[str] | None,
 ) -> tuple[str, str]:
     authorization = _header(headers, "Authorization")
     if not authorization:
@@ -187,8 +220,8 @@ def _verify(
         )
     if scope_service != service:
         raise AuthError("InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'.")
-    if region is not None and scope_region != region:
-        raise AuthError("InvalidSignatureException", f"Credential should be scoped to a valid region: '{region}'.")
+    if regions is not None and scope_region not in regions:
+        raise _wrong_region(scope_region, regions)
 
     url = urlsplit(path)
     canonical_headers = ""
@@ -224,22 +257,23 @@ def _verify(
 class SigV4Authenticator:
     """The server core's authenticator: verifies every request against ``credentials`` (key id → secret).
 
-    The credential scope must name ``region`` and the service ``rekognition``; ``clock`` is the
-    server's time for the skew check.
+    The credential scope must name ``region`` (or one of several: ``region=("us-east-1", "us-west-2")``)
+    and the service ``rekognition``; ``clock`` is the server's time for the skew check.
     """
 
-    def __init__(self, credentials: Mapping[str, str], *, region: str, clock: Clock) -> None:
+    def __init__(self, credentials: Mapping[str, str], *, region: str | Iterable[str], clock: Clock) -> None:
         if not credentials:
             raise ValueError("SigV4 verification needs at least one access key id and secret")
         self._credentials = dict(credentials)
-        self.region = region
+        self.regions = accepted_regions(region)
+        self.region = self.regions[0]
         self.clock = clock
 
     def __call__(self, request: HttpRequest) -> Identity:
         try:
             key_id, signature = _verify(
                 request.method, request.path, request.headers, request.body, self._credentials, self.clock(),
-                service="rekognition", region=self.region,
+                service="rekognition", regions=self.regions,
             )
         except AuthError as error:
             raise ApiError(error.code, error.message, status=error.status) from None
