@@ -24,7 +24,9 @@ Two more switches serve the pager's prefetch (``rekotrack._aio._pager``): inside
 (:func:`rekotrack._core._pages.next_token_hint`) to a callback *before* the page is
 validated, so the next request can be on the wire while this one is validated; inside
 :func:`sending`, a callback hears when a request is about to be sent
-(``before-send``).
+(``before-send``). Inside :func:`stoppable`, a request whose ``stopped()`` is true at
+``before-send`` is not sent (:class:`RequestStopped`, never retried): a prefetch
+stopped before it reached the wire never does.
 """
 
 from __future__ import annotations
@@ -40,11 +42,15 @@ from pydantic import BaseModel, ValidationError
 
 from ._core._pages import FAST_PAGE_KEY, OVERSIZED_KEY, next_token_hint, oversized_count
 
-__all__ = ["PAGE_KEY", "active", "announcing", "install", "sending"]
+__all__ = ["PAGE_KEY", "RequestStopped", "active", "announcing", "install", "sending", "stoppable"]
 
 logger = logging.getLogger("rekotrack")
 
 PAGE_KEY = FAST_PAGE_KEY
+
+
+class RequestStopped(Exception):
+    """A request stopped by its owner before it was sent (its answer was no longer wanted); never retried."""
 
 
 class _Call(NamedTuple):
@@ -56,6 +62,8 @@ class _Call(NamedTuple):
 _ACTIVE: ContextVar[_Call | None] = ContextVar("rekotrack_fast_path", default=None)
 _ANNOUNCE: ContextVar[Callable[[str], None] | None] = ContextVar("rekotrack_announce", default=None)
 _SENDING: ContextVar[Callable[[], None] | None] = ContextVar("rekotrack_sending", default=None)
+_STOPPED: ContextVar[Callable[[], bool] | None] = ContextVar("rekotrack_stopped", default=None)
+
 
 @contextlib.contextmanager
 def _switch(var: ContextVar[Any], value: Any) -> Iterator[None]:
@@ -79,6 +87,11 @@ def announcing(callback: Callable[[str], None]) -> contextlib.AbstractContextMan
 def sending(callback: Callable[[], None]) -> contextlib.AbstractContextManager[None]:
     """Inside this block, ``callback()`` runs as each request is about to go on the wire (at ``before-send``)."""
     return _switch(_SENDING, callback)
+
+
+def stoppable(stopped: Callable[[], bool]) -> contextlib.AbstractContextManager[None]:
+    """Inside this block, a request is not sent when ``stopped()`` is true at ``before-send`` (RequestStopped)."""
+    return _switch(_STOPPED, stopped)
 
 
 def active(
@@ -141,7 +154,10 @@ def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[
     response_dict["body"] = b"{}"
 
 
-def _before_send(**_: Any) -> None:
+def _before_send(event_name: str = "", **_: Any) -> None:
+    stopped = _STOPPED.get()
+    if stopped is not None and stopped():
+        raise RequestStopped(f"{event_name.rpartition('.')[2]} was stopped before it was sent")
     callback = _SENDING.get()
     if callback is not None:
         callback()

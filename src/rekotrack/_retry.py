@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import http.client
 import logging
 import random
+import socket
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -37,6 +40,7 @@ from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadErro
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from tenacity import AsyncRetrying, RetryCallState, Retrying
 
+from . import _fastpath
 from ._core._classify import RetryKind, is_throttling_code, retry_kind
 from ._errors import APIError, ThrottlingError, TransportError, api_error_from_response
 
@@ -223,14 +227,60 @@ def _abandoned(operation: str, seconds: float) -> TransportError:
     return TransportError(f"no complete answer within {seconds:.3g} s", operation=operation)
 
 
+def _socket_of(value: object) -> socket.socket | None:
+    """The socket a request-reading object works on, if ``value`` is one (http.client, urllib3, socket.SocketIO)."""
+    if isinstance(value, socket.socket):
+        return value
+    if isinstance(value, socket.SocketIO):
+        sock = getattr(value, "_sock", None)
+        return sock if isinstance(sock, socket.socket) else None
+    if isinstance(value, http.client.HTTPConnection):  # urllib3's and botocore's connections derive from it
+        return value.sock if isinstance(value.sock, socket.socket) else None
+    return None
+
+
+def _sockets_in_use(thread_id: int) -> list[socket.socket]:
+    """The sockets the thread ``thread_id`` is reading or writing now, found in its frames' ``self``/``conn``/``sock``.
+
+    A blocking read cannot be interrupted from another thread, but shutting its socket
+    down ends it at once (the read sees the end of the stream). The frames are the one
+    place that knows which pooled connection a request thread holds, whatever the
+    versions of botocore and urllib3.
+    """
+    frame = sys._current_frames().get(thread_id)
+    found: list[socket.socket] = []
+    while frame is not None:
+        local = frame.f_locals
+        for name in ("self", "conn", "sock"):
+            sock = _socket_of(local.get(name))
+            if sock is not None and all(sock is not other for other in found):
+                found.append(sock)
+        frame = frame.f_back
+    return found
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also for TLS: no TLS close-notify
+
+
+_CURRENT: contextvars.ContextVar[Started[Any] | None] = contextvars.ContextVar("rekotrack_started", default=None)
+
+
 class Started(Generic[T]):
     """One attempt running on its own helper thread from now on, bounded in wall-clock time from its start.
 
     botocore's read timeout bounds each socket read, not the answer: a server that
     drips one byte at a time never trips it. :meth:`wait` gives up (TransportError)
-    when ``budget`` seconds have passed since the start; the abandoned request ends
-    with its connection and nothing waits for it. Started early, it is the first
-    attempt of a Get collected later (``call_with_retries(first=...)``).
+    when ``budget`` seconds have passed since the start, and the abandoned request is
+    stopped. Started early, it is the first attempt of a Get collected later
+    (``call_with_retries(first=...)``).
+
+    :meth:`stop` returns at once, whatever the server does: a request not yet sent is
+    never sent (``rekotrack._fastpath.stoppable``), and the connection of one being
+    sent or read is shut down, which ends the thread's read; a thread caught between
+    the two is watched by a short-lived closer thread until it ends (at most its
+    budget). A ``Started`` made on another one's thread is stopped with it.
     """
 
     def __init__(self, fn: Callable[[], T], operation: str, budget: float | None, *, name: str | None = None) -> None:
@@ -239,11 +289,26 @@ class Started(Generic[T]):
         self._ends = None if budget is None else self._began + budget
         self._box: list[tuple[bool, Any]] = []
         self._done = threading.Event()
+        self._stopped = False
+        self._shut: list[socket.socket] = []
+        self._inner: list[Started[Any]] = []
+        self._thread_id: int | None = None
+        outer = _CURRENT.get()
+        if outer is not None:
+            outer._inner.append(self)
+            if outer._stopped:
+                self._stopped = True
         context = contextvars.copy_context()  # the fast path's switches travel with the call
 
+        def attempt() -> T:
+            _CURRENT.set(self)
+            with _fastpath.stoppable(lambda: self._stopped):
+                return fn()
+
         def run() -> None:
+            self._thread_id = threading.get_ident()
             try:
-                self._box.append((True, context.run(fn)))
+                self._box.append((True, context.run(attempt)))
             except BaseException as exc:  # handed to the caller's thread
                 self._box.append((False, exc))
             finally:
@@ -252,17 +317,58 @@ class Started(Generic[T]):
         threading.Thread(target=run, name=name or f"rekotrack-{operation}", daemon=True).start()
 
     def wait(self, seconds: float | None = None) -> T:
-        """Its answer, waiting at most ``seconds`` more and never past its own budget."""
-        if not self._done.wait(_limit(self._ends, seconds)):
+        """Its answer, waiting at most ``seconds`` more and never past its own budget.
+
+        Interrupted (``KeyboardInterrupt``) or out of time, the request is stopped.
+        """
+        try:
+            done = self._done.wait(_limit(self._ends, seconds))
+        except BaseException:
+            self.stop()
+            raise
+        if not done:
+            self.stop()
             raise _abandoned(self._operation, time.monotonic() - self._began)
         ok, value = self._box[0]
         if not ok:
             raise value
         return value  # type: ignore[no-any-return]
 
+    @property
+    def running(self) -> bool:
+        return not self._done.is_set()
+
     def stop(self) -> None:
-        """Wait until it has ended or its budget is spent (its answer is dropped)."""
-        self._done.wait(_limit(self._ends, None))
+        """Stop it without waiting for the server: its answer is dropped and its connection shut."""
+        self._stopped = True
+        for inner in list(self._inner):
+            inner.stop()
+        if self._close_connections():
+            return
+        threading.Thread(target=self._closer, name="rekotrack-closer", daemon=True).start()
+
+    def _close_connections(self) -> bool:
+        """Shut the sockets its thread works on now; True once the thread has ended."""
+        if self._done.is_set():
+            return True
+        if self._thread_id is not None:
+            for sock in _sockets_in_use(self._thread_id):
+                if all(sock is not other for other in self._shut):
+                    self._shut.append(sock)
+                    _shut(sock)
+        return self._done.wait(_CLOSE_CHECK)
+
+    def _closer(self) -> None:
+        ends = self._ends if self._ends is not None else time.monotonic() + _CLOSE_WATCH
+        while not self._close_connections() and time.monotonic() < ends:
+            pass
+        self._shut.clear()
+
+
+_CLOSE_CHECK = 0.02
+"""How long :meth:`Started.stop` lets a stopped thread end before it hands the watch to a closer thread."""
+_CLOSE_WATCH = 60.0
+"""How long a closer thread watches a stopped request without a budget of its own."""
 
 
 class AsyncStarted(Generic[T]):

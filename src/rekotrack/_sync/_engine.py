@@ -362,7 +362,8 @@ class _EarlyGet(Generic[PageT]):
     """A pager's Get whose first attempt starts now (a prefetch); collecting it runs the retries, if any.
 
     The first attempt keeps the wall-clock budget it was started with; stopping it
-    cancels it (asynchronously) or waits until it ends or its budget is spent.
+    cancels its task, or shuts its thread's connection (``Started.stop``): either
+    way at once, whatever the server does.
     """
 
     def __init__(self, analyzer: VideoAnalyzer[PageT, Any], params: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ Every other module of ``rekotrack._sync`` is generated from ``rekotrack._aio`` b
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from rekotrack._core._constants import HEAD_START, WRITE_TIME, client_config
 from rekotrack._core._procedure import Procedure, Run
 from rekotrack._errors import WaitTimeoutError
 from rekotrack._models import CompletionNotification, VideoMetadata
+from rekotrack._retry import Started
 
 if TYPE_CHECKING:
     from boto3 import Session
@@ -94,28 +94,14 @@ class Prefetch(Generic[T]):
     announces = False  # a fetch function of its own: it reports neither its sending nor its NextToken
 
     def __init__(self, fetch: Callable[[], T]) -> None:
-        context = contextvars.copy_context()
-        self._box: list[tuple[bool, Any]] = []
-
-        def run() -> None:
-            try:
-                self._box.append((True, context.run(fetch)))
-            except BaseException as exc:  # handed to the caller's thread
-                self._box.append((False, exc))
-
-        self._thread = threading.Thread(target=run, name="rekotrack-prefetch", daemon=True)
-        self._thread.start()
+        self._started = Started(fetch, "prefetch", None, name="rekotrack-prefetch")
 
     def result(self) -> T:
-        self._thread.join()
-        ok, value = self._box[0]
-        if not ok:
-            raise value
-        return value  # type: ignore[no-any-return]
+        return self._started.wait()
 
     def cancel(self) -> None:
-        """Wait until the request has stopped (a blocking request cannot be interrupted; its result is dropped)."""
-        self._thread.join()
+        """Stop the request at once: its answer is dropped, the connection it uses is shut (see ``Started.stop``)."""
+        self._started.stop()
 
 
 class Guard:

@@ -95,7 +95,7 @@ class _Ahead(Generic[PageT]):
             self._request = _SPENT  # a task keeps the context that refers to this object: no cycle left
 
     def cancel(self) -> None:
-        """Stop this request and the one started after it (waiting until both have ended)."""
+        """Stop this request and the one started after it, without waiting for the server."""
         with self._guard:
             self._closed = True
             following, self.next = self.next, None
@@ -112,9 +112,13 @@ class Pager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
     :class:`PaginationError`. After an interruption (an exception, a ``break``, a
     cancellation) :attr:`resume_token` continues exactly after the last item yielded.
     With ``prefetch`` the next page is fetched while the caller works on the current
-    one: at most two pages are held, and leaving the loop cancels (or waits out) that
-    request before the iteration ends. ``before`` runs before the first request (a
-    job's pager waits for the job there). ``operation`` defaults to the class's own.
+    one: at most two pages are held. Leaving the loop (``break``, an exception,
+    ``KeyboardInterrupt``, a cancellation) stops that request at once, whatever the
+    server is doing: a task is cancelled; a thread's connection is shut, which ends
+    its read (``rekotrack._retry.Started.stop``). An iterator kept after its loop
+    (``it = iter(pager)``) holds that one request in flight until it is closed or
+    collected. ``before`` runs before the first request (a job's pager waits for the
+    job there). ``operation`` defaults to the class's own.
     """
 
     _default_operation: ClassVar[VideoOperation[Any, Any]]
