@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from ._cli_jobs import DEFAULT_KIND, KINDS, START_FLAGS, JobKind, kinds_taking
-from ._cli_server_options import configure_render, configure_serve_video, configure_worker
+from ._cli_server_options import configure_render, configure_serve_video, configure_worker, region_argument
 from ._progress import Progress
 
 if TYPE_CHECKING:
@@ -139,7 +139,8 @@ def _parser() -> argparse.ArgumentParser:
 
     aws = _Parser(add_help=False)
     group = aws.add_argument_group("AWS")
-    group.add_argument("--region", default=None, help="AWS region (default: from the environment or profile)")
+    group.add_argument("--region", default=None, type=region_argument,
+                       help="AWS region (default: from the environment or profile)")
     group.add_argument("--profile", default=None, help="AWS profile name")
     group.add_argument(
         "--endpoint-url", default=None,

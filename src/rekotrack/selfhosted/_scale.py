@@ -183,7 +183,7 @@ class ScaledVideoRekognition(RekognitionServer):
         host: str = "127.0.0.1",
         port: int = 0,
         sns_endpoint_url: str | None = None,
-        region_name: str = "us-east-1",
+        region_name: str | list[str] | tuple[str, ...] = "us-east-1",
         max_concurrent_jobs: int = 20,
         retention_seconds: float = 7 * 24 * 3600,
         max_attempts: int = 3,
@@ -195,12 +195,14 @@ class ScaledVideoRekognition(RekognitionServer):
 
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
-        from rekotrack.selfhosted._sigv4 import SigV4Authenticator
+        from rekotrack.selfhosted._sigv4 import SigV4Authenticator, accepted_regions
 
         if not is_loopback(host) and not credentials and authenticator is None:
             raise ValueError(f"binding {host} serves other hosts: give credentials so that requests are verified")
+        regions = accepted_regions(region_name)  # every one is accepted in SigV4 scopes; the first is the server's
+        region_name = regions[0]
         if credentials and authenticator is None:
-            authenticator = SigV4Authenticator(credentials, region=region_name, clock=time.time)
+            authenticator = SigV4Authenticator(credentials, region=regions, clock=time.time)
         parse_results_uri(results)
         self.records = RedisJobRecords(broker)
         self._celery = make_app(broker, visibility_timeout)

@@ -25,7 +25,7 @@ from typing import Any, Final
 from rekotrack.selfhosted._outcomes import listing_outcome
 from rekotrack.selfhosted._runner import LocalRunner
 from rekotrack.selfhosted._settings import AnalyzerSettings
-from rekotrack.selfhosted._sigv4 import SigV4Authenticator
+from rekotrack.selfhosted._sigv4 import SigV4Authenticator, accepted_regions
 from rekotrack.selfhosted._store import FailedOutcome, JobRecord, JobStore, StoredOutcome
 from rekotrack.server import (
     IDLE_TIMEOUT_SECONDS,
@@ -113,7 +113,9 @@ class VideoRekognition(RekognitionServer):
     keeps job state and results across restarts (default: a temporary folder removed at
     :meth:`stop`). ``workers`` analyses run at once, each in its own process; more jobs wait
     IN_PROGRESS. ``credentials`` (access key id → secret) turns on SigV4 verification, whatever
-    the address; it is required to bind anything but a loopback address. ``front``,
+    the address; it is required to bind anything but a loopback address. ``region_name``: the
+    region whose credential scopes are accepted, or several (``["us-east-1", "us-west-2"]``; the
+    first is the server's own, for S3 and SNS). ``front``,
     ``max_body_bytes``, ``idle_timeout`` and ``read_timeout``: see
     :class:`~rekotrack.server.RekognitionServer`.
 
@@ -133,7 +135,7 @@ class VideoRekognition(RekognitionServer):
         host: str = "127.0.0.1",
         port: int = 0,
         sns_endpoint_url: str | None = None,
-        region_name: str = "us-east-1",
+        region_name: str | list[str] | tuple[str, ...] = "us-east-1",
         max_concurrent_jobs: int = 20,
         retention_seconds: float = 7 * 24 * 3600,
         clock: Clock | None = None,
@@ -163,7 +165,9 @@ class VideoRekognition(RekognitionServer):
             self._temp_dir = tempfile.mkdtemp(prefix="rekotrack-server-")
             data_dir = self._temp_dir
         self.store = JobStore(Path(data_dir))
-        authenticator = SigV4Authenticator(credentials, region=region_name, clock=clock) if credentials else None
+        regions = accepted_regions(region_name)  # every one is accepted in SigV4 scopes; the first is the server's
+        region_name = regions[0]
+        authenticator = SigV4Authenticator(credentials, region=regions, clock=clock) if credentials else None
         core = RekognitionCore(
             self, operations=VIDEO_OPERATIONS, tokens=TokenCodec(self.store.token_secret()), clock=clock,
             max_concurrent_jobs=max_concurrent_jobs,
