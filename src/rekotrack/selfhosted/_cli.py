@@ -40,6 +40,11 @@ def run_serve(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rekotrack: bad input: --host {args.host} serves other hosts: give --credentials-file "
                          "(or REKOTRACK_CREDENTIALS) so that request signatures are verified\n")
         return EXIT_BAD_INPUT
+    try:
+        regions = serve_regions(getattr(args, "regions", None))
+    except ValueError as exc:
+        sys.stderr.write(f"rekotrack: bad input: {exc}\n")
+        return EXIT_BAD_INPUT
     from rekotrack.server import FrontName, RekognitionServer, uvicorn_available
 
     # uvicorn (extra rekotrack[server]) when installed; the stdlib front keeps a base install serving.
@@ -52,7 +57,7 @@ def run_serve(args: argparse.Namespace) -> int:
         from rekotrack.testing import LocalRekognition
 
         server = LocalRekognition(host=args.host, port=args.port, job_seconds=getattr(args, "job_seconds", 1.0),
-                                  sns_endpoint_url=args.sns_endpoint_url, front=front)
+                                  sns_endpoint_url=args.sns_endpoint_url, front=front, region_name=regions[0])
     else:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")  # job progress
         if args.video_root is None and args.s3_endpoint_url is None:
@@ -80,7 +85,7 @@ def run_serve(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         options = {"s3_endpoint_url": args.s3_endpoint_url, "data_dir": args.data_dir, "settings": settings,
                    "credentials": credentials, "host": args.host, "port": args.port,
-                   "sns_endpoint_url": args.sns_endpoint_url, "front": front}
+                   "sns_endpoint_url": args.sns_endpoint_url, "front": front, "region_name": regions}
         try:
             if args.broker is not None:
                 server = _scaled_server(args, options)
@@ -103,10 +108,35 @@ def run_serve(args: argparse.Namespace) -> int:
     kind = "People Pathing on real video" if args.analyzer == "video" else "People Pathing"
     print(f"rekotrack local Rekognition ({kind}; {front}) listening on {server.url}", flush=True)
     key, secret = ("YOUR_KEY_ID", "YOUR_SECRET") if credentials else ("test", "test")
-    print(f"  boto3.client('rekognition', endpoint_url='{server.url}', region_name='us-east-1', "
+    print(f"  boto3.client('rekognition', endpoint_url='{server.url}', region_name='{regions[0]}', "
           f"aws_access_key_id='{key}', aws_secret_access_key='{secret}')", flush=True)
+    if credentials:
+        print(f"  signatures verified for region{'s' if len(regions) > 1 else ''} {', '.join(regions)}", flush=True)
     server.serve_forever()  # until Ctrl-C
     return EXIT_OK
+
+
+def serve_regions(given: list[list[str]] | None) -> list[str]:
+    """The regions of ``serve --region`` (each option one or several), in order, without repeats; none given:
+    the region boto3 finds in the environment or config (``AWS_DEFAULT_REGION``, the profile), else us-east-1."""
+    if given:
+        return list(dict.fromkeys(name for names in given for name in names))
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        found = botocore.session.get_session().get_config_variable("region")
+    except BotoCoreError:  # a profile that does not exist: no region from the config
+        found = None
+    if not isinstance(found, str) or not found:
+        return ["us-east-1"]
+    from rekotrack._validation import check_region_name
+
+    try:
+        return [check_region_name(found)]
+    except ValueError as exc:
+        raise ValueError(f"the region configured for boto3 (AWS_DEFAULT_REGION or the profile): {exc}; "
+                         "give --region") from None
 
 
 def _interrupt(signum: int, frame: object) -> None:
