@@ -88,7 +88,18 @@ def _one_line_error(err: str) -> str:
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
+    _no_doubled_phrase(lines[0])
     return lines[0]
+
+
+def _no_doubled_phrase(line: str, words: int = 4) -> None:
+    """A message says each thing once ("needs the server extra: ... needs the server extra" is a defect)."""
+    split = line.split()
+    seen = set()
+    for i in range(len(split) - words + 1):
+        phrase = tuple(split[i : i + words])
+        assert phrase not in seen, f"{' '.join(phrase)!r} twice in {line!r}"
+        seen.add(phrase)
 
 
 # ---- output formats -----------------------------------------------------------------------
@@ -267,9 +278,58 @@ def test_impossible_port_is_one_line_exit_2() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        proc = _cli("serve", "--port", str(taken.getsockname()[1]), timeout=30)
+        port = taken.getsockname()[1]
+        proc = _cli("serve", "--port", str(port), timeout=30)
     assert proc.returncode == 2, proc.stderr
-    assert "in use" in _one_line_error(proc.stderr)
+    line = _one_line_error(proc.stderr)
+    assert "in use" in line
+    assert f"127.0.0.1 port {port}" in line  # which address could not be used
+
+
+@pytest.mark.parametrize("argv", [["get", "no-such-job"], ["get", "no-such-job", "--json"]])
+def test_get_error_before_any_row_has_no_header_and_no_resume_hint(
+    server: LocalRekognition, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = _run(capsys, *argv, "--endpoint-url", server.url, "--region", "us-east-1")
+    assert code == 4
+    assert out == ""  # no table header before the error
+    line = _one_line_error(err)
+    assert "ResourceNotFoundException" in line
+    assert "resume" not in line  # nothing was read: nothing to resume
+
+
+def test_get_of_a_failed_job_has_no_resume_hint(server: LocalRekognition, capsys: pytest.CaptureFixture[str]) -> None:
+    job_id = _finished_job(server, "s3://cli-bucket/bad.mp4")
+    code, out, err = _run(capsys, "get", job_id, "--endpoint-url", server.url, "--region", "us-east-1")
+    assert code == 1
+    assert out == ""
+    line = _one_line_error(err)
+    assert "cannot decode" in line
+    assert "resume" not in line
+
+
+def test_get_of_an_empty_result_prints_the_header(capsys: pytest.CaptureFixture[str]) -> None:
+    with LocalRekognition(job_seconds=0.0) as srv:
+        srv.add_video("s3://cli-bucket/empty.mp4", SyntheticScene(seed=4, people=0, duration_ms=1_000))
+        job_id = _finished_job(srv, "s3://cli-bucket/empty.mp4")
+        code, out, _ = _run(capsys, "get", job_id, "--endpoint-url", srv.url, "--region", "us-east-1")
+    assert code == 0
+    assert out.split() == ["timestamp_ms", "person", "left", "top", "width", "height", "face"]
+
+
+def test_missing_server_extra_is_said_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "av", None)  # import av raises ImportError: the extra is missing
+    (tmp_path / "v.avi").write_bytes(b"")
+    (tmp_path / "r.jsonl").write_text("")
+    for argv in (["render", str(tmp_path / "v.avi"), str(tmp_path / "r.jsonl"), "-o", str(tmp_path / "o.mp4")],
+                 ["serve", "--analyzer", "video", "--video-root", str(tmp_path)]):
+        code, out, err = _run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        line = _one_line_error(err)
+        assert line.count("needs the server extra") == 1, line
+        assert "pip install '.[server]'" in line  # what works from a clone today
 
 
 # ---- pipes --------------------------------------------------------------------------------
