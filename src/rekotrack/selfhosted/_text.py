@@ -3,7 +3,7 @@
 RapidOCR (``rapidocr``, Apache-2.0) runs the PP-OCRv6 text detector and recogniser (Apache-2.0,
 PaddleOCR; the ONNX files ship inside its wheel, nothing is downloaded) on onnxruntime.
 
-Frames are sampled every :data:`TEXT_INTERVAL_MS` (one a second): text on screen stays for
+The first frame of every :data:`TEXT_INTERVAL_MS` is read (one a second): text on screen stays for
 seconds, and a frame costs about 100 times the decoding (measured in docs/self-hosted.md). Text
 shown for less than a second can fall between two samples and be missed.
 
@@ -27,7 +27,7 @@ sampled frame's timestamp::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -160,7 +160,7 @@ def frame_items(
     """The ``TextDetections`` of one frame: each line with at least one kept word, then those words."""
     items: list[dict[str, Any]] = []
     next_id = 0
-    for line in sorted(lines, key=lambda ln: (min(y for _, y in ln.polygon), min(x for x, _ in ln.polygon))):
+    for line in lines:  # RapidOCR's reading order: top to bottom, left to right along a row
         words = []
         for text, score, polygon in line.words:
             shape = geometry(polygon, width, height)
@@ -179,6 +179,15 @@ def frame_items(
                 "Confidence": word["Confidence"], "Geometry": word["Geometry"]}})
         next_id = line_id + 1 + len(words)
     return items
+
+
+def every_interval(frames: Iterable[tuple[int, Any]], interval_ms: int) -> Iterator[tuple[int, Any]]:
+    """The first frame at or after 0, ``interval_ms``, 2 x ``interval_ms`` ... (a frame a second at 1000)."""
+    due = 0
+    for timestamp, image in frames:
+        if timestamp >= due:
+            yield timestamp, image
+            due = (timestamp // interval_ms + 1) * interval_ms
 
 
 @dataclass
@@ -201,7 +210,7 @@ def detect_text(
     progress: Callable[[int, int], None] | None = None,
 ) -> TextAnalysis:
     """The text in the sampled frames of the video at ``path`` (raises ``VideoError`` if it cannot be read)."""
-    from rekotrack.selfhosted._video import iter_frames, probe, sample_frames
+    from rekotrack.selfhosted._video import iter_frames, probe
 
     started, cpu_started = time.perf_counter(), time.process_time()
     info = probe(path)
@@ -210,7 +219,7 @@ def detect_text(
     items: list[dict[str, Any]] = []
     frames = 0
     expected = 0
-    for timestamp, image in sample_frames(iter_frames(path), interval_ms):
+    for timestamp, image in every_interval(iter_frames(path), interval_ms):
         height, width = image.shape[:2]
         items.extend(frame_items(reader.read(image), timestamp, width, height, keep))
         frames += 1
