@@ -82,6 +82,7 @@ def tracker_settings(settings: AnalyzerSettings, step_ms: float) -> ByteTrackSet
         link_frames=max(0, round(settings.link_seconds * rate)),
         link_overlap_frames=max(0, round(settings.link_overlap_seconds * rate)),
         smooth_frames=max(0.0, settings.smooth_seconds * rate),
+        frame_rate=rate,
         link_growth_frames=max(1, round(cfg.link_growth_frames * rate / 10)),
         link_velocity_frames=max(1, round(cfg.link_velocity_frames * rate / 10)),
     )
@@ -155,7 +156,7 @@ def analyze(
     info = probe(path)
     step_ms = _step_ms(info, settings)
     cfg = tracker_settings(settings, step_ms)
-    tracker = ByteTracker(cfg)
+    tracker = ByteTracker(replace(cfg, frame_width=info.width, frame_height=info.height))
     stages = stages if stages is not None else {}
     for name in STAGES:
         stages.setdefault(name, 0.0)

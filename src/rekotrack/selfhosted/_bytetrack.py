@@ -90,11 +90,14 @@ class _Track:
     history: list[tuple[int, tuple[float, float, float, float]]] = field(default_factory=list)
     head: list[FloatArray] = field(default_factory=list)
     tail: deque[FloatArray] = field(default_factory=lambda: deque(maxlen=_ENDS))
+    features: list[FloatArray] = field(default_factory=list)
+    """Every observation's signature, in step with ``history`` (the offline linking learns from them)."""
 
     def remember(self, feature: FloatArray) -> None:
         if len(self.head) < _ENDS:
             self.head.append(feature)
         self.tail.append(feature)
+        self.features.append(feature)
 
 
 class ByteTracker:
@@ -222,7 +225,8 @@ class ByteTracker:
             boxes = np.array([b for _, b in track.history], dtype=np.float64).reshape(-1, 4)
             head = _unit(np.sum(track.head, axis=0)) if track.head else None
             tail = _unit(np.sum(track.tail, axis=0)) if track.tail else None
-            out.append(Tracklet(track.track_id, frames, boxes, head, tail))
+            features = np.array(track.features) if len(track.features) == len(frames) else None
+            out.append(Tracklet(track.track_id, frames, boxes, head, tail, features))
         return out
 
     def finish(self) -> list[TrackBox]:

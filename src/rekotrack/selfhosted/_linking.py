@@ -4,13 +4,27 @@ The job has every frame before it answers, so a person's track does not have to 
 frame by frame. The online tracker (:mod:`._bytetrack`) cuts the video into *tracklets* —
 runs of boxes it is sure belong together — and this module then, over the whole clip:
 
-1. **links** a tracklet that ends to one that starts later (or overlaps it by a few frames,
-   when the tracker started a second track on the same person), by one global minimum-cost
-   assignment of "ends" to "starts". A pair is possible only if both motion checks agree — the
-   first tracklet's end moved forward over the gap at its own velocity lands near the second's
-   start, *and* the second's start moved backward at its own velocity lands near the first's
-   end — if their sizes match, and if they look alike (the colour signature of the last
-   observations of one against the first observations of the other);
+1. **links** a tracklet that ends to one that starts later (or overlaps it briefly, when the
+   tracker started a second track on the same person), by one global assignment of "ends" to
+   "starts" that maximises the summed evidence. The evidence for a pair is a log-likelihood
+   ratio, "the same person" against "someone else", with every scale learned from the video:
+
+   - *motion*: the first tracklet's end moved forward over the gap at its own velocity, and the
+     second's start moved backward at its own, should meet. How far a real continuation misses
+     after a gap of ``g`` seconds (in box heights) is measured on the video's own long
+     tracklets (hide their middle, predict it); someone else may start anywhere people walk
+     in this video (the extent of all boxes, in box heights);
+   - *appearance* (when the detector gave colour signatures): a projection of the signatures
+     learned from this video — observations of one tracklet are the same person, tracklets
+     that exist at the same time in different places are different people — and the
+     distances of those two kinds of pairs calibrate the likelihood ratio (cross-fitted: the
+     projection is judged on pairs it was not fitted to);
+
+   a person whose predicted path leaves the frame during the gap, met by one whose path comes
+   in from outside, is two people (nothing connects them: the scoring convention of
+   MOTChallenge counts a new person); a pair that overlaps in time for longer than
+   ``link_overlap_frames`` is never linked. A link is kept only if it beats every other
+   candidate of either end by ``link_margin``: an ID switch costs more than a fragment;
 2. **smooths** each track's box (centre, width, height) with a Gaussian-weighted local linear
    fit over time: detector boxes jitter by several pixels from frame to frame around a person
    who moves smoothly, and a local *linear* fit follows steady walking without lag;
@@ -30,7 +44,17 @@ from rekotrack.selfhosted._settings import ByteTrackSettings
 __all__ = ["TrackBox", "Tracklet", "finish_tracks", "link_tracklets", "smooth_boxes"]
 
 IntArray = npt.NDArray[np.int64]
-_NO_LINK = 1e6
+_NO_LINK = -1e6
+
+_END_SECONDS = 1.0
+"""The observations of a tracklet's first and last second make its head and tail: long enough to
+average a walking cycle's changes of pose, short enough to describe the person near the gap."""
+_SIZE_RATIO = 1.4
+"""Box heights of the two ends of a link differ by at most this factor (a person does not change
+size by more over a gap of a few seconds at walking speed; detector heights vary by ~10 %)."""
+_FALLBACK_NOISE = (0.15, 0.5)
+"""Motion noise when the video has too few long tracklets to measure it: 0.15 box heights of
+detector jitter, and 0.5 box heights a second of change of velocity (walking is ~0.8 a second)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +73,8 @@ class Tracklet:
     """Boxes the online tracker associated: ``frames`` increasing, ``boxes`` N x 4 pixels.
 
     ``head`` and ``tail`` are unit-norm appearance signatures of the first and last
-    observations (None without appearance features).
+    observations (None without appearance features); ``features`` (N x D, optional) are the
+    signatures of every observation, which the offline linking learns the video's appearance from.
     """
 
     key: int
@@ -57,6 +82,7 @@ class Tracklet:
     boxes: FloatArray
     head: FloatArray | None = None
     tail: FloatArray | None = None
+    features: FloatArray | None = None
 
     @property
     def start(self) -> int:
@@ -72,6 +98,11 @@ def _centres(boxes: FloatArray) -> FloatArray:
     return out
 
 
+def _heights(boxes: FloatArray) -> FloatArray:
+    out: FloatArray = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6)
+    return out
+
+
 def _velocity(frames: IntArray, boxes: FloatArray) -> FloatArray:
     """Centre velocity (pixels a frame): least squares over the given observations."""
     if len(frames) < 2 or frames[-1] == frames[0]:
@@ -82,8 +113,208 @@ def _velocity(frames: IntArray, boxes: FloatArray) -> FloatArray:
     return out
 
 
-def _pair_cost(first: Tracklet, second: Tracklet, cfg: ByteTrackSettings) -> float:
-    """The cost of ``second`` continuing ``first`` (``_NO_LINK`` when a check fails)."""
+# --- the video's own motion noise -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Motion:
+    noise: float
+    """Box heights of detector jitter in a predicted position."""
+    drift: float
+    """Box heights a second by which a walker strays from the straight line of its last second."""
+    frame: tuple[float, float]
+    """Frame width and height in pixels: someone else may start anywhere in it."""
+
+    def sigma2(self, gap_seconds: float) -> float:
+        return self.noise**2 + (self.drift * gap_seconds) ** 2
+
+    def llr(self, miss2: float, gap_seconds: float, height: float) -> float:
+        """log p(miss | same person) / p(miss | someone else); ``miss2`` in box heights squared (2-D)."""
+        s2 = self.sigma2(max(gap_seconds, 0.0))
+        area = max(self.frame[0] * self.frame[1] / (height * height), 1.0)
+        return float(-miss2 / (2 * s2) - np.log(2 * np.pi * s2) + np.log(area))
+
+
+def _fit_motion(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Motion:
+    """Measure how far straight-line prediction misses on the video's long tracklets."""
+    from scipy.optimize import nnls
+
+    rate = max(cfg.frame_rate, 1e-6)
+    span = max(1, round(_END_SECONDS * rate))
+    gaps, misses = [], []
+    for t in tracklets:
+        if len(t.frames) < 2 * span:
+            continue
+        centres, heights = _centres(t.boxes), _heights(t.boxes)
+        position = {int(f): k for k, f in enumerate(t.frames)}
+        for k in range(span, len(t.frames), span):  # an end every second; predict 0.5 .. 4 s on
+            end = int(t.frames[k - 1])
+            window = slice(max(0, k - span), k)
+            velocity = _velocity(t.frames[window], t.boxes[window])
+            for g in (0.5, 1.0, 2.0, 3.0, 4.0):
+                target = position.get(end + round(g * rate))
+                if target is None:
+                    continue
+                miss = centres[k - 1] + velocity * (t.frames[target] - end) - centres[target]
+                h = (heights[k - 1] + heights[target]) / 2
+                gaps.append(float(t.frames[target] - end) / rate)
+                misses.append(float(miss @ miss) / (h * h) / 2)  # per axis
+    noise, drift = _FALLBACK_NOISE
+    if len(gaps) >= 20:
+        seconds = np.asarray(gaps)
+        solution, _ = nnls(np.c_[np.ones_like(seconds), seconds * seconds], np.asarray(misses))
+        # Inside a tracklet the boxes are whole and the prediction starts from a clean end; at a gap
+        # the person was being hidden, and the last boxes are partial: the jitter is never taken
+        # below the detector's own.
+        noise = max(float(np.sqrt(solution[0])), _FALLBACK_NOISE[0])
+        drift = max(float(np.sqrt(solution[1])), 0.1 * _FALLBACK_NOISE[1])
+    boxes = np.concatenate([t.boxes for t in tracklets]) if tracklets else np.zeros((1, 4))
+    width = float(cfg.frame_width) if cfg.frame_width > 0 else float(boxes[:, 2].max())
+    height = float(cfg.frame_height) if cfg.frame_height > 0 else float(boxes[:, 3].max())
+    return _Motion(noise, drift, (width, height))
+
+
+# --- the video's own appearance ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Appearance:
+    projection: FloatArray
+    grid: FloatArray
+    """Log-distances at which ``ratio`` is tabulated (increasing)."""
+    ratio: FloatArray
+    """log p(d | same) / p(d | different), non-increasing in d, bounded by what the samples support."""
+
+    def llr(self, a: FloatArray, b: FloatArray) -> float:
+        d = float(np.linalg.norm((a - b) @ self.projection))
+        return float(np.interp(np.log(max(d, 1e-9)), self.grid, self.ratio))
+
+
+def _windows(t: Tracklet, span: int) -> list[FloatArray]:
+    assert t.features is not None
+    return [t.features[k : k + span].mean(axis=0) for k in range(0, len(t.frames) - span + 1, span)]
+
+
+def _head(t: Tracklet, span: int) -> FloatArray | None:
+    if t.features is not None:
+        out: FloatArray = t.features[:span].mean(axis=0)
+        return out
+    return t.head
+
+
+def _tail(t: Tracklet, span: int) -> FloatArray | None:
+    if t.features is not None:
+        out: FloatArray = t.features[-span:].mean(axis=0)
+        return out
+    return t.tail
+
+
+def _pairs(tracklets: list[Tracklet], span: int, cfg: ByteTrackSettings) -> tuple[
+        list[tuple[int, FloatArray]], list[tuple[int, FloatArray]]]:
+    """Differences of window signatures: (group, a - b) for the same person and for different people.
+
+    Same: two one-second windows of one tracklet (each with the next and with the last, so
+    that time apart is represented). Different: two tracklets seen at the same time, whose boxes
+    never coincide (not a duplicate track), over the same second.
+    """
+    same: list[tuple[int, FloatArray]] = []
+    different: list[tuple[int, FloatArray]] = []
+    for n, t in enumerate(tracklets):
+        windows = _windows(t, span)
+        for k in range(len(windows) - 1):
+            same.append((n, windows[k] - windows[k + 1]))
+            if k + 1 < len(windows) - 1:
+                same.append((n, windows[k] - windows[-1]))
+    for n, a in enumerate(tracklets):
+        for m in range(n + 1, len(tracklets)):
+            b = tracklets[m]
+            if b.start > a.end or a.start > b.end:
+                continue
+            common, ia, ib = np.intersect1d(a.frames, b.frames, return_indices=True)
+            if len(common) < span:
+                continue
+            if float(iou_matrix(a.boxes[ia], b.boxes[ib]).diagonal().max()) >= cfg.link_overlap_iou:
+                continue  # they touch: maybe the same person twice, not a sure negative
+            assert a.features is not None
+            assert b.features is not None
+            for k in range(0, len(common) - span + 1, span):
+                different.append((n + m, a.features[ia[k : k + span]].mean(axis=0)
+                                  - b.features[ib[k : k + span]].mean(axis=0)))
+    return same, different
+
+
+def _project(same: list[FloatArray], different: list[FloatArray]) -> FloatArray | None:
+    """Directions along which different people differ more than one person over time (generalised
+    eigenvectors with eigenvalue > 1), scaled so that one person's differences have unit variance."""
+    from scipy.linalg import eigh
+
+    within = np.einsum("ni,nj->ij", np.asarray(same), np.asarray(same)) / len(same)
+    between = np.einsum("ni,nj->ij", np.asarray(different), np.asarray(different)) / len(different)
+    dims = within.shape[0]
+    # shrink toward the mean variance: D dimensions estimated from far fewer pairs (Ledoit-Wolf style, 1/2)
+    shrunk = 0.5 * within + 0.5 * np.eye(dims) * max(float(np.trace(within)) / dims, 1e-12)
+    values, vectors = eigh(between, shrunk)
+    keep = values > 1.0
+    if not keep.any():
+        return None
+    out: FloatArray = vectors[:, keep]
+    return out
+
+
+def _fit_appearance(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Appearance | None:
+    usable = [t for t in tracklets if t.features is not None and len(t.features) == len(t.frames)]
+    span = max(1, round(_END_SECONDS * max(cfg.frame_rate, 1e-6)))
+    same, different = _pairs(usable, span, cfg)
+    if len(same) < 10 or len(different) < 10:
+        return None
+    # cross-fitted calibration: a projection fitted on half the groups measures the other half
+    distances: dict[bool, list[float]] = {True: [], False: []}
+    for fold in (0, 1):
+        fitted = _project([d for g, d in same if g % 2 != fold], [d for g, d in different if g % 2 != fold])
+        if fitted is None:
+            return None
+        for label, pairs in ((True, same), (False, different)):
+            distances[label] += [float(np.linalg.norm(d @ fitted)) for g, d in pairs if g % 2 == fold]
+    projection = _project([d for _, d in same], [d for _, d in different])
+    if projection is None:
+        return None
+    log_same = np.log(np.maximum(distances[True], 1e-9))
+    log_diff = np.log(np.maximum(distances[False], 1e-9))
+    grid = np.linspace(min(log_same.min(), log_diff.min()), max(log_same.max(), log_diff.max()), 64)
+    ratio = _log_density(log_same, grid) - _log_density(log_diff, grid)
+    # the likelihood ratio is non-increasing in the distance, and no larger than the samples can support
+    bound = float(np.log(1 + min(len(log_same), len(log_diff))))
+    ratio = np.clip(np.maximum.accumulate(ratio[::-1])[::-1], -bound, bound)
+    ratio = np.minimum.accumulate(ratio)
+    return _Appearance(projection, grid, ratio)
+
+
+def _log_density(samples: FloatArray, grid: FloatArray) -> FloatArray:
+    """Gaussian kernel density (Silverman's bandwidth) of ``samples`` at ``grid``, in logs."""
+    spread = max(float(np.std(samples)), 1e-3)
+    bandwidth = 1.06 * spread * len(samples) ** -0.2
+    z = (grid[:, None] - samples[None, :]) / bandwidth
+    density = np.exp(-0.5 * z * z).sum(axis=1) / (len(samples) * bandwidth * np.sqrt(2 * np.pi))
+    out: FloatArray = np.log(np.maximum(density, 1e-300))
+    return out
+
+
+# --- the assignment ---------------------------------------------------------------------------
+
+
+def _left_view(centre: FloatArray, motion: _Motion) -> bool:
+    width, height = motion.frame
+    return bool(centre[0] < 0 or centre[1] < 0 or centre[0] > width or centre[1] > height)
+
+
+def _pair_score(
+    first: Tracklet,
+    second: Tracklet,
+    cfg: ByteTrackSettings,
+    motion: _Motion,
+    looks: _Appearance | None,
+) -> float:
+    """Evidence (log-likelihood ratio) that ``second`` continues ``first`` (``_NO_LINK`` when impossible)."""
     gap = second.start - first.end
     if gap < -cfg.link_overlap_frames or gap > cfg.link_frames:
         return _NO_LINK
@@ -91,58 +322,54 @@ def _pair_cost(first: Tracklet, second: Tracklet, cfg: ByteTrackSettings) -> flo
         return _NO_LINK
     end_box, start_box = first.boxes[-1], second.boxes[0]
     end_h, start_h = end_box[3] - end_box[1], start_box[3] - start_box[1]
-    if not 1 / 1.4 <= start_h / max(end_h, 1e-6) <= 1.4:
+    if not 1 / _SIZE_RATIO <= start_h / max(end_h, 1e-6) <= _SIZE_RATIO:
         return _NO_LINK
-    looks = 1.0
-    if first.tail is not None and second.head is not None:
-        looks = float(np.clip(first.tail @ second.head, 0.0, 1.0))
-        if looks < cfg.link_appearance:
-            return _NO_LINK
+    span = max(1, round(_END_SECONDS * max(cfg.frame_rate, 1e-6)))
+    tail, head = _tail(first, span), _head(second, span)
+    if looks is not None and tail is not None and head is not None:
+        appearance = looks.llr(tail, head)
+    else:
+        appearance = 0.0
+        if tail is not None and head is not None:  # no model of this video: the fixed gate
+            similarity = float(tail @ head) / max(float(np.linalg.norm(tail) * np.linalg.norm(head)), 1e-9)
+            if similarity < cfg.link_appearance:
+                return _NO_LINK
+    height = (end_h + start_h) / 2
     if gap <= 0:
         # overlapping in time: the same person only if their boxes coincide where both exist
         common, ia, ib = np.intersect1d(first.frames, second.frames, return_indices=True)
         if len(common) == 0:
             return _NO_LINK
-        overlap = float(np.mean(np.diag(iou_matrix(first.boxes[ia], second.boxes[ib]))))
-        if overlap < cfg.link_overlap_iou:
+        if float(np.mean(np.diag(iou_matrix(first.boxes[ia], second.boxes[ib])))) < cfg.link_overlap_iou:
             return _NO_LINK
-        return float((1.0 - overlap) + (1.0 - looks))
-    span = cfg.link_velocity_frames
-    tail_mask = first.frames >= first.end - span
-    head_mask = second.frames <= second.start + span
-    forward = _centres(end_box[None])[0] + _velocity(first.frames[tail_mask], first.boxes[tail_mask]) * gap
-    backward = _centres(start_box[None])[0] - _velocity(second.frames[head_mask], second.boxes[head_mask]) * gap
-    height = (end_h + start_h) / 2
-    miss_forward = float(np.hypot(*(forward - _centres(start_box[None])[0]))) / max(height, 1e-6)
-    miss_backward = float(np.hypot(*(backward - _centres(end_box[None])[0]))) / max(height, 1e-6)
-    limit = cfg.link_distance * (1.0 + gap / max(cfg.link_growth_frames, 1))
-    if miss_forward > limit or miss_backward > limit:
-        return _NO_LINK
-    return float((miss_forward + miss_backward) / (2 * limit) + (1.0 - looks) + gap / max(cfg.link_frames, 1))
+        apart = _centres(first.boxes[ia]) - _centres(second.boxes[ib])
+        miss2 = float(np.mean((apart * apart).sum(axis=1))) / (height * height) / 2
+        return motion.llr(miss2, 0.0, height) + appearance
+    tail_mask = first.frames > first.end - span
+    head_mask = second.frames < second.start + span
+    end_c, start_c = _centres(end_box[None])[0], _centres(start_box[None])[0]
+    forward = end_c + _velocity(first.frames[tail_mask], first.boxes[tail_mask]) * gap
+    backward = start_c - _velocity(second.frames[head_mask], second.boxes[head_mask]) * gap
+    if _left_view(forward, motion) and _left_view(backward, motion):
+        return _NO_LINK  # one walked out of the picture, another walked in
+    miss_forward, miss_backward = forward - start_c, backward - end_c
+    miss2 = float(miss_forward @ miss_forward + miss_backward @ miss_backward) / 2 / (height * height) / 2
+    return motion.llr(miss2, gap / max(cfg.frame_rate, 1e-6), height) + appearance
 
 
 def link_tracklets(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> list[Tracklet]:
-    """Chain tracklets into tracks by one minimum-cost assignment of ends to starts (see the module)."""
-    from scipy.optimize import linear_sum_assignment
-
+    """Chain tracklets into tracks by one assignment of ends to starts (see the module)."""
     count = len(tracklets)
     if cfg.link_frames <= 0 or count < 2:
         return list(tracklets)
-    cost = np.full((count, count), _NO_LINK)
+    motion = _fit_motion(tracklets, cfg)
+    looks = _fit_appearance(tracklets, cfg)
+    score = np.full((count, count), _NO_LINK)
     for a, first in enumerate(tracklets):
         for b, second in enumerate(tracklets):
             if a != b:
-                cost[a, b] = _pair_cost(first, second, cfg)
-    # Square problem with a "no successor" / "no predecessor" option for every tracklet.
-    refuse = 10.0
-    padded = np.full((2 * count, 2 * count), _NO_LINK)
-    padded[:count, :count] = cost
-    padded[:count, count:][np.diag_indices(count)] = refuse
-    padded[count:, :count][np.diag_indices(count)] = refuse
-    padded[count:, count:] = 0.0
-    rows, cols = linear_sum_assignment(padded)
-    successor = {int(r): int(c) for r, c in zip(rows, cols, strict=True) if r < count and c < count
-                 and cost[r, c] < _NO_LINK}
+                score[a, b] = _pair_score(first, second, cfg, motion, looks)
+    successor = _unambiguous(_assign(score), score, cfg.link_margin)
     has_predecessor = set(successor.values())
     chains: list[Tracklet] = []
     for index, tracklet in enumerate(tracklets):
@@ -157,19 +384,67 @@ def link_tracklets(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> list[Tr
     return chains
 
 
+def _assign(score: FloatArray) -> dict[int, int]:
+    """The links (a -> b) of largest summed evidence; each end and each start used once, no link below 0."""
+    from scipy.optimize import linear_sum_assignment
+
+    count = score.shape[0]
+    possible = score > 0
+    # Square problem with a "no successor" / "no predecessor" option (evidence 0) for every tracklet.
+    padded = np.full((2 * count, 2 * count), 1e9)
+    padded[:count, :count] = np.where(possible, -score, 1e9)
+    padded[:count, count:][np.diag_indices(count)] = 0.0
+    padded[count:, :count][np.diag_indices(count)] = 0.0
+    padded[count:, count:] = 0.0
+    rows, cols = linear_sum_assignment(padded)
+    return {int(r): int(c) for r, c in zip(rows, cols, strict=True) if r < count and c < count and possible[r, c]}
+
+
+def _total(links: dict[int, int], score: FloatArray) -> float:
+    return float(sum(score[a, b] for a, b in links.items()))
+
+
+def _unambiguous(successor: dict[int, int], score: FloatArray, margin: float) -> dict[int, int]:
+    """Keep a link only if the best assignment without it has at least ``margin`` less evidence.
+
+    When another way of linking the same tracklets is about as likely (two people who crossed
+    and look alike, a candidate that could continue either of two), the link is left open:
+    an ID switch costs more than a fragment.
+    """
+    if margin <= 0:
+        return successor
+    best = _total(successor, score)
+    kept: dict[int, int] = {}
+    for a, b in successor.items():
+        without = score.copy()
+        without[a, b] = _NO_LINK
+        if best - _total(_assign(without), without) >= margin:
+            kept[a] = b
+    return kept
+
+
 def _merge(parts: list[Tracklet]) -> Tracklet:
     if len(parts) == 1:
         return parts[0]
     frames = np.concatenate([p.frames for p in parts])
     boxes = np.concatenate([p.boxes for p in parts])
+    with_features = all(p.features is not None for p in parts)
+    features = np.concatenate([p.features for p in parts if p.features is not None]) if with_features else None
     order = np.argsort(frames, kind="stable")
     frames, boxes = frames[order], boxes[order]
     unique, inverse = np.unique(frames, return_inverse=True)
+    if features is not None:
+        features = features[order]
     if len(unique) < len(frames):  # overlapping frames: the mean of the boxes there
+        counts = np.bincount(inverse)[:, None]
         summed = np.zeros((len(unique), 4))
         np.add.at(summed, inverse, boxes)
-        boxes = summed / np.bincount(inverse)[:, None]
-    return Tracklet(parts[0].key, unique.astype(np.int64), boxes, parts[0].head, parts[-1].tail)
+        boxes = summed / counts
+        if features is not None:
+            mixed = np.zeros((len(unique), features.shape[1]))
+            np.add.at(mixed, inverse, features)
+            features = mixed / counts
+    return Tracklet(parts[0].key, unique.astype(np.int64), boxes, parts[0].head, parts[-1].tail, features)
 
 
 def smooth_boxes(frames: IntArray, boxes: FloatArray, sigma: float) -> FloatArray:
@@ -207,6 +482,8 @@ def finish_tracks(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> list[Tra
     """Link, smooth and fill; tracks are numbered 0, 1, ... in order of first appearance."""
     tracks = [t for t in tracklets if len(t.frames) >= cfg.min_observations]
     tracks = link_tracklets(tracks, cfg)
+    shortest = cfg.min_track_seconds * cfg.frame_rate
+    tracks = [t for t in tracks if len(t.frames) >= shortest]
     tracks.sort(key=lambda t: (t.start, t.key))
     out: list[TrackBox] = []
     max_gap = cfg.max_gap_frames

@@ -56,6 +56,21 @@ class ByteTrackSettings:
     """... if their boxes overlap at least this much (IoU) on the frames they share."""
     smooth_frames: float = 3.0
     """Offline: boxes are smoothed over time with a Gaussian of this many frames (0: raw detector boxes)."""
+    frame_rate: float = 10.0
+    """Sampled frames a second (the analyzer sets it from the video): the offline linking works in seconds."""
+    frame_width: int = 0
+    """The video's size in pixels (the analyzer sets it; 0: taken from the extent of the boxes). The offline
+    linking uses it to tell a person who walked out of view from one hidden inside it."""
+    frame_height: int = 0
+    min_track_seconds: float = 1.5
+    """Offline: a track observed for less than this in all (after linking) is not reported: a real person
+    is in view for longer, a false detection or a duplicate box rarely is. Cross-validated like
+    ``link_margin``."""
+    link_margin: float = 1.0
+    """Offline: a link is left open unless its log-likelihood ratio (same person vs someone else) beats every
+    other candidate of either end by this much (nats): when two continuations are about equally likely, an
+    ID switch costs more than a fragment. Chosen by cross-validation on the two halves of the tuning frames
+    (``docs/self-hosted.md``)."""
 
 
 @dataclass(frozen=True)
