@@ -10,8 +10,11 @@ names the regions the server accepts.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -90,6 +93,60 @@ def test_region_names_are_checked() -> None:
             accepted_regions(bad)
     with pytest.raises(ValueError, match="region"):
         SigV4Authenticator({KEY: SECRET}, region="us east 1", clock=lambda: 0.0)
+
+
+# ---------------------------------------------------------------------- the scale-out mode
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server on 127.0.0.1, stopped by its PID."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server not found (apt-get install redis-server)")
+    redis = pytest.importorskip("redis")
+    pytest.importorskip("celery")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}"
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if client.ping():
+                    break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_scale_out_accepts_the_regions_given(redis_url: str, moto_url: str) -> None:
+    pytest.importorskip("cv2")
+    pytest.importorskip("av")
+    from rekotrack.selfhosted._scale import ScaledVideoRekognition
+
+    boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1").create_bucket(Bucket="region-results")
+    with ScaledVideoRekognition(broker=f"{redis_url}/0", results="s3://region-results/p", s3_endpoint_url=moto_url,
+                                credentials={KEY: SECRET}, region_name=("us-west-2", "eu-central-1")) as srv:
+        for region in ("us-west-2", "eu-central-1"):
+            answer = _refusal(_client(srv.url, region))
+            assert answer.response["Error"]["Code"] == "ResourceNotFoundException", region  # verified, looked up
+        east = _refusal(_client(srv.url, "us-east-1")).response["Error"]
+        assert srv.region_name == "us-west-2"
+    assert east["Code"] == "InvalidSignatureException"
+    assert "one of 'us-west-2', 'eu-central-1'" in east["Message"]
 
 
 # ---------------------------------------------------------------------- rekotrack serve --region
