@@ -9,7 +9,10 @@ connection-level faults). What it guarantees, like the uvicorn front (:mod:`reko
   within ``read_timeout`` after the head (else 408 and close);
 - a ``Content-Length`` over ``max_body_bytes`` is answered 413 before anything is read or
   allocated (and before the signature check, which needs the body); a chunked body is read and
-  refused the same way once it grows past the limit.
+  refused the same way once it grows past the limit;
+- every refusal of ``http.server`` itself (a malformed request line or header, a head too large, an
+  unknown method) is answered in the service's JSON error shape with ``x-amzn-RequestId``
+  (``send_error``), and ``TCP_NODELAY`` is set on every connection.
 """
 
 from __future__ import annotations
