@@ -45,6 +45,8 @@ GT_CANDIDATES = (
     HERE.parent.parent / "shared" / "data" / "pets09-s2l1" / "gt-frames-1-400.txt",
 )
 TUNING = (1, 400)
+FOLDS = ((1, 200), (201, 400))
+"""The two halves of the tuning frames: a setting is tuned on one and reported on the other."""
 HELD_OUT = (401, 795)
 METRICS = ["mota", "motp", "idf1", "num_switches", "precision", "recall", "num_false_positives",
            "num_misses", "mostly_tracked", "num_unique_objects", "num_objects"]
@@ -109,6 +111,16 @@ def score(gt: GroundTruth, hyp: Hypotheses, frames: int, first: int = 1) -> dict
     out = {name: float(row[name]) for name in METRICS}
     out["motp"] = 1.0 - out["motp"]  # motmetrics reports the mean distance (1 - IoU); the tables show IoU
     return out
+
+
+def people(gt: GroundTruth, first: int, last: int) -> int:
+    """The number of people with at least one counted box in frames ``first``..``last``."""
+    return len({i for f in range(first, last + 1) for i, _, counted in gt.get(f, []) if counted})
+
+
+def indexes(hyp: Hypotheses, first: int, last: int) -> int:
+    """The number of person indexes the analyzer gave in frames ``first``..``last``."""
+    return len({i for f in range(first, last + 1) for i, _ in hyp.get(f, [])})
 
 
 def hypotheses(persons: list[dict[str, Any]], width: int, height: int, fps: float) -> Hypotheses:
@@ -214,9 +226,9 @@ def run(
     covered = max(gt) if gt else 0
     for first, last in ranges or []:
         last = min(last, total)
-        entry: dict[str, Any] = {}
+        entry: dict[str, Any] = {"indexes": indexes(hyp, first, last)}
         if last <= covered:
-            entry.update(score(gt, hyp, last, first))
+            entry.update(score(gt, hyp, last, first), people=people(gt, first, last))
         else:
             entry["not_scored"] = f"the ground truth given has frames 1-{covered} only"
         before = snapshots.get(first - 1, dict.fromkeys([*stages, "cpu"], 0.0) | {"cpu": cpu_start})
@@ -237,14 +249,16 @@ def print_result(result: dict[str, Any]) -> None:
           + ("; first pass REPLAYED from the cache (its times are not measured here)"
              if result["replayed_first_pass"] else ""))
     header = f"{'frames':>9} {'MOTA':>6} {'IDF1':>6} {'IDsw':>4} {'prec':>6} {'recall':>6} {'MOTP':>6} " \
-             f"{'fps':>6} {'cpu s':>6} {'decode':>6} {'detect':>6} {'track':>6} {'faces':>6}"
+             f"{'index':>5} {'people':>6} {'fps':>6} {'cpu s':>6} {'decode':>6} {'detect':>6} {'track':>6} " \
+             f"{'faces':>6}"
     print(header)
     for name, entry in result["ranges"].items():
         if "mota" in entry:
             scores = (f"{entry['mota']:6.3f} {entry['idf1']:6.3f} {int(entry['num_switches']):4d} "
                       f"{entry['precision']:6.3f} {entry['recall']:6.3f} {entry['motp']:6.3f}")
+            scores += f" {entry['indexes']:5d} {entry['people']:6d}"
         else:
-            scores = f"{'not scored (no ground truth)':>41}"
+            scores = f"{'not scored (no ground truth)':>41} {entry['indexes']:5d} {'?':>6}"
         if "stage_seconds" in entry:
             st = entry["stage_seconds"]
             speed = (f"{entry['fps']:6.1f} {entry['cpu_seconds']:6.1f} {st['decode']:6.1f} {st['detect']:6.1f} "

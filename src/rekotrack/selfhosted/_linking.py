@@ -482,8 +482,13 @@ def finish_tracks(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> list[Tra
     """Link, smooth and fill; tracks are numbered 0, 1, ... in order of first appearance."""
     tracks = [t for t in tracklets if len(t.frames) >= cfg.min_observations]
     tracks = link_tracklets(tracks, cfg)
+    # A person is in view for longer than ``min_track_seconds``; a track cut by the start or the
+    # end of the video is kept, since the video, not the person, made it short.
     shortest = cfg.min_track_seconds * cfg.frame_rate
-    tracks = [t for t in tracks if len(t.frames) >= shortest]
+    first = min((t.start for t in tracks), default=0)
+    last = max((t.end for t in tracks), default=0)
+    tracks = [t for t in tracks if len(t.frames) >= shortest or t.start - first < shortest
+              or last - t.end < shortest]
     tracks.sort(key=lambda t: (t.start, t.key))
     out: list[TrackBox] = []
     max_gap = cfg.max_gap_frames
