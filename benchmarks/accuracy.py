@@ -275,6 +275,46 @@ def print_result(result: dict[str, Any]) -> None:
           f"{result['offline_linking_seconds']} s; {result['tracks']} tracks")
 
 
+GRID: dict[str, tuple[float, ...]] = {"link_margin": (0.0, 1.0, 2.0, 3.0), "min_track_seconds": (0.0, 1.0, 1.5, 3.0)}
+"""The linking settings that are chosen by cross-validation, and the values tried."""
+
+
+def cross_validate(video: Path, gt: GroundTruth, settings: Any, *, frames: int | None,
+                   cache: Path | None) -> dict[str, Any]:
+    """Each grid point scored on both folds; per fold, the best point by IDF1 and its score on the other."""
+    import itertools
+
+    names = list(GRID)
+    points: list[dict[str, Any]] = []
+    for values in itertools.product(*GRID.values()):
+        chosen = dict(zip(names, values, strict=True))
+        tried = replace(settings, tracker=replace(settings.tracker, **chosen))
+        scored = run(video, gt, tried, frames=frames, cache=cache, ranges=list(FOLDS))["ranges"]
+        points.append({"settings": chosen, "folds": [scored[f"{a}-{b}"] for a, b in FOLDS]})
+    out: dict[str, Any] = {"grid": GRID, "points": points, "folds": []}
+    for tune, report in ((0, 1), (1, 0)):
+        # the best IDF1 on the tuning fold; ties go to the smaller settings (the order of the grid)
+        best = max(points, key=lambda p: round(p["folds"][tune]["idf1"], 3))
+        out["folds"].append({"tuned_on": "{}-{}".format(*FOLDS[tune]), "reported_on": "{}-{}".format(*FOLDS[report]),
+                             "settings": best["settings"], "tuning": best["folds"][tune],
+                             "reported": best["folds"][report]})
+    return out
+
+
+def print_cross_validation(cv: dict[str, Any]) -> None:
+    print("\ncross-validation of " + ", ".join(f"{k} {list(v)}" for k, v in cv["grid"].items()))
+    for fold in cv["folds"]:
+        t, r = fold["tuning"], fold["reported"]
+        print(f"tuned on {fold['tuned_on']}: {fold['settings']} (IDF1 {t['idf1']:.3f} there); on "
+              f"{fold['reported_on']}: MOTA {r['mota']:.3f} IDF1 {r['idf1']:.3f} IDsw {int(r['num_switches'])} "
+              f"indexes {r['indexes']} for {r['people']} people")
+    a, b = (f["settings"] for f in cv["folds"])
+    if a != b:
+        print(f"WARNING: the folds chose different settings ({a} / {b})")
+    idf1 = [f["reported"]["idf1"] for f in cv["folds"]]
+    print(f"held-out IDF1 of the two folds: {idf1[0]:.3f} / {idf1[1]:.3f} (spread {abs(idf1[0] - idf1[1]):.3f})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--video", type=Path, help="vtest.avi (default: from Debian opencv-doc)")
@@ -287,6 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="OpenCV threads (default: OpenCV's, all cores)")
     parser.add_argument("--cache", type=Path, help="record the first pass to this .npz, or replay it if present")
     parser.add_argument("--json", type=Path, help="write the result here")
+    parser.add_argument("--cross-validate", action="store_true",
+                        help="also tune link_margin and min_track_seconds on each fold, report on the other "
+                             "(replays --cache: record it first)")
+    parser.add_argument("--no-tud", action="store_true", help="skip TUD-Campus / TUD-Stadtmitte (benchmarks.tud)")
+    parser.add_argument("--checkclip", action="store_true",
+                        help="also score the composite check clip (benchmarks.checkclip: minutes of CPU)")
     args = parser.parse_args(argv)
     video = args.video or find(VTEST_CANDIDATES, "REKOTRACK_VTEST")
     gt_path = args.gt or find(GT_CANDIDATES, "REKOTRACK_PETS_GT")
@@ -301,9 +347,25 @@ def main(argv: list[str] | None = None) -> int:
                            tracker=replace(settings.tracker, appearance_weight=0.0, appearance_gate=0.0))
     frames = args.frames
     last = frames or HELD_OUT[1]
-    ranges = [TUNING, (HELD_OUT[0], last), (1, last)] if last > TUNING[1] else [(1, last)]
-    result = run(video, load_gt(gt_path), settings, frames=frames, cache=args.cache, ranges=ranges)
+    ranges = [*FOLDS, TUNING, (HELD_OUT[0], last), (1, last)] if last > TUNING[1] else [(1, last)]
+    gt = load_gt(gt_path)
+    result = run(video, gt, settings, frames=frames, cache=args.cache, ranges=ranges)
     print_result(result)
+    if args.cross_validate:
+        result["cross_validation"] = cross_validate(video, gt, settings, frames=frames, cache=args.cache)
+        print_cross_validation(result["cross_validation"])
+    if not args.no_tud:
+        from benchmarks import tud
+
+        result["tud"] = tud.run_all(settings=settings)
+        print()
+        tud.print_all(result["tud"])
+    if args.checkclip:
+        from benchmarks import checkclip
+
+        result["checkclip"] = checkclip.run_all(settings)
+        print()
+        checkclip.print_all(result["checkclip"])
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0
