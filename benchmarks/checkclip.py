@@ -236,6 +236,28 @@ def _score_on(gt: GroundTruth, hyp: Any, frames: list[int]) -> dict[str, float]:
     return score(renumbered_gt, renumbered_hyp, len(frames))
 
 
+def run_all(settings: Any = None, out: Path = Path("/tmp/rekotrack-checkclip")) -> dict[str, Any]:
+    """Build the clip if it is not there yet and score ``settings`` on it (for ``benchmarks.accuracy``)."""
+    video = find(VTEST_CANDIDATES, "REKOTRACK_VTEST")
+    gt_path = find(GT_CANDIDATES, "REKOTRACK_PETS_GT")
+    if video is None or gt_path is None:
+        raise FileNotFoundError("vtest.avi (apt-get install opencv-doc) or the PETS ground truth is missing")
+    clip, gt_file = out / "checkclip.mp4", out / "gt.txt"
+    if not (clip.is_file() and gt_file.is_file()):
+        clip, gt_file = build(out, video, gt_path)
+    result = evaluate(clip, gt_file, settings)
+    result["people"] = int(result["num_unique_objects"])
+    return {"default": result}
+
+
+def print_all(results: dict[str, Any]) -> None:
+    print(f"check clip {'settings':10} {'MOTA':>6} {'IDF1':>6} {'IDsw':>4} {'prec':>6} {'recall':>6} {'indexes':>7} "
+          f"{'people':>6}")
+    for name, r in results.items():
+        print(f"           {name:10} {r['mota']:6.3f} {r['idf1']:6.3f} {int(r['num_switches']):4d} "
+              f"{r['precision']:6.3f} {r['recall']:6.3f} {r['tracks']:7d} {int(r['num_unique_objects']):6d}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=Path("/tmp/rekotrack-checkclip"),
