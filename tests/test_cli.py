@@ -586,7 +586,7 @@ def test_ctrl_c_in_render(tmp_path: Path) -> None:
     assert 0 < len(list(out.glob("*.png"))) < 300
 
 
-def test_ctrl_c_in_worker(tmp_path: Path) -> None:
+def test_ctrl_c_in_worker(tmp_path: Path, moto_url: str) -> None:
     redis_server = shutil.which("redis-server")
     if redis_server is None or importlib.util.find_spec("celery") is None or importlib.util.find_spec("av") is None:
         pytest.skip("needs redis-server and the server extra")
@@ -609,6 +609,7 @@ def test_ctrl_c_in_worker(tmp_path: Path) -> None:
         log = tmp_path / "worker.log"
         with log.open("w") as err_file:
             proc = _popen("worker", "--broker", f"redis://127.0.0.1:{port}/0", "--data-dir", str(tmp_path / "w"),
+                          "--s3-endpoint-url", moto_url,  # the worker checks its S3 credentials there at start
                           stdout=subprocess.DEVNULL, stderr=err_file)
             try:
                 _wait_for(lambda: " ready." in log.read_text() or proc.poll() is not None, "the worker", 120)

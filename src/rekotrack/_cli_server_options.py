@@ -79,6 +79,9 @@ def configure_worker(parser: argparse.ArgumentParser) -> None:
                         help=f"as given to serve (default {_VISIBILITY_TIMEOUT:.0f})")
     parser.add_argument("--lease-seconds", type=float, default=30.0, metavar="SECONDS",
                         help="a running job's lease, renewed every third of it (default 30)")
+    parser.add_argument("--upload-attempts", type=int, default=6, metavar="N",
+                        help="uploads of a finished result (2 s backoff doubling to 30 s) before the job ends FAILED; "
+                             "never a new analysis (default 6)")
 
 
 def configure_render(parser: argparse.ArgumentParser) -> None:

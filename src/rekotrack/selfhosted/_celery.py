@@ -45,6 +45,9 @@ VISIBILITY_TIMEOUT: Final = 300.0
 LEASE_SECONDS: Final = 30.0
 """A running job's lease; the heartbeat renews it every third of this."""
 RETRY_SECONDS: Final = 10.0
+UPLOAD_DELAY: Final = 2.0
+"""The wait before a result's second upload; it doubles for each next one, up to UPLOAD_MAX_DELAY."""
+UPLOAD_MAX_DELAY: Final = 30.0
 GAVE_UP = "The video could not be analysed: {attempts} attempts failed ({reason})."
 
 
@@ -58,6 +61,8 @@ class WorkerOptions:
     data_dir: str | None = None
     lease_seconds: float = LEASE_SECONDS
     concurrency: int = 1
+    upload_attempts: int = 6
+    """Uploads of a finished analysis's result before the job ends FAILED (never a new analysis)."""
 
 
 _options = WorkerOptions(broker="")
@@ -217,8 +222,7 @@ class _RedisProgress:
 
 def _run(job_id: str, spec: dict[str, Any], attempt: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Analyse the video into a local folder and upload it to this attempt's S3 folder."""
-    from rekotrack.selfhosted._s3store import upload_result
-    from rekotrack.selfhosted._worker import INTERNAL_FAILURE, run_job
+    from rekotrack.selfhosted._worker import run_job
 
     source = dict(spec["source"])
     if _options.s3_endpoint_url is not None and source.get("kind") == "s3":
@@ -236,15 +240,40 @@ def _run(job_id: str, spec: dict[str, Any], attempt: int) -> tuple[dict[str, Any
         bucket, prefix = spec["results"]["bucket"], spec["results"]["prefix"]
         job_folder = f"{prefix}{job_id}/"
         folder = f"{job_folder}{attempt}-{uuid.uuid4().hex[:12]}/"
-        try:
-            s3 = _client("s3", _options.s3_endpoint_url or spec.get("s3_endpoint_url"), spec.get("region", "us-east-1"))
-            upload_result(s3, bucket, folder, out_dir)
-            meta = json.loads((out_dir / "meta.json").read_text())
-        except Exception as exc:
-            _log.error("job %s: the result could not be uploaded to s3://%s/%s: %r", job_id[:12], bucket, folder, exc)
-            return {"status": "FAILED", "message": INTERNAL_FAILURE}, None
+        s3 = _client("s3", _options.s3_endpoint_url or spec.get("s3_endpoint_url"), spec.get("region", "us-east-1"))
+        failure = _upload(job_id, s3, bucket, folder, out_dir)
+        if failure is not None:
+            return {"status": "FAILED", "message": failure}, None
+        meta = json.loads((out_dir / "meta.json").read_text())
     return summary, {"bucket": bucket, "folder": folder, "job_folder": job_folder,
                      "count": int(meta["DetectionCount"]), "metadata": meta["VideoMetadata"]}
+
+
+def _upload(job_id: str, s3: Any, bucket: str, folder: str, out_dir: Path) -> str | None:
+    """Upload a finished analysis's result, retried as an upload with backoff; None, or the job's FAILED message.
+
+    An S3 outage, throttling or a bucket made late costs waits (2 s doubling to 30 s; about a minute over the
+    six default attempts), never a new analysis. The final message names the bucket and the S3 error."""
+    from rekotrack.selfhosted._s3store import upload_result
+    from rekotrack.selfhosted._scale import s3_error
+
+    attempts = max(1, _options.upload_attempts)
+    for attempt in range(1, attempts + 1):
+        try:
+            upload_result(s3, bucket, folder, out_dir)
+            return None
+        except Exception as exc:
+            error = s3_error(exc)
+            if attempt == attempts:
+                _log.error("job %s: the result could not be uploaded to s3://%s/%s (%s); %d attempts, giving up",
+                           job_id[:12], bucket, folder, error, attempts)
+                return (f"The result could not be stored in s3://{bucket}/{folder} ({error}) after {attempts} "
+                        "upload attempts.")
+            delay = min(UPLOAD_MAX_DELAY, UPLOAD_DELAY * 2 ** (attempt - 1))
+            _log.warning("job %s: upload %d of %d to s3://%s/%s failed (%s); uploading again in %.0f s",
+                         job_id[:12], attempt, attempts, bucket, folder, error, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _end(records: Any, job_id: str, owner: str | None, worker: str, status: str, message: str | None,

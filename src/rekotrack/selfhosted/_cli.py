@@ -101,7 +101,7 @@ def run_serve(args: argparse.Namespace) -> int:
             sys.stderr.write(f"rekotrack: {_MISSING_SCALE_EXTRA}\n")
             return EXIT_BAD_INPUT
         except ValueError as exc:
-            sys.stderr.write(f"rekotrack: bad input: {exc}\n")
+            sys.stderr.write(f"rekotrack: {_cannot_start(exc)}\n")
             return EXIT_BAD_INPUT
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: workers ended, state saved
     server.start()
@@ -146,6 +146,13 @@ def _interrupt(signum: int, frame: object) -> None:
 _MISSING_SCALE_EXTRA = f"the scale-out mode needs celery and redis: {_INSTALL_SERVER}"
 
 
+def _cannot_start(exc: ValueError) -> str:
+    """One line for a refused start: a scale-out set-up problem (broker, bucket, S3 credentials) or a bad option."""
+    from rekotrack.selfhosted._scale import ScaleOutSetupError
+
+    return f"cannot start: {exc}" if isinstance(exc, ScaleOutSetupError) else f"bad input: {exc}"
+
+
 def _check_broker(url: str) -> None:
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"--broker {url}: expected redis://HOST:PORT/DB")
@@ -175,6 +182,8 @@ def run_worker(args: argparse.Namespace) -> int:
         _check_broker(args.broker)
         if args.concurrency < 1 or not 0 < args.lease_seconds < args.visibility_timeout < float("inf"):
             raise ValueError("--concurrency must be >= 1 and 0 < --lease-seconds < --visibility-timeout (seconds)")
+        if args.upload_attempts < 1:
+            raise ValueError("--upload-attempts must be >= 1")
     except ValueError as exc:
         sys.stderr.write(f"rekotrack: bad input: {exc}\n")
         return EXIT_BAD_INPUT
@@ -185,6 +194,14 @@ def run_worker(args: argparse.Namespace) -> int:
         import redis  # noqa: F401
     except ImportError:
         sys.stderr.write(f"rekotrack: {_MISSING_SCALE_EXTRA}\n")
+        return EXIT_BAD_INPUT
+    from rekotrack.selfhosted._scale import ScaleOutSetupError, check_broker, check_s3_credentials
+
+    try:  # before Celery starts: one line on what is wrong (Celery would retry the broker for ever)
+        check_broker(args.broker)
+        check_s3_credentials(args.s3_endpoint_url)
+    except ScaleOutSetupError as exc:
+        sys.stderr.write(f"rekotrack: {_cannot_start(exc)}\n")
         return EXIT_BAD_INPUT
     from celery.signals import worker_shutting_down
 
@@ -205,7 +222,8 @@ def run_worker(args: argparse.Namespace) -> int:
     try:
         run(WorkerOptions(broker=args.broker, s3_endpoint_url=args.s3_endpoint_url,
                           sns_endpoint_url=args.sns_endpoint_url, data_dir=args.data_dir,
-                          lease_seconds=args.lease_seconds, concurrency=args.concurrency),
+                          lease_seconds=args.lease_seconds, concurrency=args.concurrency,
+                          upload_attempts=args.upload_attempts),
             visibility_timeout=args.visibility_timeout)
     except SystemExit:
         if not interrupted:

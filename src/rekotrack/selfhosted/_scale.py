@@ -43,9 +43,136 @@ from rekotrack.server import (
     TokenCodec,
 )
 
-__all__ = ["CeleryAnalyzer", "ScaledVideoRekognition"]
+__all__ = ["CeleryAnalyzer", "ScaleOutSetupError", "ScaledVideoRekognition", "check_broker", "check_results",
+           "check_s3_credentials", "s3_error"]
 
 _log = logging.getLogger("rekotrack.selfhosted")
+
+CHECK_SECONDS = 5.0
+"""How long a start-up check waits for the broker or the S3 endpoint to answer."""
+
+
+class ScaleOutSetupError(ValueError):
+    """The scale-out mode cannot work as set up (broker, results bucket, S3 credentials); one line saying what
+    is wrong and how to fix it. ``rekotrack serve`` / ``rekotrack worker`` print it and exit 2."""
+
+
+def _endpoint(s3_endpoint_url: str | None) -> str:
+    return s3_endpoint_url or "AWS S3"
+
+
+def _endpoint_option(s3_endpoint_url: str | None) -> str:
+    return f" --endpoint-url {s3_endpoint_url}" if s3_endpoint_url else ""
+
+
+def check_broker(url: str, timeout: float = CHECK_SECONDS) -> None:
+    """Refuse (ScaleOutSetupError) when the Redis broker at ``url`` does not answer a PING within ``timeout``."""
+    import redis
+
+    client: Any = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise ScaleOutSetupError(f"the broker {url} cannot be reached ({detail}): start redis-server there "
+                                 "(redis-server --port PORT) or fix --broker") from None
+    finally:
+        client.close()
+
+
+def _s3_client(s3_endpoint_url: str | None, region_name: str | None, timeout: float) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"total_max_attempts": 2})
+    session = boto3.Session()
+    # botocore logs where it found credentials at INFO: a refused start stays one line
+    logging.getLogger("botocore.credentials").setLevel(logging.WARNING)
+    return session.client("s3", endpoint_url=s3_endpoint_url, region_name=region_name or session.region_name
+                          or "us-east-1", config=config)
+
+
+def _s3_problem(exc: Exception, s3_endpoint_url: str | None) -> str | None:
+    """One line for an S3 error that no bucket check can fix (credentials, endpoint); None for the others."""
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, PartialCredentialsError
+
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return ("no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the "
+                f"environment of this process for {_endpoint(s3_endpoint_url)}")
+    if isinstance(exc, EndpointConnectionError):
+        return (f"the S3 endpoint {_endpoint(s3_endpoint_url)} cannot be reached ({exc}): start it or fix "
+                "--s3-endpoint-url")
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"):
+            return (f"the S3 credentials of this process are refused by {_endpoint(s3_endpoint_url)} ({code}): "
+                    "fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)")
+    from botocore.exceptions import BotoCoreError
+
+    if isinstance(exc, BotoCoreError):
+        return f"S3 at {_endpoint(s3_endpoint_url)} cannot be used ({exc}): fix --s3-endpoint-url or the credentials"
+    return None
+
+
+def s3_error(exc: Exception) -> str:
+    """An S3 error in a few words: ``NoSuchBucket: The specified bucket does not exist``."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"{code}: {error.get('Message') or 'no message'}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def check_results(results: str, s3_endpoint_url: str | None, region_name: str | None = None,
+                  timeout: float = CHECK_SECONDS) -> None:
+    """Refuse (ScaleOutSetupError) unless the ``results`` bucket exists and a probe object can be written under its
+    prefix and deleted again."""
+    import uuid
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket, prefix = parse_results_uri(results)
+    s3 = _s3_client(s3_endpoint_url, region_name, timeout)
+    where = f"at {_endpoint(s3_endpoint_url)}"
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except (ClientError, BotoCoreError) as exc:
+        problem = _s3_problem(exc, s3_endpoint_url)
+        if problem is not None:
+            raise ScaleOutSetupError(problem) from None
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(exc, ClientError) else 0
+        if status == 404:
+            raise ScaleOutSetupError(f"the results bucket {bucket} does not exist {where}: create it "
+                                     f"(aws s3 mb s3://{bucket}{_endpoint_option(s3_endpoint_url)}) or fix --results"
+                                     ) from None
+        raise ScaleOutSetupError(f"the results bucket {bucket} {where} cannot be used ({s3_error(exc)}): give this "
+                                 "process credentials allowed to read and write it, or fix --results") from None
+    probe = f"{prefix}.rekotrack-probe-{uuid.uuid4().hex}"
+    try:
+        s3.put_object(Bucket=bucket, Key=probe, Body=b"rekotrack start-up check; deleted at once")
+        s3.delete_object(Bucket=bucket, Key=probe)
+    except (ClientError, BotoCoreError) as exc:
+        problem = _s3_problem(exc, s3_endpoint_url)
+        raise ScaleOutSetupError(problem or f"cannot write and delete s3://{bucket}/{probe} {where} "
+                                 f"({s3_error(exc)}): give this process credentials allowed to PutObject and "
+                                 f"DeleteObject under s3://{bucket}/{prefix}, or fix --results") from None
+
+
+def check_s3_credentials(s3_endpoint_url: str | None, region_name: str | None = None,
+                         timeout: float = CHECK_SECONDS) -> None:
+    """Refuse (ScaleOutSetupError) when this process has no S3 credentials, they are refused, or the endpoint is
+    unreachable (one ListBuckets call; a plain AccessDenied means the credentials themselves were accepted)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    s3 = _s3_client(s3_endpoint_url, region_name, timeout)
+    try:
+        s3.list_buckets()
+    except (ClientError, BotoCoreError) as exc:
+        problem = _s3_problem(exc, s3_endpoint_url)
+        if problem is not None:
+            raise ScaleOutSetupError(problem) from None
 
 
 class CeleryAnalyzer:
@@ -169,6 +296,8 @@ class ScaledVideoRekognition(RekognitionServer):
     through the S3 API at ``s3_endpoint_url`` (AWS S3 when ``None``). ``max_attempts``: runs of a
     job (a worker that died counts) before it ends FAILED. ``authenticator``: SigV4 verification
     (as :class:`VideoRekognition` makes it from credentials). Run workers with ``rekotrack worker``.
+    ``check``: refuse to start (:class:`ScaleOutSetupError`) when the broker does not answer, or the
+    results bucket is missing or cannot be written (a probe object is written and deleted).
     """
 
     def __init__(
@@ -189,6 +318,7 @@ class ScaledVideoRekognition(RekognitionServer):
         max_attempts: int = 3,
         visibility_timeout: float = VISIBILITY_TIMEOUT,
         front: FrontName = "stdlib",
+        check: bool = True,
         **front_options: Any,
     ) -> None:
         import time
@@ -204,6 +334,9 @@ class ScaledVideoRekognition(RekognitionServer):
         if credentials and authenticator is None:
             authenticator = SigV4Authenticator(credentials, region=regions, clock=time.time)
         parse_results_uri(results)
+        if check:  # before anything is started: one line on what is wrong (the CLI exits 2 with it)
+            check_broker(broker)
+            check_results(results, s3_endpoint_url, region_name)
         self.records = RedisJobRecords(broker)
         self._celery = make_app(broker, visibility_timeout)
         self.analyzer = CeleryAnalyzer(
