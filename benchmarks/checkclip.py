@@ -59,6 +59,42 @@ WALKERS = (
 )
 
 
+Sprites = dict[int, list[tuple[Any, Any, np.ndarray[Any, Any]]]]
+BACKGROUNDS = ("building.jpg", "home.jpg", "fruits.jpg")
+"""Scenes of the variants (OpenCV's sample pictures): variant ``n`` uses ``BACKGROUNDS[n % 3]``."""
+
+
+def walkers(variant: int) -> tuple[Walker, ...]:
+    """Variant 0 is the scripted clip above; variant ``n`` > 0 moves every path by a seeded amount
+    (feet up to 60 px up or down, start up to 2 s earlier or later, speed 0.8-1.25x), reverses some
+    of them (which changes who crosses whom, and where), and sends two walkers past the pillar
+    at about the same time (a crossing behind it)."""
+    if variant == 0:
+        return WALKERS
+    rng = np.random.default_rng(variant)
+    out = []
+    for number, walker in enumerate(WALKERS):
+        shift, delay, pace = rng.uniform(-60, 60), rng.uniform(-2, 2), rng.uniform(0.8, 1.25)
+        path = [(t, x, y) for t, x, y in walker.path]
+        if rng.random() < 0.5 and number != 2:  # reverse the way (the pillar walker keeps its own)
+            path = [(t, x2, y2) for (t, _, _), (_, x2, y2) in zip(path, reversed(path), strict=True)]
+        t0 = path[0][0]
+        moved = tuple((max(0.0, t0 + delay) + (t - t0) * pace, x, float(np.clip(y + shift, 330, 700)))
+                      for t, x, y in path)
+        out.append(Walker(walker.identity, walker.frames, moved))
+    # a second walker on the pillar's path, the other way, meeting the first behind it
+    pillar = out[2]
+    (ta, xa, ya), (tb, xb, yb) = pillar.path[0], pillar.path[-1]
+    behind = ta + (tb - ta) * (xa - (PILLAR[0] + PILLAR[2]) / 2) / (xa - xb)  # when the first is behind it
+    speed, centre = abs(xb - xa) / (tb - ta), (PILLAR[0] + PILLAR[2]) / 2
+    reach = min(abs(xb - centre), speed * behind)  # from where it can reach the pillar in time
+    x0 = centre + np.sign(xb - centre) * reach
+    start = behind - reach / speed
+    out[4] = Walker(out[4].identity, out[4].frames,
+                    ((start, x0, yb + 8), (start + abs(xa - x0) / speed, xa, ya + 8)))
+    return tuple(out)
+
+
 def _scale(feet_y: float) -> float:
     """People nearer the bottom of the frame are larger: 1.3x PETS at the top, 1.9x at the bottom."""
     return 1.3 + 0.6 * (feet_y - 300.0) / 420.0
@@ -75,15 +111,14 @@ def _position(path: tuple[tuple[float, float, float], ...], t: float) -> tuple[f
     return None
 
 
-def _sprites(video: Path, gt: GroundTruth) -> tuple[dict[int, list[tuple[Any, Any, np.ndarray[Any, Any]]]],
-                                                    dict[int, float]]:
+def _sprites(video: Path, gt: GroundTruth, cast: tuple[Walker, ...] = WALKERS) -> tuple[Sprites, dict[int, float]]:
     """Per identity: (BGR crop, mask, gt box in crop coordinates) for each of its isolated frames,
     and the direction it walks in those frames (+1 right, -1 left)."""
     import cv2
 
     from rekotrack.selfhosted._video import iter_frames
 
-    wanted = {f for w in WALKERS for f in range(w.frames[0], w.frames[1] + 1)}
+    wanted = {f for w in cast for f in range(w.frames[0], w.frames[1] + 1)}
     frames: dict[int, Any] = {}
     samples = []
     for index, (_, image) in enumerate(iter_frames(video)):
@@ -98,7 +133,7 @@ def _sprites(video: Path, gt: GroundTruth) -> tuple[dict[int, list[tuple[Any, An
     out: dict[int, list[tuple[Any, Any, np.ndarray[Any, Any]]]] = {}
     directions: dict[int, float] = {}
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
-    for walker in WALKERS:
+    for walker in cast:
         crops = []
         for frame in range(walker.frames[0], walker.frames[1] + 1):
             box = next(b for i, b, _ in gt[frame] if i == walker.identity)
@@ -118,20 +153,21 @@ def _sprites(video: Path, gt: GroundTruth) -> tuple[dict[int, list[tuple[Any, An
     return out, directions
 
 
-def build(dest: Path, video: Path, gt_path: Path) -> tuple[Path, Path]:
+def build(dest: Path, video: Path, gt_path: Path, variant: int = 0) -> tuple[Path, Path]:
     """Write ``dest/checkclip.mp4`` and ``dest/gt.txt`` (MOTChallenge CSV); returns both paths."""
+    cast = walkers(variant)
     import av
     import cv2
 
     dest.mkdir(parents=True, exist_ok=True)
     clip, gt_file = dest / "checkclip.mp4", dest / "gt.txt"
-    picture = Path("/usr/share/doc/opencv-doc/examples/data/building.jpg")
+    picture = Path("/usr/share/doc/opencv-doc/examples/data") / BACKGROUNDS[variant % len(BACKGROUNDS)]
     scene = cv2.imread(str(picture))
     if scene is None:
         raise FileNotFoundError(picture)
     scene = cv2.resize(scene, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
     scene = cv2.addWeighted(scene, 0.8, np.full_like(scene, 40), 0.2, 0)
-    sprites, directions = _sprites(video, load_gt(gt_path, SOURCE_FRAMES))
+    sprites, directions = _sprites(video, load_gt(gt_path, SOURCE_FRAMES), cast)
     lines: list[str] = []
     with av.open(str(clip), mode="w") as container:
         stream = container.add_stream("libx264", rate=FPS)
@@ -141,7 +177,7 @@ def build(dest: Path, video: Path, gt_path: Path) -> tuple[Path, Path]:
             t = n / FPS
             image = scene.copy()
             placed = []
-            for number, walker in enumerate(WALKERS, start=1):
+            for number, walker in enumerate(cast, start=1):
                 where = _position(walker.path, t)
                 if where is None:
                     continue
@@ -199,13 +235,22 @@ def _covered(box: tuple[float, float, float, float], cover: tuple[int, int, int,
     return w * h / max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
 
 
-def evaluate(clip: Path, gt_file: Path, settings: Any = None) -> dict[str, Any]:
-    """Analyse the clip as one job and score it on the frames the analyzer sampled."""
-    from rekotrack.selfhosted._analyzer import analyze
+def evaluate(clip: Path, gt_file: Path, settings: Any = None, cache: Path | None = None) -> dict[str, Any]:
+    """Analyse the clip as one job and score it on the frames the analyzer sampled (``cache``: record the
+    first pass there, or replay it, as ``benchmarks.accuracy --cache`` does)."""
+    from benchmarks.accuracy import load_cache, save_cache
+    from rekotrack.selfhosted._analyzer import analyze, detect_frames
     from rekotrack.selfhosted._settings import AnalyzerSettings
+    from rekotrack.selfhosted._video import probe
 
     settings = settings or AnalyzerSettings()
-    analysis = analyze(clip, settings)
+    key = {"video": str(clip), "size": clip.stat().st_size, "detector": settings.detector, "tiles": settings.tiles,
+           "sample_interval_ms": settings.sample_interval_ms, "limit_ms": None}
+    replayed = load_cache(cache, key) if cache is not None and cache.is_file() and not settings.faces else None
+    if replayed is None and cache is not None and not settings.faces:
+        replayed = list(detect_frames(clip, settings, probe(clip)))
+        save_cache(cache, replayed, key)
+    analysis = analyze(clip, settings, detections=replayed)
     fps = analysis.info.frame_rate
     hyp = hypotheses(analysis.persons, analysis.info.width, analysis.info.height, fps)
     sampled = sorted(hyp)
@@ -236,25 +281,30 @@ def _score_on(gt: GroundTruth, hyp: Any, frames: list[int]) -> dict[str, float]:
     return score(renumbered_gt, renumbered_hyp, len(frames))
 
 
-def run_all(settings: Any = None, out: Path = Path("/tmp/rekotrack-checkclip")) -> dict[str, Any]:
-    """Build the clip if it is not there yet and score ``settings`` on it (for ``benchmarks.accuracy``)."""
+def run_all(settings: Any = None, out: Path = Path("/tmp/rekotrack-checkclip"), variants: int = 3) -> dict[str, Any]:
+    """Build each variant if it is not there yet (``out``/0, 1, ...) and score ``settings`` on it; the
+    first pass of each is cached beside it (for ``benchmarks.accuracy``)."""
     video = find(VTEST_CANDIDATES, "REKOTRACK_VTEST")
     gt_path = find(GT_CANDIDATES, "REKOTRACK_PETS_GT")
     if video is None or gt_path is None:
         raise FileNotFoundError("vtest.avi (apt-get install opencv-doc) or the PETS ground truth is missing")
-    clip, gt_file = out / "checkclip.mp4", out / "gt.txt"
-    if not (clip.is_file() and gt_file.is_file()):
-        clip, gt_file = build(out, video, gt_path)
-    result = evaluate(clip, gt_file, settings)
-    result["people"] = int(result["num_unique_objects"])
-    return {"default": result}
+    results: dict[str, Any] = {}
+    for variant in range(variants):
+        folder = out / str(variant)
+        clip, gt_file = folder / "checkclip.mp4", folder / "gt.txt"
+        if not (clip.is_file() and gt_file.is_file()):
+            clip, gt_file = build(folder, video, gt_path, variant)
+        result = evaluate(clip, gt_file, settings, cache=folder / "first-pass.npz")
+        result["people"] = int(result["num_unique_objects"])
+        results[f"variant {variant} ({BACKGROUNDS[variant % len(BACKGROUNDS)]})"] = result
+    return results
 
 
 def print_all(results: dict[str, Any]) -> None:
-    print(f"check clip {'settings':10} {'MOTA':>6} {'IDF1':>6} {'IDsw':>4} {'prec':>6} {'recall':>6} {'indexes':>7} "
+    print(f"{'check clip':26} {'MOTA':>6} {'IDF1':>6} {'IDsw':>4} {'prec':>6} {'recall':>6} {'indexes':>7} "
           f"{'people':>6}")
     for name, r in results.items():
-        print(f"           {name:10} {r['mota']:6.3f} {r['idf1']:6.3f} {int(r['num_switches']):4d} "
+        print(f"{name:26} {r['mota']:6.3f} {r['idf1']:6.3f} {int(r['num_switches']):4d} "
               f"{r['precision']:6.3f} {r['recall']:6.3f} {r['tracks']:7d} {int(r['num_unique_objects']):6d}")
 
 
