@@ -93,6 +93,6 @@ def test_scale_out_refuses_what_it_cannot_analyse(deployment: Deployment) -> Non
 
     client = deployment.client()
     with pytest.raises(ClientError) as refused:
-        client.start_text_detection(Video={"S3Object": {"Bucket": "facevideos", "Name": "faces.avi"}})
+        client.start_label_detection(Video={"S3Object": {"Bucket": "facevideos", "Name": "faces.avi"}})
     assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
     assert "StartFaceDetection" in refused.value.response["Error"]["Message"]
