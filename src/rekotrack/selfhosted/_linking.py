@@ -123,7 +123,11 @@ class _Motion:
     drift: float
     """Box heights a second by which a walker strays from the straight line of its last second."""
     frame: tuple[float, float]
-    """Frame width and height in pixels: someone else may start anywhere in it."""
+    """Frame width and height in pixels."""
+    others: float = 0.0
+    """Per-axis variance (box heights squared) of where someone else is, seen from a walker's predicted
+    position, measured on tracklets that exist at the same time (0: not enough of them; then someone
+    else may be anywhere in the frame)."""
 
     def sigma2(self, gap_seconds: float) -> float:
         return self.noise**2 + (self.drift * gap_seconds) ** 2
@@ -131,8 +135,12 @@ class _Motion:
     def llr(self, miss2: float, gap_seconds: float, height: float) -> float:
         """log p(miss | same person) / p(miss | someone else); ``miss2`` in box heights squared (2-D)."""
         s2 = self.sigma2(max(gap_seconds, 0.0))
-        area = max(self.frame[0] * self.frame[1] / (height * height), 1.0)
-        return float(-miss2 / (2 * s2) - np.log(2 * np.pi * s2) + np.log(area))
+        same = -miss2 / (2 * s2) - np.log(2 * np.pi * s2)
+        if self.others > s2:
+            other = -miss2 / (2 * self.others) - np.log(2 * np.pi * self.others)
+        else:
+            other = -np.log(max(self.frame[0] * self.frame[1] / (height * height), 1.0))
+        return float(same - other)
 
 
 def _fit_motion(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Motion:
@@ -171,7 +179,33 @@ def _fit_motion(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Motion:
     boxes = np.concatenate([t.boxes for t in tracklets]) if tracklets else np.zeros((1, 4))
     width = float(cfg.frame_width) if cfg.frame_width > 0 else float(boxes[:, 2].max())
     height = float(cfg.frame_height) if cfg.frame_height > 0 else float(boxes[:, 3].max())
-    return _Motion(noise, drift, (width, height))
+    others = _others(tracklets, span, rate)
+    return _Motion(noise, drift, (width, height), float(np.mean(others)) if len(others) >= 20 else 0.0)
+
+
+def _others(tracklets: list[Tracklet], span: int, rate: float) -> list[float]:
+    """Squared misses (box heights, per axis) of one walker's straight-line prediction to another
+    walker seen at the same time: where "someone else" is, in this video."""
+    out: list[float] = []
+    for n, a in enumerate(tracklets):
+        if len(a.frames) < span + 1:
+            continue
+        for b in tracklets[n + 1 :] + tracklets[:n]:
+            if b.start > a.end or a.start > b.end:
+                continue
+            other = {int(f): k for k, f in enumerate(b.frames)}
+            for k in range(span, len(a.frames), span):
+                end = int(a.frames[k - 1])
+                velocity = _velocity(a.frames[k - span : k], a.boxes[k - span : k])
+                for g in (0.5, 1.0, 2.0):
+                    target = other.get(end + round(g * rate))
+                    if target is None:
+                        continue
+                    miss = _centres(a.boxes[k - 1 : k])[0] + velocity * round(g * rate) - _centres(
+                        b.boxes[target : target + 1])[0]
+                    h = (a.boxes[k - 1, 3] - a.boxes[k - 1, 1] + b.boxes[target, 3] - b.boxes[target, 1]) / 2
+                    out.append(float(miss @ miss) / max(h * h, 1e-9) / 2)
+    return out
 
 
 # --- the video's own appearance ---------------------------------------------------------------
