@@ -250,12 +250,16 @@ class VideoRekognition(RekognitionServer):
 
     def _accept_file(self, bucket: str, key: str) -> dict[str, Any]:
         assert self.video_root is not None
-        # Resolved first, then checked: the file must lie inside its own bucket's folder, so that
-        # "other/../bucket/x" never reads another bucket; a NUL byte, a symlink loop or an
-        # over-long name is an unreadable object, not a server error.
+        # An S3 key is read literally: "sub/../clip.avi" is not "clip.avi" (S3 has no folders to walk), and a
+        # key with an empty, "." or ".." segment names no file under the bucket's folder: no such object.
+        # Resolved then, and checked: the file must lie inside its own bucket's folder (symlinks), so that
+        # nothing outside it is ever read; a NUL byte, a symlink loop or an over-long name is an unreadable
+        # object, not a server error.
         try:
             if "\0" in bucket or "\0" in key or bucket in ("", ".", "..") or "/" in bucket:
                 raise ValueError("not an S3 bucket/key name")
+            if any(part in ("", ".", "..") for part in key.split("/")):
+                raise ValueError("a key with an empty, '.' or '..' segment is no file under the bucket's folder")
             home = (self.video_root / bucket).resolve()
             path = (home / key).resolve()
             if not home.is_relative_to(self.video_root) or not path.is_relative_to(home) or not path.is_file():
