@@ -89,8 +89,10 @@ class AnalyzerSettings:
     """How long a lost person's track waits to be picked up again at its predicted position."""
     fill_gap_seconds: float = 2.0
     """Gaps in a track up to this long are filled by interpolation (0: never)."""
-    link_seconds: float = 5.0
-    """Offline: a track that ends may be continued by one starting up to this much later (0: never)."""
+    link_seconds: float = 15.0
+    """Offline: a track that ends may be continued by one starting up to this much later (0: never). Within
+    it the video decides: beyond the gap where a walker's predicted position is as uncertain as where
+    anyone else is (about 10 s on PETS09-S2L1), motion is no evidence and no link is made."""
     link_overlap_seconds: float = 1.0
     """Offline: a track may continue one it overlaps by up to this long (two tracks on one person)."""
     smooth_seconds: float = 0.3
