@@ -1,50 +1,210 @@
-"""Docs cannot drift: every ```python block in README.md and docs/ is a marked region of a script in examples/."""
+"""Docs cannot drift: every ```python block in README.md and docs/ is a complete script that runs as written.
+
+Each page with Python blocks states once, near its top, in a ```sh block whose first line is
+``# To run the Python examples on this page``, what its examples need: servers started in the background
+(``rekotrack serve ... &``, ``moto_server ... &``), other set-up commands, and the variables to
+``export``. The test does exactly that, each stated port swapped for a free one on 127.0.0.1, and runs
+every block of the page as its own script (``python block.py`` in an empty temporary directory) with the
+page's variables and no other ``AWS_*`` variable: it must exit 0.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import shlex
+import socket
+import subprocess
+import sys
 import textwrap
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCK = re.compile(r"```python\n(.*?)```", re.S)
-REGION = re.compile(r"# --8<-- \[start:(\w+)\]\n(.*?)\n\s*# --8<-- \[end:\1\]", re.S)
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+NOTE_MARK = "# To run the Python examples on this page"
+NOTE = re.compile(r"^```(?:sh|bash)\n(" + re.escape(NOTE_MARK) + r".*?)^```", re.S | re.M)
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SERVERS = {"rekotrack", "moto_server"}  # the commands a note may start in the background
+PORT = re.compile(r"(?:--port|-p)\s+(\d+)")
+BLOCK_TIMEOUT = 300.0  # seconds for one block (a real analysis on a busy machine): a hang fails, never blocks CI
+START_TIMEOUT = 60.0  # seconds for a stated server to accept connections
+SERVER_EXTRA = ("cv2", "av", "scipy", "onnxruntime")  # what `rekotrack serve --analyzer video` imports
 
 
-def _regions() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for script in sorted((ROOT / "examples").glob("*.py")):
-        for name, body in REGION.findall(script.read_text()):
-            found[f"{script.name}:{name}"] = textwrap.dedent(body).strip()
-    return found
+def _blocks(page: Path) -> list[tuple[int, str]]:
+    """(first line, code) of each ```python block of ``page``."""
+    text = page.read_text()
+    return [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in BLOCK.finditer(text)]
 
 
-# Docs whose snippets are executed by a test of their own instead.
-EXECUTED_ELSEWHERE = {"testing.md": "tests/testing/test_docs.py"}
-# Docs that sketch rekotrack's own internals (``...`` placeholders): not code a user runs.
-INTERNAL_SKETCHES = {"architecture.md"}
-DOCS = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if p.name not in EXECUTED_ELSEWHERE)]
+def _note(page: Path) -> str | None:
+    found = NOTE.findall(page.read_text())
+    assert len(found) <= 1, f"{page.name}: the examples' environment is stated more than once"
+    return found[0] if found else None
 
 
-@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
-def test_python_snippets_come_from_examples(doc: Path) -> None:
-    regions = set(_regions().values())
-    for block in BLOCK.findall(doc.read_text()):
-        snippet = textwrap.dedent(block).strip()
-        if doc.name in INTERNAL_SKETCHES and "..." in snippet:
-            continue
-        assert snippet in regions, f"{doc.name}: snippet not taken from examples/:\n{snippet}"
+def _missing(note: str) -> str | None:
+    """What the note needs that this machine lacks: the server extra, a file it copies."""
+    if "--analyzer video" in note and not all(importlib.util.find_spec(name) for name in SERVER_EXTRA):
+        return "the server extra (pip install -e '.[dev,server]')"
+    for path in re.findall(r"(?<=\s)/\S+", note):
+        if not Path(path).exists():
+            return f"{path} (for vtest.avi: apt-get install opencv-doc)"
+    return None
 
 
-def test_examples_have_regions() -> None:
-    assert len(_regions()) >= 3
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def test_exempt_docs_really_are_executed() -> None:
-    for doc, runner in EXECUTED_ELSEWHERE.items():
-        assert doc in (ROOT / runner).read_text()
+@dataclass
+class Environment:
+    """A note made real: its servers (started by this test) and its variables."""
+
+    variables: dict[str, str] = field(default_factory=dict)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    failure: str | None = None  # why it could not be started
+
+
+class Harness:
+    def __init__(self, home: Path, workdir: Path) -> None:
+        self.home = home  # HOME for every process: no ~/.aws of the machine's user is read
+        self.workdir = workdir
+        self.environments: dict[str, Environment] = {}
+
+    def clean_env(self, variables: dict[str, str]) -> dict[str, str]:
+        """This process's environment without any AWS_* variable, plus ``variables``."""
+        env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["HOME"] = str(self.home)
+        env.update(variables)
+        return env
+
+    def environment(self, note: str) -> Environment:
+        """The note's environment; started on first use and shared by the pages that state the same note."""
+        if note not in self.environments:
+            self.environments[note] = env = Environment()
+            try:
+                self._start(note, env)
+            except Exception as exc:
+                env.failure = f"{type(exc).__name__}: {exc}"
+                raise
+        env = self.environments[note]
+        assert env.failure is None, f"the environment of this note could not be started: {env.failure}"
+        return env
+
+    def _start(self, note: str, env: Environment) -> None:
+        for port in set(PORT.findall(note)):
+            note = re.sub(rf"(?<=[:\s]){port}\b", str(_free_port()), note)
+        listening: list[tuple[int, subprocess.Popen[bytes], Path]] = []
+        for line in note.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if not words or words[:2] == ["pip", "install"]:  # the test runs in the project's dev environment
+                continue
+            if words[0] == "export":
+                for word in words[1:]:
+                    name, _, value = word.partition("=")
+                    env.variables[name] = value
+            elif words[-1] == "&":
+                assert words[0] in SERVERS, f"the note starts {words[0]!r}, which this test cannot stop: {line}"
+                stated = PORT.search(line)
+                assert stated, f"a background server with no stated port: {line}"
+                log = self.workdir / f"{words[0]}-{stated.group(1)}.log"  # a file: a full pipe would stall it
+                with log.open("wb") as out:
+                    proc = subprocess.Popen([str(Path(sys.executable).parent / words[0]), *words[1:-1]],
+                                            cwd=self.workdir, env=self.clean_env({}),
+                                            stdout=out, stderr=subprocess.STDOUT)
+                env.processes.append(proc)
+                listening.append((int(stated.group(1)), proc, log))
+            else:
+                subprocess.run(["bash", "-euc", line], cwd=self.workdir, env=self.clean_env({}), check=True,
+                               timeout=120)
+        for port, proc, log in listening:
+            _wait_for_port(port, proc, log)
+
+    def run_block(self, page: Path, line: int, code: str, variables: dict[str, str], workdir: Path) -> str | None:
+        """None when the block exits 0, else what went wrong."""
+        workdir.mkdir()
+        script = workdir / f"{page.stem.replace('-', '_')}_{line}.py"
+        script.write_text(code)
+        try:
+            proc = subprocess.run([sys.executable, script.name], cwd=workdir, env=self.clean_env(variables),
+                                  capture_output=True, text=True, timeout=BLOCK_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return f"{page.name}:{line}: still running after {BLOCK_TIMEOUT} s"
+        if proc.returncode != 0:
+            return f"{page.name}:{line}: exit {proc.returncode}\n{proc.stderr[-3000:]}"
+        return None
+
+    def stop(self) -> None:
+        processes = [proc for env in self.environments.values() for proc in env.processes]
+        for proc in processes:
+            proc.terminate()
+        for proc in processes:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=20)
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{proc.args!r} exited {proc.returncode}:\n{log.read_text(errors='replace')}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"{proc.args!r} did not listen on 127.0.0.1:{port} within {START_TIMEOUT} s")
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    started = Harness(tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("servers"))
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+PAGES_WITH_BLOCKS = [page for page in PAGES if _blocks(page)]
+
+
+def test_the_docs_have_python_blocks() -> None:
+    assert len(PAGES_WITH_BLOCKS) >= 8
+    assert sum(len(_blocks(page)) for page in PAGES_WITH_BLOCKS) >= 40
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_BLOCKS, ids=lambda p: p.name)
+def test_every_python_block_runs_as_written(page: Path, harness: Harness, tmp_path: Path) -> None:
+    note = _note(page)
+    assert note is not None, f"{page.name} has ```python blocks but no ```sh block starting {NOTE_MARK!r}"
+    missing = _missing(note)
+    if missing:
+        reason = f"{page.name}'s examples need {missing}"
+        if os.environ.get("REKOTRACK_REQUIRE_SERVER_EXTRA"):  # CI installs everything: there it is a failure
+            pytest.fail(reason)
+        pytest.skip(reason)
+    variables = harness.environment(note).variables
+    blocks = _blocks(page)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = pool.map(
+            lambda block: harness.run_block(page, block[0], block[1], variables, tmp_path / str(block[0])), blocks
+        )
+        failures = [failure for failure in outcomes if failure]
+    assert not failures, f"{len(failures)} of {len(blocks)} blocks failed:\n\n" + "\n\n".join(failures)
 
 
 # ---- the first snippet a reader sees ---------------------------------------------------------
