@@ -59,7 +59,7 @@ def test_the_deployment_docs_use_only_options_that_exist() -> None:
     section = text[text.index("## At scale"):text.index("## Accuracy")]
     commands = [shlex.split(line.replace("\\\n", " "))
                 for block in section.split("```sh\n")[1:] for line in block.split("```")[0].replace("\\\n", " ")
-                .splitlines() if line.startswith("rekotrack ")]
+                .splitlines() if line.startswith(("rekotrack serve ", "rekotrack worker "))]
     compose = yaml.safe_load((docs / "compose.yaml").read_text())
     commands += [service["command"] for name, service in compose["services"].items() if name in ("api", "worker")]
     assert {argv[1] for argv in commands} == {"serve", "worker"}
