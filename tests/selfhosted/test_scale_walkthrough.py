@@ -11,6 +11,7 @@ the end whatever happened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -67,10 +68,8 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path, clips: dict[str, Path])
     try:
         out, _ = proc.communicate(timeout=500)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # anything the script left behind
-        except ProcessLookupError:
-            pass
         proc.wait(10)
     logs = {p.name: p.read_text(errors="replace")[-1500:] for p in tmp_path.glob("*.log")}
     assert proc.returncode == 0, (out[-3000:], logs)
