@@ -1,9 +1,9 @@
-"""The asynchronous client: one job, a completion queue, many jobs read at once, a batch, cancellation and resuming.
+"""The asynchronous client: a job, a queue, many jobs at once, a batch, cancelling, resuming (needs the dev extra).
 
 Offline: it starts a moto server (SNS and SQS) and the local Rekognition server, and
 points aiobotocore at them through the standard ``AWS_ENDPOINT_URL_*`` variables, so
 the code in the marked regions is exactly the code that runs against AWS.
-Needs the ``rekotrack[async]`` extra (aiobotocore).
+Needs aiobotocore (the ``async`` extra) and moto (a local SNS/SQS), both in the ``dev`` extra.
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ import contextlib
 import logging
 import os
 
-from moto.server import ThreadedMotoServer
+try:
+    import aiobotocore  # noqa: F401
+    from moto.server import ThreadedMotoServer
+except ImportError as missing:  # not installed by the README's command 1
+    raise SystemExit(f"async_tracking.py needs {missing.name}: pip install -e '.[dev]' (README command 2)") from None
 
 from rekotrack import AsyncCompletionQueue, AsyncPersonTracker, JobFailedError
 from rekotrack.testing import LocalRekognition, SyntheticScene

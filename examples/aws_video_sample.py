@@ -1,4 +1,4 @@
-"""A Rekognition Video script in the style of AWS's own Python sample, in plain boto3, run offline.
+"""A Rekognition Video script in the style of AWS's own Python sample, in plain boto3, offline (needs moto).
 
 AWS's sample (``rekognition_video_detection.py`` in awsdocs/aws-doc-sdk-examples) wraps a
 video in a ``RekognitionVideo`` class, makes an SNS topic + SQS queue + IAM role as the
@@ -26,6 +26,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
+
+try:
+    import moto  # noqa: F401
+except ImportError:  # not installed by the README's command 1
+    raise SystemExit('aws_video_sample.py needs moto (local SNS/SQS/IAM): pip install -e ".[dev]"') from None
 
 from rekotrack.testing import LocalRekognition
 

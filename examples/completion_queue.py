@@ -1,4 +1,4 @@
-"""Completion over SNS → SQS: a CompletionQueue, one job, a batch under the concurrency limit, a Lambda handler.
+"""Completion over SNS → SQS: a CompletionQueue, one job, a batch, a Lambda handler (needs moto: the dev extra).
 
 Offline: it starts a moto server (SNS and SQS) and the local Rekognition server, and
 points boto3 at them through the standard ``AWS_ENDPOINT_URL_*`` variables, so the
@@ -12,7 +12,10 @@ import logging
 import os
 from typing import Any
 
-from moto.server import ThreadedMotoServer
+try:
+    from moto.server import ThreadedMotoServer
+except ImportError:  # not installed by the README's command 1
+    raise SystemExit('completion_queue.py needs moto (local SNS/SQS): pip install -e ".[dev]"') from None
 
 from rekotrack import CompletionQueue, JobFailedError, PersonTracker, parse_lambda_event
 from rekotrack.testing import LocalRekognition, SyntheticScene

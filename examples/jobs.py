@@ -1,4 +1,6 @@
-"""Every Rekognition Video job through rekotrack: labels, faces, face search, celebrities, moderation, segments, text.
+"""Every Video job through rekotrack, labels to text (needs moto and pandas: the dev extra).
+
+Labels, faces, face search, celebrities, moderation, segments and text.
 
 Offline: it starts the local Rekognition server and a moto server (SNS and SQS) and
 points boto3 at them through the standard ``AWS_ENDPOINT_URL_*`` variables, so the
@@ -12,7 +14,11 @@ import io
 import logging
 import os
 
-from moto.server import ThreadedMotoServer
+try:
+    import pandas  # noqa: F401
+    from moto.server import ThreadedMotoServer
+except ImportError as missing:  # not installed by the README's command 1
+    raise SystemExit(f"jobs.py needs {missing.name}: pip install -e '.[dev]' (README command 2)") from None
 
 from rekotrack import (
     AsyncLabelDetector,

@@ -1,8 +1,8 @@
-"""Results: collect a job, look at each person's track, export JSONL/CSV/MOT, a DataFrame and two plots.
+"""Results: a job collected, each person's track, JSONL/CSV/MOT, a DataFrame, two plots (needs plot and pandas).
 
 Offline by default: it starts the local server and points boto3 at it through the
 standard ``AWS_ENDPOINT_URL_REKOGNITION`` variable, and writes into a temporary folder.
-Needs the ``pandas`` and ``plot`` extras.
+Needs the ``plot`` and ``pandas`` extras: ``pip install ".[plot,pandas]"`` in a clone.
 """
 
 from __future__ import annotations
@@ -10,6 +10,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+
+try:
+    import matplotlib  # noqa: F401
+    import pandas  # noqa: F401
+except ImportError as missing:  # the README's command 1 installs plot, not pandas
+    raise SystemExit(f"results_exports.py needs {missing.name}: pip install '.[plot,pandas]' in a clone") from None
 
 from rekotrack import (
     PersonTracker,

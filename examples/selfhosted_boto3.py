@@ -1,10 +1,11 @@
-"""An unchanged People Pathing boto3 script, tracking real people in a real video on this machine.
+"""An unchanged People Pathing boto3 script tracks people in a video on this machine (needs the server extra).
 
-With the server extra (``pip install "rekotrack[server]"``, see docs/self-hosted.md) and
-OpenCV's sample video (Debian ``opencv-doc``), it starts ``VideoRekognition`` in-process on the
-first 15 seconds of vtest.avi (PETS 2009 S2.L1) and runs the script against it. Set
-REKOTRACK_ENDPOINT_URL to use a running ``rekotrack serve --analyzer video`` instead. Without the
-extra it runs the same script against the synthetic analyzer, so it always runs offline.
+Usage: ``python examples/selfhosted_boto3.py [VIDEO]``. It starts ``VideoRekognition`` in-process on the first
+15 seconds of VIDEO (default: OpenCV's sample vtest.avi, PETS 2009 S2.L1, from Debian
+``opencv-doc``) and runs the unchanged script against it. It needs the server extra
+(``pip install '.[server]'`` in a clone, see docs/self-hosted.md); without it, or without a video,
+it says so in one line and exits 1. Set REKOTRACK_ENDPOINT_URL to use a running
+``rekotrack serve --analyzer video`` instead (it serves ``s3://my-bucket/lobby.mp4``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -41,24 +43,16 @@ def cut(source: Path, dest: Path, seconds: float) -> None:
 
 
 @contextlib.contextmanager
-def endpoint() -> Iterator[str]:
-    url = os.environ.get("REKOTRACK_ENDPOINT_URL")
-    if url:
-        yield url
-        return
+def endpoint(video: Path) -> Iterator[str]:
+    """A VideoRekognition server in-process on the first seconds of ``video``, as s3://my-bucket/lobby.mp4."""
     from rekotrack.selfhosted import AnalyzerSettings
 
-    real = all(importlib.util.find_spec(name) for name in ("cv2", "av", "scipy")) and VTEST.is_file()
     with tempfile.TemporaryDirectory() as folder:
         videos = Path(folder) / "videos"
         (videos / "my-bucket").mkdir(parents=True)
         lobby = videos / "my-bucket" / "lobby.mp4"
-        if real:
-            cut(VTEST, lobby, seconds=15.0)
-        else:
-            print("(server extra or vtest.avi missing: using the synthetic analyzer)")
-            lobby.write_bytes(b"stand-in")
-        settings = AnalyzerSettings(analyzer="video" if real else "synthetic")
+        cut(video, lobby, seconds=15.0)
+        settings = AnalyzerSettings(analyzer="video")
         # --8<-- [start:serve]
         from rekotrack.selfhosted import VideoRekognition
 
@@ -105,6 +99,21 @@ def main(endpoint_url: str) -> None:
     # --8<-- [end:script]
 
 
+def video_to_analyse(argv: list[str]) -> Path:
+    """VIDEO from the command line, else vtest.avi; exits with one line when something is missing."""
+    if not all(importlib.util.find_spec(name) for name in ("cv2", "av", "scipy")):
+        sys.exit("selfhosted_boto3.py needs the server extra: pip install '.[server]' in a clone "
+                 "('rekotrack[server]' once released)")
+    video = Path(argv[0]) if argv else VTEST
+    if not video.is_file():
+        sys.exit(f"selfhosted_boto3.py: no video at {video}: give one (python examples/selfhosted_boto3.py VIDEO) "
+                 "or install Debian's opencv-doc for vtest.avi")
+    return video
+
+
 if __name__ == "__main__":  # needed: the server's worker processes start by importing this module
-    with endpoint() as url:
-        main(url)
+    if os.environ.get("REKOTRACK_ENDPOINT_URL"):
+        main(os.environ["REKOTRACK_ENDPOINT_URL"])
+    else:
+        with endpoint(video_to_analyse(sys.argv[1:])) as url:
+            main(url)

@@ -1,5 +1,7 @@
-"""Plain boto3 for the Rekognition Video jobs, offline: labels, faces, face search, celebrities,
-moderation and person tracking, each the way AWS's Rekognition Video guide does it.
+"""Plain boto3 for the Rekognition Video jobs, offline, as AWS's guide does them (needs moto: the dev extra).
+
+Labels, faces, face search, celebrities, moderation and person tracking, each the way AWS's
+Rekognition Video guide does it.
 
 The flow of the guide's Python example (written here, not copied): an SNS topic and an SQS queue
 subscribed to it, one Start with the topic as NotificationChannel, wait on the queue for the
@@ -19,7 +21,11 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
+
+try:
+    from moto.server import ThreadedMotoServer
+except ImportError:  # not installed by the README's command 1
+    raise SystemExit('video_jobs_boto3.py needs moto (local SNS/SQS): pip install -e ".[dev]"') from None
 
 from rekotrack.testing import LocalRekognition
 
