@@ -94,7 +94,7 @@ class Tracklet:
 
 
 def _centres(boxes: FloatArray) -> FloatArray:
-    out: FloatArray = np.c_[(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2]
+    out: FloatArray = (boxes[:, :2] + boxes[:, 2:4]) / 2
     return out
 
 
@@ -129,6 +129,13 @@ class _Motion:
     position, measured on tracklets that exist at the same time (0: not enough of them; then someone
     else may be anywhere in the frame)."""
 
+    def horizon(self) -> float:
+        """Seconds of gap beyond which even a perfect straight-line meeting is no evidence (the same
+        person's spread has grown to where anyone else might be): motion cannot support a link."""
+        if self.others <= self.noise**2:
+            return 0.0 if self.others > 0 else float("inf")
+        return float(np.sqrt(self.others - self.noise**2) / max(self.drift, 1e-9))
+
     def sigma2(self, gap_seconds: float) -> float:
         return self.noise**2 + (self.drift * gap_seconds) ** 2
 
@@ -143,30 +150,49 @@ class _Motion:
         return float(same - other)
 
 
+def _ends(t: Tracklet, span: int) -> list[tuple[int, FloatArray, FloatArray, float]]:
+    """An end every ``span`` frames of a tracklet: (frame, centre, velocity over the span before, height)."""
+    centres, heights = _centres(t.boxes), _heights(t.boxes)
+    out = []
+    for k in range(span, len(t.frames), span):
+        out.append((int(t.frames[k - 1]), centres[k - 1], _velocity(t.frames[k - span : k], t.boxes[k - span : k]),
+                    float(heights[k - 1])))
+    return out
+
+
 def _fit_motion(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Motion:
-    """Measure how far straight-line prediction misses on the video's long tracklets."""
+    """Measure how far straight-line prediction misses on the video's long tracklets, and where others are."""
     from scipy.optimize import nnls
 
     rate = max(cfg.frame_rate, 1e-6)
     span = max(1, round(_END_SECONDS * rate))
-    gaps, misses = [], []
-    for t in tracklets:
-        if len(t.frames) < 2 * span:
-            continue
-        centres, heights = _centres(t.boxes), _heights(t.boxes)
-        position = {int(f): k for k, f in enumerate(t.frames)}
-        for k in range(span, len(t.frames), span):  # an end every second; predict 0.5 .. 4 s on
-            end = int(t.frames[k - 1])
-            window = slice(max(0, k - span), k)
-            velocity = _velocity(t.frames[window], t.boxes[window])
-            for g in (0.5, 1.0, 2.0, 3.0, 4.0):
-                target = position.get(end + round(g * rate))
-                if target is None:
-                    continue
-                miss = centres[k - 1] + velocity * (t.frames[target] - end) - centres[target]
-                h = (heights[k - 1] + heights[target]) / 2
-                gaps.append(float(t.frames[target] - end) / rate)
-                misses.append(float(miss @ miss) / (h * h) / 2)  # per axis
+    ends = [_ends(t, span) for t in tracklets]
+    where = [{int(f): k for k, f in enumerate(t.frames)} for t in tracklets]
+    centres = [_centres(t.boxes) for t in tracklets]
+    heights = [_heights(t.boxes) for t in tracklets]
+    steps = [round(g * rate) for g in (0.5, 1.0, 2.0, 3.0, 4.0)]  # predict 0.5 .. 4 s on
+    gaps, misses, others = [], [], []
+    for n, t in enumerate(tracklets):
+        # the same walker: its own later position
+        for end, centre, velocity, height in ends[n]:
+            for step in steps:
+                target = where[n].get(end + step)
+                if target is not None:
+                    miss = centre + velocity * step - centres[n][target]
+                    h = (height + heights[n][target]) / 2
+                    gaps.append(step / rate)
+                    misses.append(float(miss @ miss) / (h * h) / 2)  # per axis
+        # someone else seen at the same time
+        for m, other in enumerate(tracklets):
+            if m == n or other.start > t.end or t.start > other.end:
+                continue
+            for end, centre, velocity, height in ends[n]:
+                for step in steps[:3]:
+                    target = where[m].get(end + step)
+                    if target is not None:
+                        miss = centre + velocity * step - centres[m][target]
+                        h = (height + heights[m][target]) / 2
+                        others.append(float(miss @ miss) / (h * h) / 2)
     noise, drift = _FALLBACK_NOISE
     if len(gaps) >= 20:
         seconds = np.asarray(gaps)
@@ -179,33 +205,7 @@ def _fit_motion(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Motion:
     boxes = np.concatenate([t.boxes for t in tracklets]) if tracklets else np.zeros((1, 4))
     width = float(cfg.frame_width) if cfg.frame_width > 0 else float(boxes[:, 2].max())
     height = float(cfg.frame_height) if cfg.frame_height > 0 else float(boxes[:, 3].max())
-    others = _others(tracklets, span, rate)
     return _Motion(noise, drift, (width, height), float(np.mean(others)) if len(others) >= 20 else 0.0)
-
-
-def _others(tracklets: list[Tracklet], span: int, rate: float) -> list[float]:
-    """Squared misses (box heights, per axis) of one walker's straight-line prediction to another
-    walker seen at the same time: where "someone else" is, in this video."""
-    out: list[float] = []
-    for n, a in enumerate(tracklets):
-        if len(a.frames) < span + 1:
-            continue
-        for b in tracklets[n + 1 :] + tracklets[:n]:
-            if b.start > a.end or a.start > b.end:
-                continue
-            other = {int(f): k for k, f in enumerate(b.frames)}
-            for k in range(span, len(a.frames), span):
-                end = int(a.frames[k - 1])
-                velocity = _velocity(a.frames[k - span : k], a.boxes[k - span : k])
-                for g in (0.5, 1.0, 2.0):
-                    target = other.get(end + round(g * rate))
-                    if target is None:
-                        continue
-                    miss = _centres(a.boxes[k - 1 : k])[0] + velocity * round(g * rate) - _centres(
-                        b.boxes[target : target + 1])[0]
-                    h = (a.boxes[k - 1, 3] - a.boxes[k - 1, 1] + b.boxes[target, 3] - b.boxes[target, 1]) / 2
-                    out.append(float(miss @ miss) / max(h * h, 1e-9) / 2)
-    return out
 
 
 # --- the video's own appearance ---------------------------------------------------------------
@@ -350,7 +350,7 @@ def _pair_score(
 ) -> float:
     """Evidence (log-likelihood ratio) that ``second`` continues ``first`` (``_NO_LINK`` when impossible)."""
     gap = second.start - first.end
-    if gap < -cfg.link_overlap_frames or gap > cfg.link_frames:
+    if gap < -cfg.link_overlap_frames or gap > cfg.link_frames or gap > motion.horizon() * cfg.frame_rate:
         return _NO_LINK
     if second.start <= first.start or second.end <= first.end:
         return _NO_LINK
