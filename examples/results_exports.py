@@ -72,12 +72,12 @@ def run(out: Path) -> None:
     # --8<-- [end:streaming]
 
     # --8<-- [start:dataframe]
-    frame = result.to_dataframe()  # pip install 'rekotrack[pandas]'
+    frame = result.to_dataframe()  # pip install '.[pandas]' in a clone
     print(frame.groupby("person_index")["timestamp_ms"].agg(["min", "max", "count"]))
     # --8<-- [end:dataframe]
 
     # --8<-- [start:plots]
-    plot_presence(result, out / "presence.png")  # pip install 'rekotrack[plot]'
+    plot_presence(result, out / "presence.png")  # pip install '.[plot]' in a clone
     plot_paths(result, out / "paths.png")
     # --8<-- [end:plots]
 

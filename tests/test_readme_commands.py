@@ -63,3 +63,18 @@ def test_a_skip_for_something_missing_names_the_command(reason: str, needle: str
     how: str | None = _conftest()._how_to_bring(reason)  # type: ignore[attr-defined]
     assert how is not None
     assert needle in how
+
+
+_RELEASED_FORM = re.compile(r"""pip install (?:-\S+ )*["']?rekotrack(?:\[|["'\s]|$)""")
+
+
+def test_every_install_line_works_from_a_clone_or_says_once_released() -> None:
+    """Nothing is on a package index yet: ``pip install "rekotrack[...]"`` fails; say so wherever it is written."""
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "src").rglob("*.py")),
+             *sorted((ROOT / "examples").glob("*.py"))]
+    offending = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if _RELEASED_FORM.search(line) and "once released" not in line:
+                offending.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offending, "\n".join(offending)

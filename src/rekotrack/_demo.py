@@ -87,7 +87,7 @@ def run_demo(
         plot_paths(result, out / "paths.png", title="Box-centre paths (synthetic walkway)")
         written += [out / "presence.png", out / "paths.png"]
     except ImportError:
-        print('plots skipped: matplotlib is not installed (pip install "rekotrack[plot]")')
+        print("plots skipped: matplotlib is not installed (pip install '.[plot]' in a clone)")
     print(f"wrote {', '.join(p.name for p in written)} to {out}/")
     print(f"done in {time.monotonic() - began:.1f} s")
     return 0

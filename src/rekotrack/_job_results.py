@@ -390,7 +390,9 @@ class JobResult(Generic[ItemT]):
         try:
             import pandas as pd
         except ImportError as exc:
-            raise ImportError("to_dataframe() needs pandas: pip install 'rekotrack[pandas]'") from exc
+            raise ImportError(
+                "to_dataframe() needs pandas: pip install '.[pandas]' in a clone ('rekotrack[pandas]' once released)"
+            ) from exc
         columns = self._columns
         values: list[list[_Value]] = [[] for _ in columns]
         for row in self._rows():

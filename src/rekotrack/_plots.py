@@ -28,7 +28,9 @@ def _figure(width_in: float, height_in: float) -> Figure:
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise ImportError("plots need matplotlib: pip install 'rekotrack[plot]'") from exc
+        raise ImportError(
+            "plots need matplotlib: pip install '.[plot]' in a clone ('rekotrack[plot]' once released)"
+        ) from exc
     return Figure(figsize=(width_in, height_in), dpi=_DPI, layout="constrained")
 
 

