@@ -392,12 +392,27 @@ def _pair_score(
 
 
 def link_tracklets(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> list[Tracklet]:
-    """Chain tracklets into tracks by one assignment of ends to starts (see the module)."""
-    count = len(tracklets)
-    if cfg.link_frames <= 0 or count < 2:
+    """Chain tracklets into tracks by rounds of one assignment of ends to starts (see the module).
+
+    The video's motion and appearance are learned once, from the tracklets as the tracker cut them.
+    Each round links what the evidence supports; a linked track then has a longer history (a
+    surer velocity and signature at its ends) and is scored again in the next round, until a
+    round links nothing.
+    """
+    if cfg.link_frames <= 0 or len(tracklets) < 2:
         return list(tracklets)
     motion = _fit_motion(tracklets, cfg)
     looks = _fit_appearance(tracklets, cfg)
+    while True:
+        chains = _link_round(tracklets, cfg, motion, looks)
+        if len(chains) == len(tracklets):
+            return chains
+        tracklets = chains
+
+
+def _link_round(tracklets: list[Tracklet], cfg: ByteTrackSettings, motion: _Motion,
+                looks: _Appearance | None) -> list[Tracklet]:
+    count = len(tracklets)
     score = np.full((count, count), _NO_LINK)
     for a, first in enumerate(tracklets):
         for b, second in enumerate(tracklets):
