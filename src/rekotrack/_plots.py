@@ -19,9 +19,12 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_paths", "plot_presence"]
 
-_LEGEND_MAX = 20  # people named in a legend; the rest are summarised
+_LEGEND_MAX = 120  # people named in the paths legend (in columns of _LEGEND_ROWS); the rest are summarised
+_LEGEND_ROWS = 30
+_LEGEND_COLUMN_IN = 1.1  # inches per legend column
 _DPI = 100
 _START, _END = "o", "s"  # markers of a track's first and last box centre
+_STYLES = ("-", "--", ":", "-.")  # with more than ten people, each group of ten gets its own line style
 
 
 def _figure(width_in: float, height_in: float) -> Figure:
@@ -41,13 +44,28 @@ def _tracks_of(source: TrackingResult | Mapping[int, PersonTrack]) -> dict[int, 
 
 
 def _colour(position: int, count: int) -> Any:
+    """The colour of the ``position``-th of ``count`` people: tab10's ten distinct colours, in turn.
+
+    tab10's colours are told apart at a glance; tab20's come in light/dark pairs of one
+    hue and a continuous map gives neighbours nearly the same colour, so neither is used.
+    Beyond ten people the line style (:func:`_style`) tells the groups of ten apart, and
+    every path carries its person's index (the presence timeline names each row).
+    """
     from matplotlib import colormaps
 
-    if count <= 10:
-        return colormaps["tab10"](position % 10)
-    if count <= 20:
-        return colormaps["tab20"](position % 20)
-    return colormaps["turbo"](position / max(1, count - 1))
+    return colormaps["tab10"](position % 10)
+
+
+def _style(position: int, count: int) -> str:
+    """The line style of the ``position``-th of ``count`` people: solid up to ten, then one per group of ten."""
+    return _STYLES[(position // 10) % len(_STYLES)] if count > 10 else "-"
+
+
+def _outline() -> Any:
+    """A white outline that keeps a label readable over any line."""
+    from matplotlib import patheffects
+
+    return patheffects.withStroke(linewidth=2.0, foreground="white")
 
 
 def _save(fig: Figure, path: str | os.PathLike[str] | BinaryIO) -> None:
@@ -116,7 +134,9 @@ def plot_paths(
     in pixels when the VideoMetadata (the result's, or ``video_metadata``) has
     the frame size, in frame ratios otherwise. A line breaks where the person
     was unseen for ``min_gap_ms`` or more; a filled circle marks where each track
-    starts and a square where it ends, as the legend says.
+    starts and a square where it ends, as the legend says. Each path carries its person
+    index at its end; people beyond the tenth get line styles by group of ten besides
+    tab10's colours, and the legend names up to 120 people in columns.
     """
     _save(_paths_figure(source, video_metadata=video_metadata, min_gap_ms=min_gap_ms, title=title), path)
 
@@ -137,7 +157,10 @@ def _paths_figure(
     pixels = width != 1.0 or height != 1.0
     aspect = width / height
     plot_w = 10.0
-    fig = _figure(plot_w + (2.2 if len(tracks) else 0.0), max(3.0, plot_w / aspect + 1.2))
+    named = min(len(tracks), _LEGEND_MAX)
+    columns = max(1, math.ceil((named + 3) / _LEGEND_ROWS))  # + the two marker entries and "+N more"
+    legend_w = (2.2 + _LEGEND_COLUMN_IN * (columns - 1)) if tracks else 0.0
+    fig = _figure(plot_w + legend_w, max(3.0, plot_w / aspect + 1.2))
     ax = fig.add_subplot()
     for position, (index, track) in enumerate(tracks.items()):
         xs: list[float] = []
@@ -160,11 +183,16 @@ def _paths_figure(
             continue
         colour = _colour(position, len(tracks))
         label = f"person {index}" if position < _LEGEND_MAX else None
-        ax.plot(xs, ys, color=colour, linewidth=1.2, alpha=0.85, label=label)
+        ax.plot(xs, ys, color=colour, linestyle=_style(position, len(tracks)), linewidth=1.2, alpha=0.85,
+                label=label, gid=f"path {index}")
         ax.plot(lone_x, lone_y, ".", color=colour, markersize=4)
         ax.plot(xs[0], ys[0], _START, color=colour, markersize=6, gid="start")
         ax.plot(xs[-1], ys[-1], _END, color=colour, markersize=6, markeredgecolor="black", markeredgewidth=0.6,
                 gid="end")
+        # The index beside the end of the path: which person a line is, whatever the colours.
+        ax.annotate(str(index), (xs[-1], ys[-1]), xytext=(4, 3), textcoords="offset points", color=colour,
+                    fontsize="x-small", fontweight="bold", gid=f"label {index}",
+                    path_effects=[_outline()])
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)  # image coordinates: y grows downwards
     ax.set_aspect("equal")
@@ -187,7 +215,8 @@ def _paths_figure(
         end = ax.plot([], [], _END, color="0.35", markersize=6, markeredgecolor="black", markeredgewidth=0.6)[0]
         handles = [start, end, *handles]
         labels = ["start of a track", "end of a track", *labels]
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False,
+                  ncols=columns, handlelength=2.5)
     else:
         ax.text(0.5, 0.5, "no box-centre paths", transform=ax.transAxes, ha="center", va="center")
     return fig

@@ -128,3 +128,37 @@ def test_presence_axes(scene_result: TrackingResult) -> None:
     (ax,) = _presence_figure(scene_result, min_gap_ms=1000, title=None).axes
     assert ax.get_xlabel() == "time from the start of the video (s)"
     assert [t.get_text() for t in ax.get_yticklabels()] == [f"person {i}" for i in scene_result.tracks()]
+
+
+@pytest.mark.parametrize("people", [12, 24, 45])
+def test_paths_of_many_people_are_told_apart(people: int, tmp_path: Path) -> None:
+    from matplotlib.colors import to_rgb
+
+    from rekotrack._plots import _paths_figure
+    from rekotrack._results import DEFAULT_MIN_GAP_MS
+
+    items, metadata = scene_detections(seed=3, people=people, duration_ms=120_000)
+    result = TrackingResult.from_detections(items, video_metadata=metadata)
+    tracks = result.tracks()
+    assert len(tracks) > people // 2
+    ax = _paths_figure(result, video_metadata=None, min_gap_ms=DEFAULT_MIN_GAP_MS, title=None).axes[0]
+    paths = {line.get_gid(): line for line in ax.get_lines() if str(line.get_gid()).startswith("path ")}
+    assert set(paths) == {f"path {index}" for index in tracks}
+    looks = [(to_rgb(line.get_color()), line.get_linestyle()) for line in paths.values()]
+    if len(tracks) <= 40:
+        assert len(set(looks)) == len(looks)  # no two people drawn alike
+    for i, (colour_a, style_a) in enumerate(looks):  # no near twins: same style, nearly the same colour
+        for colour_b, style_b in looks[i + 1 :]:
+            if style_a == style_b and colour_a != colour_b:
+                assert sum((a - b) ** 2 for a, b in zip(colour_a, colour_b, strict=True)) ** 0.5 > 0.25
+    labels = {text.get_gid(): text.get_text() for text in ax.texts}
+    for index in tracks:  # every path says whose it is
+        assert labels[f"label {index}"] == str(index)
+    legend = ax.get_legend()
+    assert legend is not None
+    named = {text.get_text() for text in legend.get_texts()}
+    assert {f"person {index}" for index in tracks} <= named  # the legend scales: every person named
+    plot_paths(result, tmp_path / "paths.png")
+    (_height, width), colours = _colours(tmp_path / "paths.png")
+    assert width >= 1220
+    assert colours > 12
