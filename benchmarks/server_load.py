@@ -1,12 +1,15 @@
-"""The HTTP fronts under load: 20 concurrent boto3 clients paging 1000-detection pages.
+"""The HTTP fronts under load: 1 and 20 concurrent clients paging small and 1000-detection pages.
 
-    python -m benchmarks.server_load                  # both fronts, 20 clients, 20 s each
+    python -m benchmarks.server_load                  # both fronts, 1 and 20 clients, 1- and 1000-detection pages
+    python -m benchmarks.server_load --clients 20 --page-sizes 1000 --seconds 20   # one configuration
     python -m benchmarks.server_load --quick          # a short run that proves the script works
 
 The server (``LocalRekognition`` with ``front="uvicorn"`` or ``"stdlib"``) runs in its own
 process with one finished job of ``--detections`` detections. The clients run in
 ``--processes`` processes of threads, one client per thread, each paging the job from the first
-page to the last (``MaxResults=1000``) again and again until the time is up: boto3 clients (the
+page to the last (``MaxResults`` of each ``--page-sizes`` entry: 1 is a small Get of about 600 bytes, 1000
+a page of about 350 KB) again and again until the time is up, each client on its own keep-alive
+connection(s): boto3 clients (the
 user's view, where botocore's parsing costs most of the client CPU), and raw ``http.client``
 clients that only decode the JSON (closer to what the server itself sustains). Every request's
 latency is recorded; errors (any exception, any non-200) are counted, never retried (botocore
@@ -67,7 +70,7 @@ class _RawClient:
 
 
 def _client_process(url: str, job_id: str, threads: int, seconds: float, start_at: float, out: Any,
-                    kind: str = "boto3") -> None:
+                    kind: str = "boto3", page_size: int = 1000) -> None:
     """One client process: ``threads`` clients paging until ``start_at + seconds``; sends its samples."""
     import boto3
     from botocore.config import Config
@@ -88,7 +91,7 @@ def _client_process(url: str, job_id: str, threads: int, seconds: float, start_a
         count = 0
         time.sleep(max(0.0, start_at - time.time()))
         end = start_at + seconds
-        kwargs: dict[str, Any] = {"JobId": job_id, "MaxResults": 1000}
+        kwargs: dict[str, Any] = {"JobId": job_id, "MaxResults": page_size}
         while time.time() < end:
             began = time.perf_counter()
             try:
@@ -117,7 +120,7 @@ def _client_process(url: str, job_id: str, threads: int, seconds: float, start_a
 
 
 def measure(front: str, *, clients: int, processes: int, seconds: float, detections: int,
-            kind: str = "boto3") -> dict[str, Any]:
+            kind: str = "boto3", page_size: int = 1000) -> dict[str, Any]:
     server = subprocess.Popen([sys.executable, "-m", "benchmarks.server_load", "--serve", front,
                                "--detections", str(detections)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
@@ -127,9 +130,11 @@ def measure(front: str, *, clients: int, processes: int, seconds: float, detecti
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
         start_at = time.time() + 3.0  # every client process has imported boto3 by then
+        processes = min(processes, clients)
         per_process = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
         procs = [context.Process(target=_client_process, args=(info["url"], info["job_id"], n, seconds,
-                                                                 start_at, queue, kind)) for n in per_process if n]
+                                                                 start_at, queue, kind, page_size))
+                 for n in per_process if n]
         for proc in procs:
             proc.start()
         samples = [queue.get(timeout=seconds + 120) for _ in procs]
@@ -146,6 +151,7 @@ def measure(front: str, *, clients: int, processes: int, seconds: float, detecti
         "front": front,
         "client": kind,
         "clients": clients,
+        "page_size": page_size,
         "seconds": seconds,
         "requests": len(latencies),
         "errors": len(errors),
@@ -161,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--serve", choices=["uvicorn", "stdlib"], help=argparse.SUPPRESS)
     parser.add_argument("--fronts", default="uvicorn,stdlib")
-    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--clients", default="1,20", help="comma-separated client counts (default 1,20)")
+    parser.add_argument("--page-sizes", default="1,1000",
+                        help="comma-separated MaxResults of every Get (default 1,1000: small and large pages)")
     parser.add_argument("--processes", type=int, default=4, help="client processes the threads are spread over")
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--detections", type=int, default=20_000, help="of the job every client pages")
     parser.add_argument("--client", choices=["boto3", "raw", "both"], default="both",
                         help="boto3 clients, raw http.client clients (the server's own capacity), or both")
@@ -174,16 +182,19 @@ def main(argv: list[str] | None = None) -> int:
         _serve(args.serve, args.detections)
         return 0
     if args.quick:
-        args.clients, args.processes, args.seconds, args.detections = 4, 2, 2.0, 3000
+        args.clients, args.processes, args.seconds, args.detections = "4", 2, 2.0, 3000
     kinds = ["boto3", "raw"] if args.client == "both" else [args.client]
-    results = [measure(front, clients=args.clients, processes=args.processes, seconds=args.seconds,
-                       detections=args.detections, kind=kind) for kind in kinds for front in args.fronts.split(",")]
+    results = [measure(front, clients=int(clients), processes=args.processes, seconds=args.seconds,
+                       detections=args.detections, kind=kind, page_size=int(size))
+               for size in args.page_sizes.split(",") for clients in args.clients.split(",")
+               for kind in kinds for front in args.fronts.split(",")]
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()}, "results": results}
     if not args.quick:
         args.out.write_text(json.dumps(report, indent=2) + "\n")
     for r in results:
-        print(f"{r['front']:8} {r['clients']} {r['client']} clients: {r['requests_per_second']:.1f} req/s "
+        print(f"{r['front']:8} {r['clients']:2} {r['client']:5} clients, MaxResults {r['page_size']:4}: "
+              f"{r['requests_per_second']:.1f} req/s "
               f"({r['detections_per_second']:.0f} detections/s), p50 {r['p50_ms']:.1f} ms, "
               f"p99 {r['p99_ms']:.1f} ms, {r['errors']} errors in {r['requests']} requests")
     return 1 if any(r["errors"] for r in results) else 0
