@@ -156,3 +156,18 @@ def test_a_20_mb_body_through_http_client_reads_the_413(server: LocalRekognition
     assert response.status == 413
     assert document["__type"] == "RequestEntityTooLargeException"
     assert response.getheader("x-amzn-RequestId") == document["Logref"]
+
+
+def test_a_failing_handler_is_an_internal_server_error(server: LocalRekognition,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(request: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server.core, "handle", broken)
+    body = b'{"JobId": "x"}'
+    status, headers, document = _exchange(
+        server, f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: {GET}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n".encode() + body)
+    assert status == 500
+    assert document["__type"] == "InternalServerError"
+    assert headers["x-amzn-requestid"] == document["Logref"]

@@ -179,7 +179,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         front.watchdog.disarm(self.connection)
         headers = Headers(self.headers.items())
-        self._send(front.handler(HttpRequest(self.command, self.path, headers, body)))
+        try:
+            reply = front.handler(HttpRequest(self.command, self.path, headers, body))
+        except Exception:  # a bug in the handler: answered like the service would, not with a dropped connection
+            _log.exception("the server failed on a request")
+            reply = error_reply(ApiError("InternalServerError"))
+        self._send(reply)
 
     def do_GET(self) -> None:
         self._send(error_reply(ApiError("UnknownOperationException", "Only POST / is served.")))
