@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, help="analyse only the first N frames (default: the whole clip)")
     parser.add_argument("--detector", default="ssdlite", choices=["ssdlite", "hog"])
     parser.add_argument("--plain-bytetrack", action="store_true",
-                        help="boxes only: no appearance, no offline linking, no smoothing")
+                        help="boxes only: no appearance, no offline linking, no smoothing, no short tracks dropped")
     parser.add_argument("--faces", action="store_true", help="also detect faces (measures the speed with CenterFace)")
     parser.add_argument("--threads", type=int, help="OpenCV threads (default: OpenCV's, all cores)")
     parser.add_argument("--cache", type=Path, help="record the first pass to this .npz, or replay it if present")
@@ -350,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = AnalyzerSettings(detector=args.detector, faces=args.faces, threads=args.threads)
     if args.plain_bytetrack:
         settings = replace(settings, link_seconds=0.0, smooth_seconds=0.0,
-                           tracker=replace(settings.tracker, appearance_weight=0.0, appearance_gate=0.0))
+                           tracker=replace(settings.tracker, appearance_weight=0.0, appearance_gate=0.0,
+                                            min_track_seconds=0.0))
     frames = args.frames
     last = frames or HELD_OUT[1]
     ranges = [*FOLDS, TUNING, (HELD_OUT[0], last), (1, last)] if last > TUNING[1] else [(1, last)]
