@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     default = AnalyzerSettings()
     plain = replace(default, link_seconds=0.0, smooth_seconds=0.0,
                     tracker=replace(default.tracker, appearance_weight=0.0, appearance_gate=0.0,
-                                           min_track_seconds=0.0))
+                                    min_track_seconds=0.0))
     results = {"default": evaluate(clip, gt_file, default), "plain-bytetrack": evaluate(clip, gt_file, plain)}
     print(f"{'settings':16} {'MOTA':>6} {'IDF1':>6} {'IDsw':>4} {'prec':>6} {'recall':>6} {'MOTP':>6} "
           f"{'tracks':>6} {'fps':>6}")
