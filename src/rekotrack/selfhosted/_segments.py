@@ -3,8 +3,9 @@
 Every decoded frame is used (no sampling: a cut is placed on a frame):
 
 - **SHOT**: PySceneDetect's ``ContentDetector`` (``scenedetect-headless``, BSD-3-Clause) with its
-  own defaults (threshold 27 on the HSV content change between consecutive frames, shots of at
-  least 15 frames), fed frames shrunk to 256 pixels wide as its ``SceneManager`` does. Shots
+  default threshold (27 on the HSV content change between consecutive frames) and its command
+  line's shortest shot (0.6 s, in frames at the video's rate), fed frames shrunk to 256 pixels wide
+  as its ``SceneManager`` does. Shots
   partition the video: each runs from one cut to the frame before the next. A cut's confidence is
   how far its content change exceeds the threshold: ``50 + 50 (score - 27) / 27``, capped at 100
   (50 at the threshold, 100 at twice it); a shot's ``Confidence`` is the lower of its two
@@ -47,8 +48,8 @@ __all__ = [
 
 SHOT_THRESHOLD: Final = 27.0
 """PySceneDetect ContentDetector's default threshold (HSV content change between frames)."""
-SHOT_MIN_FRAMES: Final = 15
-"""PySceneDetect ContentDetector's default shortest shot, in frames."""
+SHOT_MIN_SECONDS: Final = 0.6
+"""The shortest shot (PySceneDetect's command-line default), turned into frames at the video's rate."""
 DETECT_WIDTH: Final = 256
 """Frames are shrunk to this width for the shot detector (PySceneDetect's automatic downscale)."""
 SHOT_MODEL_VERSION: Final = "scenedetect-content-1"
@@ -178,7 +179,7 @@ def detect_segments(
     want_shots = "SHOT" in segment_types
     want_cues = "TECHNICAL_CUE" in segment_types
     black = BlackFrameTest.from_filters(filters)
-    detector = ContentDetector(threshold=SHOT_THRESHOLD, min_scene_len=SHOT_MIN_FRAMES)
+    detector = ContentDetector(threshold=SHOT_THRESHOLD, min_scene_len=max(1, round(SHOT_MIN_SECONDS * rate)))
     detector.stats_manager = StatsManager()  # keeps each frame's content score (a cut's confidence)
     times: list[int] = []
     coverage: list[float] = []
