@@ -191,10 +191,13 @@ class _LingeringTransport(asyncio.Transport):
     :attr:`lingering`), and the socket closes when the client closes or after :data:`LINGER_SECONDS`.
     """
 
-    def __init__(self, transport: asyncio.Transport, still_sending: Callable[[], bool]) -> None:
+    def __init__(
+        self, transport: asyncio.Transport, still_sending: Callable[[], bool], loop: asyncio.AbstractEventLoop
+    ) -> None:
         super().__init__()
         self._transport = transport
         self._still_sending = still_sending
+        self._loop = loop
         self.lingering = False
         self._timer: asyncio.TimerHandle | None = None
 
@@ -205,9 +208,13 @@ class _LingeringTransport(asyncio.Transport):
             self._transport.close()
             return
         self.lingering = True
-        self._transport.write_eof()  # after the buffered reply
-        self._transport.resume_reading()  # drain what the client still sends
-        self._timer = asyncio.get_running_loop().call_later(LINGER_SECONDS, self._transport.close)
+        try:
+            self._transport.write_eof()  # after the buffered reply
+            self._transport.resume_reading()  # drain what the client still sends
+        except (OSError, RuntimeError):  # the connection is already gone
+            self._transport.close()
+            return
+        self._timer = self._loop.call_later(LINGER_SECONDS, self._transport.close)
 
     def closed(self) -> None:
         if self._timer is not None:
@@ -275,7 +282,7 @@ def _guarded_protocol(idle_timeout: float) -> type[asyncio.Protocol]:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             _no_delay(transport)
             self._lingering = _LingeringTransport(
-                transport, lambda: self.conn.their_state in (h11.SEND_BODY, h11.ERROR)
+                transport, lambda: self.conn.their_state in (h11.SEND_BODY, h11.ERROR), self.loop
             )
             super().connection_made(self._lingering)
             self._arm()
