@@ -15,7 +15,8 @@ whole, with no person detector in front, and each face becomes one ``FaceDetecti
   mapped to 0..100 as ``100 v / (v + 100)``.
 - ``Pose``: only ``Roll``, the angle in degrees of the line from ``eyeLeft`` to ``eyeRight``
   against the horizontal (positive when the right-hand eye is lower in the image). Yaw and pitch
-  cannot be measured from five 2-D points without a 3-D face model, so they are absent.
+  from a 3-D template fitted to the five points were measured (``benchmarks/pose.py``) and are not
+  reliable enough at the sizes CenterFace's landmarks allow, so they are absent.
 
 ``FaceAttributes=ALL`` answers the same fields: rekotrack computes no age range, emotions,
 smile, glasses, beard, gender or eye direction, and never invents them.
