@@ -80,7 +80,9 @@ def test_cli_wait_shows_the_frames_done(server: VideoRekognition, tmp_path: Path
     shown = ""
     try:
         deadline = time.monotonic() + 120
-        while not re.search(r"IN_PROGRESS, \d+ status checks?, analysed \d+ of 795 frames \[", shown):
+        # the frames as a percent (and, from the second report with progress, the time left)
+        while not re.search(r"IN_PROGRESS, \d+ status checks?, analysed \d+ of 795 frames, \d+%(, ETA [\d:]+)? \[",
+                            shown):
             assert time.monotonic() < deadline, shown
             assert proc.poll() is None, shown
             ready, _, _ = select.select([master], [], [], 0.2)
