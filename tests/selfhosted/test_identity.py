@@ -17,6 +17,7 @@ pytest.importorskip("scipy")
 
 from rekotrack.selfhosted._analyzer import tracker_settings  # noqa: E402
 from rekotrack.selfhosted._bytetrack import ByteTracker  # noqa: E402
+from rekotrack.selfhosted._linking import Tracklet, link_tracklets  # noqa: E402
 from rekotrack.selfhosted._settings import AnalyzerSettings, ByteTrackSettings  # noqa: E402
 
 WIDTH, HEIGHT = 800, 600
@@ -179,3 +180,25 @@ def test_two_alike_people_crossing_behind_an_occluder_for_3_s_keep_their_indexes
         direction = np.sign(xs[frames[-1]] - xs[frames[0]])
         steps = np.sign(np.diff([xs[f] for f in frames]))
         assert (steps == direction).mean() > 0.9  # one walker each way: no switch at the crossing
+
+
+def _tracklet(key: int, frames: range, x0: float, vx: float, feet: float = 400.0,
+              look: np.ndarray | None = None, seed: int = 0, jitter: float = 1.0) -> Tracklet:
+    rng = np.random.default_rng(seed + key)
+    f = np.arange(frames.start, frames.stop)
+    boxes = np.array([_box(x0 + vx * (k - frames.start), feet) for k in f]) + rng.normal(0, jitter, (len(f), 4))
+    features = None
+    if look is not None:
+        features = np.array([_unit(look + rng.normal(0, 0.01, len(look))) for _ in f])
+    return Tracklet(key, f.astype(np.int64), boxes, None, None, features)
+
+
+def test_a_pair_that_overlaps_in_time_for_longer_than_a_duplicate_is_never_linked() -> None:
+    """Two tracks on the same path and in the same clothes that coexist for 3 s are two people."""
+    look = _unit(np.ones(8))
+    cfg = replace(_settings(), frame_width=WIDTH, frame_height=HEIGHT)
+    first = _tracklet(0, range(0, 60), 100, 4, look=look)
+    second = _tracklet(1, range(30, 90), 100 + 4 * 30 + 60, 4, look=look)  # 60 px ahead, 3 s together
+    assert len(link_tracklets([first, second], cfg)) == 2
+    apart = _tracklet(2, range(59, 100), 100 + 4 * 59, 4, look=look)  # the same walk, overlapping 1 frame
+    assert len(link_tracklets([first, apart], cfg)) == 1
