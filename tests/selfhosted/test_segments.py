@@ -182,3 +182,25 @@ def test_smpte_timecodes() -> None:
     assert smpte(1799, ntsc) == "00:00:59;29"
     assert smpte(1800, ntsc) == "00:01:00;02"  # labels 00 and 01 are skipped at each minute ...
     assert smpte(17982, ntsc) == "00:10:00;00"  # ... but every tenth
+
+
+def test_a_weak_cut_lowers_the_confidence_of_its_two_shots(tmp_path: Path, vtest: Path) -> None:
+    """vtest | the same scene at twice the contrast (a content change of about 39, threshold 27) | Megamind:
+    the two shots beside the weak cut get 50 + 50 (39 - 27) / 27 (about 72); MinSegmentConfidence 80 drops them."""
+    import cv2
+
+    from benchmarks.segments_text import _read, write_video
+    from rekotrack.selfhosted._segments import cut_confidence, detect_segments
+
+    scene = _read("vtest.avi", 0, 80, (320, 240))
+    images = scene[:40] + [cv2.convertScaleAbs(image, alpha=2.0, beta=0) for image in scene[40:]]
+    images += _read("Megamind.avi", 100, 40, (320, 240))
+    write_video(tmp_path / "weak.avi", images, FPS)
+    found = detect_segments(tmp_path / "weak.avi", ["SHOT"]).segments
+    assert frames_of(found, "SHOT") == [(0, 39), (40, 79), (80, 119)]
+    weak = [s["ShotSegment"]["Confidence"] for s in found]
+    assert weak[0] == weak[1]
+    assert cut_confidence(35) < weak[0] < cut_confidence(43)  # the measured change is about 39
+    assert weak[2] == 100
+    kept = detect_segments(tmp_path / "weak.avi", ["SHOT"], {"ShotFilter": {"MinSegmentConfidence": 80}}).segments
+    assert [(s["ShotSegment"]["Index"], s["StartFrameNumber"]) for s in kept] == [(2, 80)]
