@@ -188,8 +188,8 @@ def test_a_weak_cut_lowers_the_confidence_of_its_two_shots(tmp_path: Path, vtest
     """vtest | the same scene at twice the contrast (a content change of about 39, threshold 27) | Megamind:
     the two shots beside the weak cut get 50 + 50 (39 - 27) / 27 (about 72); MinSegmentConfidence 80 drops them."""
     import cv2
-
     from benchmarks.segments_text import _read, write_video
+
     from rekotrack.selfhosted._segments import cut_confidence, detect_segments
 
     scene = _read("vtest.avi", 0, 80, (320, 240))
