@@ -18,9 +18,10 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ SERVERS = {"rekotrack", "moto_server"}  # the commands a note may start in the b
 PORT = re.compile(r"(?:--port|-p)\s+(\d+)")
 BLOCK_TIMEOUT = 300.0  # seconds for one block (a real analysis on a busy machine): a hang fails, never blocks CI
 START_TIMEOUT = 60.0  # seconds for a stated server to accept connections
+BLOCK_WORKERS = 6  # blocks run at once, across pages: much of a block's time is spent waiting for a job
 SERVER_EXTRA = ("cv2", "av", "scipy", "onnxruntime")  # what `rekotrack serve --analyzer video` imports
 
 
@@ -76,11 +78,19 @@ class Environment:
     failure: str | None = None  # why it could not be started
 
 
+@dataclass
+class PageRun:
+    blocks: int = 0
+    failures: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why the page's blocks could not run on this machine
+
+
 class Harness:
     def __init__(self, home: Path, workdir: Path) -> None:
         self.home = home  # HOME for every process: no ~/.aws of the machine's user is read
         self.workdir = workdir
         self.environments: dict[str, Environment] = {}
+        self._starting = threading.Lock()
 
     def clean_env(self, variables: dict[str, str]) -> dict[str, str]:
         """This process's environment without any AWS_* variable, plus ``variables``."""
@@ -92,6 +102,10 @@ class Harness:
 
     def environment(self, note: str) -> Environment:
         """The note's environment; started on first use and shared by the pages that state the same note."""
+        with self._starting:
+            return self._environment(note)
+
+    def _environment(self, note: str) -> Environment:
         if note not in self.environments:
             self.environments[note] = env = Environment()
             try:
@@ -132,6 +146,20 @@ class Harness:
         for port, proc, log in listening:
             _wait_for_port(port, proc, log)
 
+    def run_page(self, page: Path, blocks: ThreadPoolExecutor, workdir: Path) -> PageRun:
+        """Starts what the page's note states (once per note) and runs each of its blocks on ``blocks``."""
+        note = _note(page)
+        if note is None:
+            return PageRun(failures=[f"{page.name} has ```python blocks but no ```sh block starting {NOTE_MARK!r}"])
+        missing = _missing(note)
+        if missing:
+            return PageRun(skipped=f"{page.name}'s examples need {missing}")
+        variables = self.environment(note).variables
+        found = _blocks(page)
+        runs = [blocks.submit(self.run_block, page, line, code, variables, workdir / f"{page.stem}-{line}")
+                for line, code in found]
+        return PageRun(blocks=len(found), failures=[failure for run in runs if (failure := run.result())])
+
     def run_block(self, page: Path, line: int, code: str, variables: dict[str, str], workdir: Path) -> str | None:
         """None when the block exits 0, else what went wrong."""
         workdir.mkdir()
@@ -170,16 +198,29 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise AssertionError(f"{proc.args!r} did not listen on 127.0.0.1:{port} within {START_TIMEOUT} s")
 
 
-@pytest.fixture(scope="module")
-def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    started = Harness(tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("servers"))
-    try:
-        yield started
-    finally:
-        started.stop()
-
-
 PAGES_WITH_BLOCKS = [page for page in PAGES if _blocks(page)]
+
+
+_PAGE_TEST = "test_every_python_block_runs_as_written"
+
+
+@pytest.fixture(scope="module")
+def page_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        dict[Path, Future[PageRun]]]:
+    """Every selected page's blocks, all started at once (pages with a real analysis first: the longest)."""
+    wanted = [Path(str(item.callspec.params["page"])) for item in request.session.items
+              if isinstance(item, pytest.Function) and item.originalname == _PAGE_TEST]
+    wanted.sort(key=lambda page: "--analyzer video" not in (_note(page) or ""))
+    harness = Harness(tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("servers"))
+    workdir = tmp_path_factory.mktemp("blocks")
+    pages = ThreadPoolExecutor(max_workers=max(len(wanted), 1), thread_name_prefix="doc-page")
+    blocks = ThreadPoolExecutor(max_workers=BLOCK_WORKERS, thread_name_prefix="doc-block")
+    try:
+        yield {page: pages.submit(harness.run_page, page, blocks, workdir) for page in wanted}
+    finally:
+        blocks.shutdown(wait=True, cancel_futures=True)
+        pages.shutdown(wait=True)
+        harness.stop()
 
 
 def test_the_docs_have_python_blocks() -> None:
@@ -188,23 +229,13 @@ def test_the_docs_have_python_blocks() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_BLOCKS, ids=lambda p: p.name)
-def test_every_python_block_runs_as_written(page: Path, harness: Harness, tmp_path: Path) -> None:
-    note = _note(page)
-    assert note is not None, f"{page.name} has ```python blocks but no ```sh block starting {NOTE_MARK!r}"
-    missing = _missing(note)
-    if missing:
-        reason = f"{page.name}'s examples need {missing}"
+def test_every_python_block_runs_as_written(page: Path, page_runs: dict[Path, Future[PageRun]]) -> None:
+    run = page_runs[page].result()
+    if run.skipped:
         if os.environ.get("REKOTRACK_REQUIRE_SERVER_EXTRA"):  # CI installs everything: there it is a failure
-            pytest.fail(reason)
-        pytest.skip(reason)
-    variables = harness.environment(note).variables
-    blocks = _blocks(page)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        outcomes = pool.map(
-            lambda block: harness.run_block(page, block[0], block[1], variables, tmp_path / str(block[0])), blocks
-        )
-        failures = [failure for failure in outcomes if failure]
-    assert not failures, f"{len(failures)} of {len(blocks)} blocks failed:\n\n" + "\n\n".join(failures)
+            pytest.fail(run.skipped)
+        pytest.skip(run.skipped)
+    assert not run.failures, f"{len(run.failures)} of {run.blocks} blocks failed:\n\n" + "\n\n".join(run.failures)
 
 
 # ---- the first snippet a reader sees ---------------------------------------------------------
