@@ -204,3 +204,16 @@ def test_a_weak_cut_lowers_the_confidence_of_its_two_shots(tmp_path: Path, vtest
     assert weak[2] == 100
     kept = detect_segments(tmp_path / "weak.avi", ["SHOT"], {"ShotFilter": {"MinSegmentConfidence": 80}}).segments
     assert [(s["ShotSegment"]["Index"], s["StartFrameNumber"]) for s in kept] == [(2, 80)]
+
+
+def test_segment_jobs_survive_a_restart_with_their_page_members(cut_root: Path, tmp_path: Path) -> None:
+    with VideoRekognition(video_root=cut_root, data_dir=tmp_path, workers=1) as first:
+        client = first.client()
+        job_id = client.start_segment_detection(Video=VIDEO, SegmentTypes=["TECHNICAL_CUE"])["JobId"]
+        before = wait_segments(client, job_id)
+        assert before["JobStatus"] == "SUCCEEDED"
+    with VideoRekognition(video_root=cut_root, data_dir=tmp_path, workers=1) as second:
+        after = second.client().get_segment_detection(JobId=job_id, MaxResults=1)
+    members = ("JobStatus", "Segments", "VideoMetadata", "AudioMetadata", "SelectedSegmentTypes")
+    assert {k: after[k] for k in members} == {k: before[k] for k in members}
+    assert [t["Type"] for t in after["SelectedSegmentTypes"]] == ["TECHNICAL_CUE"]
