@@ -160,6 +160,19 @@ def _ends(t: Tracklet, span: int) -> list[tuple[int, FloatArray, FloatArray, flo
     return out
 
 
+def _spans(tracklets: list[Tracklet]) -> tuple[IntArray, IntArray]:
+    starts = np.fromiter((t.start for t in tracklets), np.int64, len(tracklets))
+    ends = np.fromiter((t.end for t in tracklets), np.int64, len(tracklets))
+    return starts, ends
+
+
+def _together(spans: tuple[IntArray, IntArray], n: int) -> list[int]:
+    """The other tracklets that exist at some frame of tracklet ``n`` (``spans``: every start and end)."""
+    starts, ends = spans
+    found = np.flatnonzero((starts <= ends[n]) & (ends >= starts[n]))
+    return [int(m) for m in found if m != n]
+
+
 def _fit_motion(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Motion:
     """Measure how far straight-line prediction misses on the video's long tracklets, and where others are."""
     from scipy.optimize import nnls
@@ -167,12 +180,13 @@ def _fit_motion(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Motion:
     rate = max(cfg.frame_rate, 1e-6)
     span = max(1, round(_END_SECONDS * rate))
     ends = [_ends(t, span) for t in tracklets]
+    spans = _spans(tracklets)
     where = [{int(f): k for k, f in enumerate(t.frames)} for t in tracklets]
     centres = [_centres(t.boxes) for t in tracklets]
     heights = [_heights(t.boxes) for t in tracklets]
     steps = [round(g * rate) for g in (0.5, 1.0, 2.0, 3.0, 4.0)]  # predict 0.5 .. 4 s on
     gaps, misses, others = [], [], []
-    for n, t in enumerate(tracklets):
+    for n in range(len(tracklets)):
         # the same walker: its own later position
         for end, centre, velocity, height in ends[n]:
             for step in steps:
@@ -183,9 +197,7 @@ def _fit_motion(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> _Motion:
                     gaps.append(step / rate)
                     misses.append(float(miss @ miss) / (h * h) / 2)  # per axis
         # someone else seen at the same time
-        for m, other in enumerate(tracklets):
-            if m == n or other.start > t.end or t.start > other.end:
-                continue
+        for m in _together(spans, n):
             for end, centre, velocity, height in ends[n]:
                 for step in steps[:3]:
                     target = where[m].get(end + step)
@@ -259,11 +271,12 @@ def _pairs(tracklets: list[Tracklet], span: int, cfg: ByteTrackSettings) -> tupl
             same.append((n, windows[k] - windows[k + 1]))
             if k + 1 < len(windows) - 1:
                 same.append((n, windows[k] - windows[-1]))
+    spans = _spans(tracklets)
     for n, a in enumerate(tracklets):
-        for m in range(n + 1, len(tracklets)):
-            b = tracklets[m]
-            if b.start > a.end or a.start > b.end:
+        for m in _together(spans, n):
+            if m < n:
                 continue
+            b = tracklets[m]
             common, ia, ib = np.intersect1d(a.frames, b.frames, return_indices=True)
             if len(common) < span:
                 continue
@@ -412,13 +425,30 @@ def link_tracklets(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> list[Tr
 
 def _link_round(tracklets: list[Tracklet], cfg: ByteTrackSettings, motion: _Motion,
                 looks: _Appearance | None) -> list[Tracklet]:
-    count = len(tracklets)
-    score = np.full((count, count), _NO_LINK)
+    # Only pairs whose start falls in the window after the end are scored (sorted starts: a long
+    # video costs its number of tracklets times the few that start nearby, not its square).
+    starts = np.array([t.start for t in tracklets])
+    order = np.argsort(starts, kind="stable")
+    window = min(float(cfg.link_frames), motion.horizon() * cfg.frame_rate)
+    scores: dict[tuple[int, int], float] = {}
     for a, first in enumerate(tracklets):
-        for b, second in enumerate(tracklets):
-            if a != b:
-                score[a, b] = _pair_score(first, second, cfg, motion, looks)
-    successor = _unambiguous(_assign(score), score, cfg.link_margin)
+        low = np.searchsorted(starts[order], first.end - cfg.link_overlap_frames, side="left")
+        high = np.searchsorted(starts[order], first.end + window, side="right")
+        for b in order[low:high]:
+            if b != a:
+                value = _pair_score(first, tracklets[int(b)], cfg, motion, looks)
+                if value > 0:
+                    scores[a, int(b)] = value
+    # The assignment falls apart into groups of tracklets that could link to one another: each
+    # group is solved (and its ambiguity judged) on its own, with the same result as all at once.
+    successor: dict[int, int] = {}
+    for group in _groups(len(tracklets), list(scores)):
+        score = np.full((len(group), len(group)), _NO_LINK)
+        for i, a in enumerate(group):
+            for j, b in enumerate(group):
+                score[i, j] = scores.get((a, b), _NO_LINK)
+        links = _unambiguous(_assign(score), score, cfg.link_margin)
+        successor.update({group[i]: group[j] for i, j in links.items()})
     has_predecessor = set(successor.values())
     chains: list[Tracklet] = []
     for index, tracklet in enumerate(tracklets):
@@ -431,6 +461,24 @@ def _link_round(tracklets: list[Tracklet], cfg: ByteTrackSettings, motion: _Moti
             parts.append(tracklets[current])
         chains.append(_merge(parts))
     return chains
+
+
+def _groups(count: int, pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """The connected groups (two or more) of ``count`` tracklets joined by ``pairs``."""
+    parent = list(range(count))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    members: dict[int, list[int]] = {}
+    for i in range(count):
+        members.setdefault(root(i), []).append(i)
+    return [m for m in members.values() if len(m) > 1]
 
 
 def _assign(score: FloatArray) -> dict[int, int]:
