@@ -42,14 +42,14 @@ class ByteTrackSettings:
     link_frames: int = 50
     """Offline: a tracklet starting up to this many sampled frames after another ended may continue it."""
     link_distance: float = 1.0
-    """... if it starts within this many box heights (growing with the gap) of where the first was heading,"""
+    """No longer used (the offline linking measures each video's motion); kept so that stored settings load."""
     link_appearance: float = 0.6
-    """... and their appearance similarity is at least this."""
+    """Offline, only when the video has too few tracklets to learn its appearance from: a link needs a
+    colour similarity of at least this."""
     link_growth_frames: int = 10
-    """The distance allowed grows by ``link_distance`` box heights every this many frames of gap
-    (this and the next one are given at 10 sampled frames a second and scaled to the sampling rate)."""
+    """No longer used (see ``link_distance``)."""
     link_velocity_frames: int = 10
-    """A tracklet's velocity at its ends is fitted over this many frames."""
+    """No longer used: a tracklet's velocity at its ends is fitted over its last (first) second."""
     link_overlap_frames: int = 10
     """A tracklet may continue another that it overlaps by up to this many frames (a duplicate track) ..."""
     link_overlap_iou: float = 0.3
