@@ -28,7 +28,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+# a ```python (or ```py) fence, indented too (in a list or an admonition), up to its closing fence
+BLOCK = re.compile(r"^([ \t]*)```(?:python|py)[ \t]*\n(.*?)^\1```", re.S | re.M)
 NOTE_MARK = "# To run the Python examples on this page"
 NOTE = re.compile(r"^```(?:sh|bash)\n(" + re.escape(NOTE_MARK) + r".*?)^```", re.S | re.M)
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -43,7 +44,7 @@ SERVER_EXTRA = ("cv2", "av", "scipy", "onnxruntime")  # what `rekotrack serve --
 def _blocks(page: Path) -> list[tuple[int, str]]:
     """(first line, code) of each ```python block of ``page``."""
     text = page.read_text()
-    return [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in BLOCK.finditer(text)]
+    return [(text.count("\n", 0, m.start()) + 2, textwrap.dedent(m.group(2))) for m in BLOCK.finditer(text)]
 
 
 def _note(page: Path) -> str | None:
@@ -244,7 +245,7 @@ FIRST_SNIPPET_DOCS = [ROOT / "README.md", ROOT / "docs" / "quickstart.md"]
 
 
 def _first_snippet(doc: Path) -> str:
-    return textwrap.dedent(BLOCK.findall(doc.read_text())[0]).strip()
+    return _blocks(doc)[0][1].strip()
 
 
 def test_readme_and_quickstart_open_with_the_same_snippet() -> None:
