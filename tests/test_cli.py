@@ -505,9 +505,18 @@ def test_ctrl_c_in_serve_with_a_running_job() -> None:
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 
 
+def _needs_the_video_side(*modules: str, check_video: bool = True) -> None:
+    """Skip, naming what is missing (the conftest adds the command that brings it), without the server extra
+    or opencv-doc's vtest.avi."""
+    for module in ("cv2", "av", *modules):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"could not import {module!r} (the server extra)")
+    if check_video and not VTEST.is_file():
+        pytest.skip("vtest.avi not found (Debian opencv-doc)")
+
+
 def test_ctrl_c_in_video_serve_stops_its_workers_first(tmp_path: Path) -> None:
-    if importlib.util.find_spec("cv2") is None or importlib.util.find_spec("av") is None or not VTEST.is_file():
-        pytest.skip("needs the server extra and opencv-doc's vtest.avi")
+    _needs_the_video_side()
     (tmp_path / "videos" / "lobby").mkdir(parents=True)
     shutil.copyfile(VTEST, tmp_path / "videos" / "lobby" / "vtest.avi")
     code, err, children = _serve_and_interrupt(
@@ -572,8 +581,7 @@ def _short_clip(folder: Path, frames: int) -> tuple[Path, Path]:
 
 
 def test_ctrl_c_in_render(tmp_path: Path) -> None:
-    if importlib.util.find_spec("cv2") is None or importlib.util.find_spec("av") is None or not VTEST.is_file():
-        pytest.skip("needs the server extra and opencv-doc's vtest.avi")
+    _needs_the_video_side()
     clip, result = _short_clip(tmp_path, 300)
     out = tmp_path / "frames"
     proc = _popen("render", str(clip), str(result), "-o", str(out), "--frames",
@@ -587,9 +595,10 @@ def test_ctrl_c_in_render(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_in_worker(tmp_path: Path, moto_url: str) -> None:
+    _needs_the_video_side("celery", check_video=False)
     redis_server = shutil.which("redis-server")
-    if redis_server is None or importlib.util.find_spec("celery") is None or importlib.util.find_spec("av") is None:
-        pytest.skip("needs redis-server and the server extra")
+    if redis_server is None:
+        pytest.skip("redis-server not found (Debian redis-server)")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
