@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib.util
+import io
 import json
 import os
 import pty
@@ -23,7 +24,7 @@ import pytest
 
 from rekotrack import TrackingResult, __version__
 from rekotrack._cli import main
-from rekotrack.testing import LocalRekognition, SyntheticScene
+from rekotrack.testing import Faults, LocalRekognition, SyntheticScene
 
 BIG = "s3://cli-bucket/big.mp4"  # output of several MB: more than a pipe holds
 
@@ -296,6 +297,41 @@ def test_get_error_before_any_row_has_no_header_and_no_resume_hint(
     line = _one_line_error(err)
     assert "ResourceNotFoundException" in line
     assert "resume" not in line  # nothing was read: nothing to resume
+
+
+def test_get_that_fails_part_way_says_where_to_resume(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with LocalRekognition(job_seconds=0.0) as srv:
+        srv.add_video(BIG, SyntheticScene(seed=4, people=10, duration_ms=60_000))
+        job_id = _finished_job(srv, BIG)
+        truth = list(srv.scene_for(BIG).ground_truth())
+
+        class BreaksTheServer(io.StringIO):
+            """stdout that makes every later request fail with a 5xx once 120 lines are written."""
+
+            def write(self, text: str) -> int:
+                if self.getvalue().count("\n") >= 120:
+                    srv.faults = Faults(server_error_rate=1.0)
+                return super().write(text)
+
+        out = BreaksTheServer()
+        monkeypatch.setattr(sys, "stdout", out)
+        code = main(["get", job_id, "--json", "--page-size", "50", "--endpoint-url", srv.url, "--region", "us-east-1"])
+        monkeypatch.undo()
+        err = capsys.readouterr().err
+        assert code == 4
+        line = _one_line_error(err)
+        assert "InternalServerError" in line or "500" in line, line
+        assert "; resume with --starting-token " in line
+        token = line.rsplit(" ", 1)[1]
+        printed = [json.loads(row) for row in out.getvalue().splitlines()]
+        assert 120 <= len(printed) < len(truth)
+        srv.faults = None
+        code, rest, _ = _run(capsys, "get", job_id, "--json", "--starting-token", token, "--endpoint-url", srv.url,
+                             "--region", "us-east-1")
+    assert code == 0
+    assert printed + [json.loads(row) for row in rest.splitlines()] == truth  # nothing lost or repeated
 
 
 def test_get_of_a_failed_job_has_no_resume_hint(server: LocalRekognition, capsys: pytest.CaptureFixture[str]) -> None:
