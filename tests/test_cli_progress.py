@@ -261,3 +261,22 @@ def test_ctrl_c_line_on_its_own_and_no_bar_after_it() -> None:
     assert "IN_PROGRESS, 1 status check [" in shown  # the progress line was there ...
     lines = [line for line in screen(shown) if line]
     assert lines == ["rekotrack: interrupted"]  # ... and was erased: the message alone, nothing drawn after it
+
+
+def test_ctrl_c_in_get_on_a_terminal_leaves_the_rows_and_the_hint_alone() -> None:
+    uri = "s3://progress/big.mp4"
+    with LocalRekognition(job_seconds=0.0) as srv:
+        srv.add_video(uri, SyntheticScene(seed=4, people=10, duration_ms=300_000))
+        job_id = srv.client().start_person_tracking(Video={"S3Object": {"Bucket": "progress", "Name": "big.mp4"}})[
+            "JobId"]
+        code, shown = _in_a_terminal(
+            ["get", job_id, "--json", "--page-size", "100", "--endpoint-url", srv.url],
+            when=lambda seen: seen.count("\n") > 300 and "reading: " in seen,
+            then=lambda proc: proc.send_signal(signal.SIGINT),
+        )
+    assert code == 130
+    lines = [line for line in screen(shown) if line]
+    assert lines[-1].startswith("rekotrack: interrupted; resume with --starting-token "), lines[-3:]
+    rows = lines[:-1]
+    assert len(rows) > 300
+    assert all(row.startswith('{"Timestamp"') and row.endswith("}") for row in rows)  # no progress text left

@@ -555,6 +555,7 @@ def cmd_get(args: argparse.Namespace) -> int:
                 raise  # nothing to resume: the error as any command says it
             code, message = _outcome(exc)
             failure = code, f"{message}; resume with --starting-token {token}"
+            progress.close(keep=False)  # the message alone on its line, as after any other error
         finally:
             _interrupts.holding = False
     if failure is not None:  # written once the progress line is gone
