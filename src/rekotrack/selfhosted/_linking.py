@@ -103,6 +103,12 @@ def _heights(boxes: FloatArray) -> FloatArray:
     return out
 
 
+def _line(frames: IntArray, boxes: FloatArray, velocity: FloatArray, frame: int) -> FloatArray:
+    """The centre at ``frame`` on the least-squares line through the given observations."""
+    out: FloatArray = _centres(boxes).mean(axis=0) + velocity * (frame - float(frames.mean()))
+    return out
+
+
 def _velocity(frames: IntArray, boxes: FloatArray) -> FloatArray:
     """Centre velocity (pixels a frame): least squares over the given observations."""
     if len(frames) < 2 or frames[-1] == frames[0]:
@@ -367,11 +373,15 @@ def _pair_score(
         return _NO_LINK
     if second.start <= first.start or second.end <= first.end:
         return _NO_LINK
-    end_box, start_box = first.boxes[-1], second.boxes[0]
-    end_h, start_h = end_box[3] - end_box[1], start_box[3] - start_box[1]
+    # A tracklet's end is described by its last second, not its last box: the box just before an
+    # occlusion is often partial, or merged with the person who hides it.
+    span = max(1, round(_END_SECONDS * max(cfg.frame_rate, 1e-6)))
+    tail_mask = first.frames > first.end - span
+    head_mask = second.frames < second.start + span
+    end_h = float(np.median(_heights(first.boxes[tail_mask])))
+    start_h = float(np.median(_heights(second.boxes[head_mask])))
     if not 1 / _SIZE_RATIO <= start_h / max(end_h, 1e-6) <= _SIZE_RATIO:
         return _NO_LINK
-    span = max(1, round(_END_SECONDS * max(cfg.frame_rate, 1e-6)))
     tail, head = _tail(first, span), _head(second, span)
     if looks is not None and tail is not None and head is not None:
         appearance = looks.llr(tail, head)
@@ -392,11 +402,12 @@ def _pair_score(
         apart = _centres(first.boxes[ia]) - _centres(second.boxes[ib])
         miss2 = float(np.mean((apart * apart).sum(axis=1))) / (height * height) / 2
         return motion.llr(miss2, 0.0, height) + appearance
-    tail_mask = first.frames > first.end - span
-    head_mask = second.frames < second.start + span
-    end_c, start_c = _centres(end_box[None])[0], _centres(start_box[None])[0]
-    forward = end_c + _velocity(first.frames[tail_mask], first.boxes[tail_mask]) * gap
-    backward = start_c - _velocity(second.frames[head_mask], second.boxes[head_mask]) * gap
+    out_velocity = _velocity(first.frames[tail_mask], first.boxes[tail_mask])
+    in_velocity = _velocity(second.frames[head_mask], second.boxes[head_mask])
+    end_c = _line(first.frames[tail_mask], first.boxes[tail_mask], out_velocity, first.end)
+    start_c = _line(second.frames[head_mask], second.boxes[head_mask], in_velocity, second.start)
+    forward = end_c + out_velocity * gap
+    backward = start_c - in_velocity * gap
     if _left_view(forward, motion) and _left_view(backward, motion):
         return _NO_LINK  # one walked out of the picture, another walked in
     miss_forward, miss_backward = forward - start_c, backward - end_c
