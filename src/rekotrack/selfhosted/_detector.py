@@ -1,11 +1,18 @@
-"""Person detectors on OpenCV: SSDLite (the model shipped in ``models/``) and, when asked for, HOG.
+"""Person detectors: SSDLite (the model shipped in ``models/``) and, when asked for, OpenCV's HOG.
 
-SSDLite-MobileNetV2 trained on people (``models/ssdlite_person.pb``, MIT, see ``NOTICE``) runs
-through OpenCV's DNN module with the text graph ``models/ssdlite_person.pbtxt`` (generated once
-from the frozen graph, as OpenCV's ``tf_text_graph_ssd.py`` does: one class, 300x300 input, SSD
-anchors 0.2..0.95 with aspect ratios 1, 2, 1/2, 3, 1/3). TensorFlow is not needed. The frame is
-cut into overlapping square tiles so that people far from the camera are not shrunk below what
-a 300x300 input can see.
+SSDLite-MobileNetV2 trained on people (``models/ssdlite_person.pb``, MIT, see ``NOTICE``) runs on
+onnxruntime from ``models/ssdlite_person.onnx``: the same graph converted once by
+``scripts/convert_detector.py`` (input: uint8 BGR tiles resized to 300x300; outputs: the graph's
+own decoded boxes and sigmoid scores for its 1917 anchors). The non-maximum suppression that
+followed in the TensorFlow graph is :func:`ssd_postprocess`, which does what OpenCV's
+``DetectionOutput`` layer does. ``engine="opencv"`` runs the frozen graph on OpenCV's DNN module
+instead, with the text graph ``models/ssdlite_person.pbtxt`` (generated once, as OpenCV's
+``tf_text_graph_ssd.py`` does): the reference the ONNX path is tested against, and what
+rekotrack used before. Neither needs TensorFlow or the ``onnx`` package.
+
+The frame is cut into overlapping square tiles so that people far from the camera are not
+shrunk below what a 300x300 input can see; onnxruntime runs all the tiles of a frame in one
+call.
 
 OpenCV's HOG people detector runs only when asked for (``--detector hog``): it needs no model
 file but misses anyone under about 128 pixels tall, and its box is its 64x128 search window, not
@@ -24,19 +31,30 @@ import numpy as np
 import numpy.typing as npt
 
 from rekotrack.selfhosted._geometry import FloatArray
-from rekotrack.selfhosted._models import CENTERFACE, SSDLITE, SSDLITE_CONFIG, ModelMissingError, model_path
-from rekotrack.selfhosted._settings import DetectorName
+from rekotrack.selfhosted._models import (
+    CENTERFACE,
+    SSDLITE,
+    SSDLITE_CONFIG,
+    ModelFile,
+    ModelMissingError,
+    model_path,
+)
+from rekotrack.selfhosted._settings import DetectorEngine, DetectorName
 
 __all__ = [
     "HOG_CALIBRATION",
     "HOG_WARNING",
+    "SSDLITE_ONNX",
+    "SSD_INPUT",
     "Detector",
+    "DetectorEngine",
     "DetectorName",
     "HOGDetector",
     "SSDLiteDetector",
     "appearance",
     "check_models",
     "make_detector",
+    "ssd_postprocess",
     "ssdlite_model_path",
 ]
 
@@ -63,6 +81,16 @@ class Detector(Protocol):
     def detect(self, frame: npt.NDArray[np.uint8]) -> tuple[FloatArray, FloatArray]: ...
 
 
+SSDLITE_ONNX = ModelFile(
+    "ssdlite_person.onnx", "8a3def0d246439719b9ad4840d74a091dd5b0edc99b3e17a5e55c478eb446232",
+    "the SSDLite person detector (ONNX)",
+)
+"""``ssdlite_person.pb`` converted to ONNX by ``scripts/convert_detector.py`` (see ``NOTICE``)."""
+
+SSD_INPUT = 300
+"""The side of the square the SSDLite graph takes (its anchors are computed for it)."""
+
+
 def ssdlite_model_path() -> Path | None:
     """The verified SSDLite graph shipped in ``rekotrack/selfhosted/models``, or None if missing or damaged."""
     try:
@@ -78,8 +106,7 @@ def check_models(detector: DetectorName, faces: bool) -> None:
     if detector == "hog":
         _log.warning(HOG_WARNING)
     if detector == "ssdlite":
-        model_path(SSDLITE)
-        model_path(SSDLITE_CONFIG)
+        model_path(SSDLITE_ONNX)
     if faces:
         model_path(CENTERFACE)
 
@@ -113,8 +140,75 @@ def _nms(boxes: FloatArray, scores: FloatArray, iou: float) -> npt.NDArray[np.in
     return np.asarray(keep, dtype=np.intp).reshape(-1)
 
 
+def _greedy_nms(boxes: FloatArray, iou: float) -> list[int]:
+    """Indices kept by greedy non-maximum suppression of ``boxes`` (x1 y1 x2 y2) already sorted by
+    score: a box is dropped if it overlaps a kept one by more than ``iou`` (intersection over union
+    with areas ``w * h``, as OpenCV's ``DetectionOutput`` computes them for normalised boxes)."""
+    x1, y1, x2, y2 = boxes.T
+    area = np.maximum(x2 - x1, 0.0) * np.maximum(y2 - y1, 0.0)
+    keep: list[int] = []
+    for k in range(len(boxes)):
+        if keep:
+            kept = np.asarray(keep)
+            w = np.minimum(x2[kept], x2[k]) - np.maximum(x1[kept], x1[k])
+            h = np.minimum(y2[kept], y2[k]) - np.maximum(y1[kept], y1[k])
+            inter = np.where((w > 0) & (h > 0), w * h, 0.0)
+            union = area[kept] + area[k] - inter
+            overlap = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+            if np.any(overlap > iou):
+                continue
+        keep.append(k)
+    return keep
+
+
+def ssd_postprocess(
+    boxes: npt.NDArray[np.float32],
+    scores: npt.NDArray[np.float32],
+    *,
+    min_score: float,
+    nms_iou: float = 0.6,
+    top_k: int = 100,
+    keep_top_k: int = 100,
+) -> tuple[FloatArray, FloatArray]:
+    """One image's detections from the SSD graph's decoded anchors, as OpenCV's ``DetectionOutput``
+    layer makes them with the parameters of ``ssdlite_person.pbtxt`` (one class, NMS IoU 0.6,
+    ``top_k`` and ``keep_top_k`` 100).
+
+    ``boxes`` are the graph's ``ymin xmin ymax xmax`` (0..1, not clipped) and ``scores`` the person
+    scores, one per anchor. Returns ``x1 y1 x2 y2`` boxes (0..1, not clipped) and their scores,
+    highest first, with scores >= ``min_score``. Filtering by ``min_score`` before the top-k and
+    the suppression gives the same boxes as the layer's 0.01 threshold followed by ``min_score``:
+    the suppression is greedy by score, so a box's fate depends only on higher-scored boxes.
+    """
+    threshold = max(float(min_score), 0.01)
+    candidates = np.flatnonzero(scores >= threshold)
+    order = candidates[np.argsort(-scores[candidates], kind="stable")][:top_k]
+    picked = np.asarray(boxes, dtype=np.float64)[order][:, [1, 0, 3, 2]]  # to x1 y1 x2 y2
+    keep = _greedy_nms(picked, nms_iou)[:keep_top_k]
+    return picked[keep], np.asarray(scores, dtype=np.float64)[order][keep]
+
+
+def _onnx_session(model: Path, threads: int | None) -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = max(1, threads or 1)
+    options.inter_op_num_threads = 1
+    if options.intra_op_num_threads > 1:  # idle threads would spin, burning CPU between frames
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+
 class SSDLiteDetector:
-    """SSDLite-MobileNetV2 person detector on OpenCV DNN, over overlapping square tiles."""
+    """SSDLite-MobileNetV2 person detector over overlapping square tiles, on onnxruntime
+    (``engine="onnxruntime"``, one call per frame) or OpenCV DNN (``engine="opencv"``).
+
+    ``threads``: onnxruntime's intra-op threads (None: 1, the least CPU per frame) or, for the
+    OpenCV engine, OpenCV's threads (None: OpenCV's default).
+    """
 
     name = "ssdlite"
 
@@ -126,32 +220,54 @@ class SSDLiteDetector:
         min_score: float = 0.1,
         nms_iou: float = 0.5,
         threads: int | None = None,
+        engine: DetectorEngine = "onnxruntime",
     ) -> None:
         import cv2
 
-        model = model or model_path(SSDLITE)  # ModelMissingError if missing or damaged
-        if threads is not None:
-            cv2.setNumThreads(threads)
-        self._net: Any = cv2.dnn.readNetFromTensorflow(str(model), str(model_path(SSDLITE_CONFIG)))
+        if engine not in ("onnxruntime", "opencv"):
+            raise ValueError(f"unknown detector engine {engine!r}: onnxruntime or opencv")
+        self.engine: DetectorEngine = engine
+        self._net: Any = None
+        self._session: Any = None
+        if engine == "opencv":
+            model = model or model_path(SSDLITE)  # ModelMissingError if missing or damaged
+            if threads is not None:
+                cv2.setNumThreads(threads)
+            self._net = cv2.dnn.readNetFromTensorflow(str(model), str(model_path(SSDLITE_CONFIG)))
+        else:
+            self._session = _onnx_session(model or model_path(SSDLITE_ONNX), threads)
         self.tiles = tiles
         self.min_score = min_score
         self.nms_iou = nms_iou
 
-    def detect(self, frame: npt.NDArray[np.uint8]) -> tuple[FloatArray, FloatArray]:
+    def _forward(self, crops: list[npt.NDArray[np.uint8]]) -> list[tuple[FloatArray, FloatArray]]:
+        """Each crop's boxes (x1 y1 x2 y2 in 0..1 of the crop, clipped) and scores >= ``min_score``."""
         import cv2
 
+        out: list[tuple[FloatArray, FloatArray]] = []
+        if self._session is not None:
+            batch = np.stack([cv2.resize(c, (SSD_INPUT, SSD_INPUT), interpolation=cv2.INTER_LINEAR) for c in crops])
+            boxes, scores = self._session.run(["boxes", "scores"], {"image": batch})
+            for k in range(len(crops)):
+                found, confidence = ssd_postprocess(boxes[k], scores[k, :, 1], min_score=self.min_score)
+                out.append((np.clip(found, 0.0, 1.0), confidence))
+            return out
+        for crop in crops:
+            self._net.setInput(cv2.dnn.blobFromImage(crop, size=(SSD_INPUT, SSD_INPUT), swapRB=True))
+            rows = self._net.forward()[0, 0]
+            rows = rows[rows[:, 2] >= self.min_score]
+            out.append((np.clip(rows[:, 3:7], 0.0, 1.0).astype(np.float64), rows[:, 2].astype(np.float64)))
+        return out
+
+    def detect(self, frame: npt.NDArray[np.uint8]) -> tuple[FloatArray, FloatArray]:
         height, width = frame.shape[:2]
+        tiles = _tiles(width, height, self.tiles)
+        crops = [frame[t.y : t.y + t.size, t.x : t.x + t.size] for t in tiles]
         all_boxes: list[FloatArray] = []
         all_scores: list[FloatArray] = []
-        for tile in _tiles(width, height, self.tiles):
-            crop = frame[tile.y : tile.y + tile.size, tile.x : tile.x + tile.size]
-            self._net.setInput(cv2.dnn.blobFromImage(crop, size=(300, 300), swapRB=True))
-            out = self._net.forward()[0, 0]
-            out = out[out[:, 2] >= self.min_score]
-            boxes = np.clip(out[:, 3:7], 0.0, 1.0).astype(np.float64) * tile.size
-            boxes += np.array([tile.x, tile.y, tile.x, tile.y], dtype=np.float64)
-            all_boxes.append(boxes)
-            all_scores.append(out[:, 2].astype(np.float64))
+        for tile, (found, confidence) in zip(tiles, self._forward(crops), strict=True):
+            all_boxes.append(found * tile.size + np.array([tile.x, tile.y, tile.x, tile.y], dtype=np.float64))
+            all_scores.append(confidence)
         boxes = np.concatenate(all_boxes) if all_boxes else np.zeros((0, 4))
         scores = np.concatenate(all_scores) if all_scores else np.zeros(0)
         ok = (boxes[:, 2] - boxes[:, 0] >= 2) & (boxes[:, 3] - boxes[:, 1] >= 4)
@@ -198,14 +314,20 @@ class HOGDetector:
         return np.c_[centre_x - half_w, centre_y - half_h, centre_x + half_w, centre_y + half_h], scores
 
 
-def make_detector(name: DetectorName = "ssdlite", *, threads: int | None = None, tiles: int | None = None) -> Detector:
+def make_detector(
+    name: DetectorName = "ssdlite",
+    *,
+    threads: int | None = None,
+    tiles: int | None = None,
+    engine: DetectorEngine = "onnxruntime",
+) -> Detector:
     """SSDLite (raises ModelMissingError if its model file is missing or damaged), or HOG with a warning."""
     if name == "hog":
         _log.warning(HOG_WARNING)
         return HOGDetector(threads=threads)
     if name != "ssdlite":
         raise ValueError(f"unknown detector {name!r}: ssdlite or hog")
-    return SSDLiteDetector(threads=threads, tiles=tiles)
+    return SSDLiteDetector(threads=threads, tiles=tiles, engine=engine)
 
 
 def appearance(frame: npt.NDArray[np.uint8], boxes: FloatArray) -> FloatArray:

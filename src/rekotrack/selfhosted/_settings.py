@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["AnalyzerName", "AnalyzerSettings", "ByteTrackSettings", "DetectorName"]
+__all__ = ["AnalyzerName", "AnalyzerSettings", "ByteTrackSettings", "DetectorEngine", "DetectorName"]
 
 DetectorName = Literal["ssdlite", "hog"]
+DetectorEngine = Literal["onnxruntime", "opencv"]
 AnalyzerName = Literal["video", "synthetic"]
 
 
