@@ -130,14 +130,14 @@ class ItemTable:
         return max(len(column.name), minimum)
 
     def row(self, item: Mapping[str, Any]) -> str:
-        """One AWS-shaped item as a table row (``-`` where the service sent no value)."""
+        """One AWS-shaped item as a table row (``-`` where the service sent no value or an empty one)."""
         from ._job_results import _typed
 
         cells = []
         last = len(self._columns) - 1
         for i, (column, width) in enumerate(zip(self._columns, self._widths, strict=True)):
             value = _typed(column.kind, column.get(item))
-            if value is None:
+            if value is None or value == "":  # absent, or an empty name (ParentName of a top-level label)
                 text = "-"
             elif isinstance(value, bool):
                 text = "yes" if value else "no"
