@@ -63,7 +63,7 @@ class ByteTrackSettings:
     """The video's size in pixels (the analyzer sets it; 0: taken from the extent of the boxes). The offline
     linking uses it to tell a person who walked out of view from one hidden inside it."""
     frame_height: int = 0
-    min_track_seconds: float = 1.5
+    min_track_seconds: float = 3.0
     """Offline: a track observed for less than this in all (after linking) is not reported: a real person
     is in view for longer, a false detection or a duplicate box rarely is. Cross-validated like
     ``link_margin``."""
