@@ -135,3 +135,46 @@ def test_hog_boxes_are_calibrated_to_the_person(vtest: Path, pets_gt: Path) -> N
     found = np.array(calibrated_iou) >= 0.5
     assert found.sum() > 3 * max(found_raw.sum(), 1), (found.sum(), found_raw.sum())
     assert np.median(calibrated_iou) > np.median(raw_iou) + 0.2
+
+
+def test_the_person_detector_runs_from_the_shipped_onnx_file_checked_by_sha(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from rekotrack.selfhosted._detector import SSDLITE_ONNX
+
+    path = model_path(SSDLITE_ONNX)
+    assert path.resolve().parent == PACKAGE / "models"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == SSDLITE_ONNX.sha256
+    assert SSDLITE_ONNX.sha256 in (Path(__file__).resolve().parents[2] / "NOTICE").read_text()
+    damaged = tmp_path / "models"
+    damaged.mkdir()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte of the weights: the file still parses, the sha does not match
+    (damaged / SSDLITE_ONNX.name).write_bytes(bytes(data))
+    monkeypatch.setattr(_models, "package_folder", lambda: damaged)
+    with pytest.raises(ModelMissingError, match="damaged"):
+        make_detector("ssdlite")
+    with pytest.raises(ModelMissingError, match="damaged"):
+        check_models("ssdlite", faces=False)
+
+
+def test_analysing_imports_neither_tensorflow_nor_onnx(video_root: Path) -> None:
+    """TensorFlow, tf2onnx and onnx convert the model once (scripts/convert_detector.py); a server
+    analysing a video, faces included, needs none of them."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from rekotrack.selfhosted._analyzer import analyze\n"
+        "from rekotrack.selfhosted._settings import AnalyzerSettings\n"
+        f"result = analyze(Path({str(video_root / 'bucket' / 'clip.avi')!r}), AnalyzerSettings(faces=True))\n"
+        "assert result.frames > 0 and result.persons, result.frames\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf2onnx', 'onnx', 'keras'))\n"
+        "print('LOADED', loaded)\n"
+        "assert 'onnxruntime' in sys.modules\n"
+        "sys.exit(1 if loaded else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "LOADED []" in done.stdout

@@ -1,0 +1,120 @@
+"""The SSDLite detector on onnxruntime gives OpenCV DNN's boxes; its post-processing does what
+OpenCV's DetectionOutput layer does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("cv2")
+pytest.importorskip("av")
+pytest.importorskip("onnxruntime")
+
+import numpy as np
+
+from rekotrack.selfhosted._detector import SSD_INPUT, SSDLiteDetector, _tiles, ssd_postprocess
+from rekotrack.selfhosted._geometry import iou_matrix
+from rekotrack.selfhosted._video import iter_frames
+
+FRAMES = (0, 120, 240, 400, 560, 700)
+
+
+@pytest.fixture(scope="module")
+def frames(vtest: Path) -> list[np.ndarray]:
+    out = []
+    for index, (_, image) in enumerate(iter_frames(vtest)):
+        if index in FRAMES:
+            out.append(image)
+        if index >= max(FRAMES):
+            break
+    return out
+
+
+def test_onnxruntime_boxes_are_opencv_dnns_on_vtest_frames(frames: list[np.ndarray]) -> None:
+    """Every box and score of the converted model matches the frozen graph run by OpenCV DNN: a
+    conversion that swapped the colours, lost the preprocessing or the anchors fails here."""
+    reference = SSDLiteDetector(engine="opencv", threads=1)
+    detector = SSDLiteDetector(threads=1)
+    assert detector.engine == "onnxruntime"
+    total = 0
+    for image in frames:
+        expected_boxes, expected_scores = reference.detect(image)
+        boxes, scores = detector.detect(image)
+        assert len(boxes) == len(expected_boxes)
+        assert len(expected_boxes) >= 2  # people in every frame checked
+        overlap = iou_matrix(expected_boxes, boxes)
+        match = overlap.argmax(axis=1)
+        assert sorted(match.tolist()) == list(range(len(boxes)))  # one to one
+        assert overlap[np.arange(len(match)), match].min() > 0.999
+        assert np.abs(np.asarray(boxes)[match] - expected_boxes).max() < 0.05  # pixels
+        assert np.abs(np.asarray(scores)[match] - expected_scores).max() < 1e-4
+        total += len(boxes)
+    assert total >= 20
+
+
+def test_the_tiles_of_a_frame_run_in_one_call_and_threads_are_honoured(frames: list[np.ndarray]) -> None:
+    image = frames[1]
+    one, two = SSDLiteDetector(threads=1), SSDLiteDetector(threads=2)
+    boxes_one, scores_one = one.detect(image)
+    boxes_two, scores_two = two.detect(image)
+    assert np.allclose(boxes_one, boxes_two, atol=1e-3) and np.allclose(scores_one, scores_two, atol=1e-5)
+    assert len(_tiles(image.shape[1], image.shape[0], None)) == 2
+    calls: list[int] = []
+    session = one._session
+    run = session.run
+
+    class Counting:
+        def run(self, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+            calls.append(len(feeds["image"]))
+            assert feeds["image"].shape[1:] == (SSD_INPUT, SSD_INPUT, 3) and feeds["image"].dtype == np.uint8
+            return list(run(outputs, feeds))
+
+    one._session = Counting()
+    one.detect(image)
+    assert calls == [2]
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="onnxruntime or opencv"):
+        SSDLiteDetector(engine="tensorflow")  # type: ignore[arg-type]
+
+
+def _anchor_rows(*rows: tuple[float, float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The graph's layout: ``ymin xmin ymax xmax`` per anchor, one person score per anchor."""
+    data = np.array(rows, dtype=np.float32)
+    return data[:, [1, 0, 3, 2]], data[:, 4]
+
+
+def test_postprocess_returns_x1y1x2y2_highest_first_above_min_score() -> None:
+    boxes, scores = _anchor_rows(
+        (0.1, 0.2, 0.3, 0.5, 0.4),  # x1 y1 x2 y2 score
+        (0.6, 0.6, 0.8, 0.9, 0.9),
+        (0.0, 0.0, 0.1, 0.1, 0.05),
+    )
+    found, confidence = ssd_postprocess(boxes, scores, min_score=0.1)
+    assert confidence.tolist() == pytest.approx([0.9, 0.4])
+    assert np.allclose(found, [[0.6, 0.6, 0.8, 0.9], [0.1, 0.2, 0.3, 0.5]])
+
+
+def test_postprocess_suppresses_above_iou_0_6_as_detection_output_does() -> None:
+    # IoU of the first two: 0.7 (suppressed); of the first and third: 0.5 (kept).
+    boxes, scores = _anchor_rows(
+        (0.0, 0.0, 0.5, 1.0, 0.9),
+        (0.0, 0.0, 0.35, 1.0, 0.8),
+        (0.0, 0.0, 0.25, 1.0, 0.7),
+        (0.6, 0.0, 1.0, 1.0, 0.6),  # apart
+    )
+    found, confidence = ssd_postprocess(boxes, scores, min_score=0.1)
+    assert confidence.tolist() == pytest.approx([0.9, 0.7, 0.6])
+    assert np.allclose(found[1], [0.0, 0.0, 0.25, 1.0])  # the 0.8 box, suppressed, did not suppress it (IoU 0.71)
+    found, confidence = ssd_postprocess(boxes, scores, min_score=0.1, nms_iou=0.75)
+    assert confidence.tolist() == pytest.approx([0.9, 0.8, 0.7, 0.6])
+    # top_k: only the best two candidates are considered; keep_top_k: at most that many are returned
+    _, confidence = ssd_postprocess(boxes, scores, min_score=0.1, top_k=2)
+    assert confidence.tolist() == pytest.approx([0.9])
+    _, confidence = ssd_postprocess(boxes, scores, min_score=0.1, keep_top_k=2)
+    assert confidence.tolist() == pytest.approx([0.9, 0.7])
+    # the layer's own threshold (0.01) applies under a lower min_score
+    _, confidence = ssd_postprocess(*_anchor_rows((0.0, 0.0, 0.1, 0.1, 0.005)), min_score=0.0)
+    assert len(confidence) == 0
