@@ -280,3 +280,14 @@ def test_ctrl_c_in_get_on_a_terminal_leaves_the_rows_and_the_hint_alone() -> Non
     rows = lines[:-1]
     assert len(rows) > 300
     assert all(row.startswith('{"Timestamp"') and row.endswith("}") for row in rows)  # no progress text left
+
+
+def test_progress_of_another_kind_counts_its_items(server: LocalRekognition) -> None:
+    job_id = server.client().start_label_detection(Video={"S3Object": {"Bucket": "progress", "Name": "ok.mp4"}})[
+        "JobId"]
+    code, shown = _in_a_terminal(["get", "--job", "labels", job_id, "--page-size", "10", "--endpoint-url", server.url])
+    assert code == 0
+    lines = [line for line in screen(shown) if line]
+    assert lines[0].split() == ["timestamp_ms", "start_ms", "end_ms", "confidence", "instance_count", "name"]
+    rows = len(lines) - 2  # the header and the final progress line
+    assert re.fullmatch(rf"reading: {rows} labels, {-(-rows // 10)} pages? \[.*", lines[-1]), lines[-1]
