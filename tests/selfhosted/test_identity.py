@@ -202,3 +202,17 @@ def test_a_pair_that_overlaps_in_time_for_longer_than_a_duplicate_is_never_linke
     assert len(link_tracklets([first, second], cfg)) == 2
     apart = _tracklet(2, range(59, 100), 100 + 4 * 59, 4, look=look)  # the same walk, overlapping 1 frame
     assert len(link_tracklets([first, apart], cfg)) == 1
+
+
+def test_a_partial_last_box_before_an_occlusion_does_not_break_the_link() -> None:
+    """The box just before A is hidden is merged with the person in front (half as tall again): the
+    end of A is its last second, so A is still continued after the 1 s behind them."""
+    look = _unit(np.ones(8))
+    cfg = replace(_settings(), frame_width=WIDTH, frame_height=HEIGHT)
+    first = _tracklet(0, range(0, 40), 100, 4, look=look)
+    first.boxes[-1, 1] -= 40  # the last box reaches 40 px higher: 1.5 times as tall
+    after = _tracklet(1, range(50, 90), 100 + 4 * 50, 4, look=look)
+    others = [_tracklet(2 + k, range(0, 90), 100, 4, feet=150 + 100 * k, look=_unit(np.eye(8)[k] + 0.3), seed=9)
+              for k in range(2)]
+    chains = link_tracklets([first, after, *others], cfg)
+    assert len(chains) == 3, [(c.start, c.end) for c in chains]
