@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -285,3 +286,37 @@ def test_help_names_every_kind(command: str) -> None:
     for name in KINDS:
         assert name in text, name
     assert "--job" in proc.stdout.split("example", 1)[1]  # an example with a kind
+
+
+def test_every_kind_through_rekotrack_serve_and_the_console_script(tmp_path: Path) -> None:
+    """The commands as a user runs them: ``rekotrack serve`` in one process, ``rekotrack start/get`` in others."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true")
+    serve = subprocess.Popen([*_entry_point(), "serve", "--job-seconds", "0"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        assert serve.stdout is not None
+        url = serve.stdout.readline().split("listening on ")[1].strip()
+        uri = "s3://cli-jobs/served.mp4"
+        for kind in OTHER_KINDS:
+            start = subprocess.run([*_entry_point(), "start", "--job", kind, uri, *FLAGS[kind][0], "--wait",
+                                    "--endpoint-url", url], capture_output=True, text=True, timeout=120, env=env,
+                                   check=False)
+            assert start.returncode == 0, (kind, start.stderr)
+            get = subprocess.run([*_entry_point(), "get", "--job", kind, start.stdout.strip(), "--json",
+                                  "--endpoint-url", url], capture_output=True, text=True, timeout=120, env=env,
+                                 check=False)
+            assert get.returncode == 0, (kind, get.stderr)
+            bucket, _, key = uri.removeprefix("s3://").partition("/")
+            params = {"Video": {"S3Object": {"Bucket": bucket, "Name": key}}, **FLAGS[kind][1]}
+            truth = SyntheticJob(KINDS[kind].operation, params).items()  # the scene seeded from the URI
+            assert [json.loads(line) for line in get.stdout.splitlines()] == truth, kind
+    finally:
+        serve.send_signal(signal.SIGINT)
+        try:
+            serve.wait(timeout=30)
+        finally:
+            if serve.poll() is None:
+                serve.kill()
+                serve.wait()
