@@ -194,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_wait)
 
     p = sub.add_parser(
-        "get", parents=[job, aws, quiet, as_json], help="print a finished job's detections (or labels, faces...)",
+        "get", parents=[job, aws, quiet, as_json], help="print a finished job's items (detections, labels, faces...)",
         description="Print a finished job's items (person detections, labels, faces...), one per line,\n"
         "as they are read page by page: a table by default, the AWS-shaped items (PersonDetection,\n"
         "LabelDetection...) as JSON Lines with --json.",
@@ -242,9 +242,10 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
-        "serve", help="run the local Rekognition person tracking server",
-        description="Serve the Rekognition person tracking API on 127.0.0.1 until Ctrl-C: synthetic\n"
-        "scenes by default, real person tracking on real video with --analyzer video.",
+        "serve", help="run the local Rekognition Video server (every Video job)",
+        description="Serve the Rekognition Video API (all sixteen Start/Get operations) on 127.0.0.1 until\n"
+        "Ctrl-C: synthetic results by default; with --analyzer video, real person tracking, faces,\n"
+        "segments and text on real video files.",
         epilog="examples:\n  rekotrack serve --port 9000\n"
         "  rekotrack serve --analyzer video --video-root videos/    # s3://b/k.mp4 is videos/b/k.mp4",
     )
