@@ -44,7 +44,7 @@ from rekotrack.server import (
 )
 
 __all__ = ["CeleryAnalyzer", "ScaleOutSetupError", "ScaledVideoRekognition", "check_broker", "check_results",
-           "check_s3_credentials", "s3_error"]
+           "check_s3_credentials", "s3_error", "s3_unavailable"]
 
 _log = logging.getLogger("rekotrack.selfhosted")
 
@@ -112,6 +112,21 @@ def _s3_problem(exc: Exception, s3_endpoint_url: str | None) -> str | None:
     if isinstance(exc, BotoCoreError):
         return f"S3 at {_endpoint(s3_endpoint_url)} cannot be used ({exc}): fix --s3-endpoint-url or the credentials"
     return None
+
+
+def s3_unavailable(exc: Exception) -> bool:
+    """Whether an S3 error is S3 being away or failing (no connection, a timeout, a 5xx, throttling), not an
+    answer about the object: a Start then answers InternalServerError (retried by SDKs), not InvalidS3Object."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
+    from s3transfer.exceptions import RetriesExceededError  # boto3's download_file, a body cut off each time
+
+    if isinstance(exc, (ConnectionError, HTTPClientError, ReadTimeoutError, RetriesExceededError)):
+        return True
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        return status >= 500 or code in ("SlowDown", "Throttling", "RequestTimeout")
+    return False
 
 
 def s3_error(exc: Exception) -> str:
@@ -214,6 +229,9 @@ class CeleryAnalyzer:
             extra = {"VersionId": version} if version else {}
             head = self.s3().head_object(Bucket=bucket, Key=key, **extra)
         except (ClientError, BotoCoreError, ValueError) as exc:
+            if s3_unavailable(exc):  # S3 itself is away or failing: the caller's retry may succeed
+                _log.warning("%r: S3 is unavailable (%s); answering InternalServerError", uri[:300], exc)
+                raise ApiError("InternalServerError") from None
             _log.info("%r cannot be read: %s", uri[:300], exc)
             raise ApiError("InvalidS3ObjectException") from None
         if int(head.get("ContentLength", 0)) > MAX_VIDEO_BYTES:

@@ -83,8 +83,25 @@ def _fetch_s3(source: dict[str, Any], folder: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix="video-", suffix=suffix, dir=folder)
     os.close(fd)
     extra = {"VersionId": source["version"]} if source.get("version") else None
-    client.download_file(source["bucket"], source["key"], name, ExtraArgs=extra)
-    return Path(name)
+    for attempt in range(1, FETCH_ATTEMPTS + 1):
+        try:
+            client.download_file(source["bucket"], source["key"], name, ExtraArgs=extra)
+            return Path(name)
+        except Exception as exc:
+            from rekotrack.selfhosted._scale import s3_unavailable
+
+            if attempt == FETCH_ATTEMPTS or not s3_unavailable(exc):
+                raise
+            delay = min(30.0, 2.0 * 2 ** (attempt - 1))
+            _log.warning("s3://%s/%s: download %d of %d failed, S3 unavailable (%r); downloading again in %.0f s",
+                         source["bucket"], source["key"][:200], attempt, FETCH_ATTEMPTS, exc, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+FETCH_ATTEMPTS = 6
+"""Downloads of a video while S3 is unavailable (2 s backoff doubling to 30 s: about a minute) before the
+attempt fails (and the job is retried as a whole)."""
 
 
 def _run_synthetic(source: dict[str, Any], out_dir: str) -> dict[str, Any]:

@@ -1,0 +1,39 @@
+"""Issue 20, point 5: a short chaos run of the scale-out mode (``benchmarks/chaos.py`` is the full one).
+
+Real parts, each its own process: redis-server (AOF), a moto server (S3 behind a cuttable proxy, SNS/SQS),
+two API processes and three workers. While 4 jobs run: workers SIGKILLed at random and started again, API
+process B SIGKILLed and started again twice, one Redis restart, one S3 outage (5 s). Every job must end
+SUCCEEDED with exactly the single-machine result and exactly one completion message, no answer may be a 5xx,
+and a graceful SIGTERM of API A under 20 client threads must lose no request (each one sent is answered;
+connections refused once it stopped listening were never sent).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("cv2")
+pytest.importorskip("av")
+pytest.importorskip("celery")
+
+from benchmarks.chaos import VTEST, run  # noqa: E402 - after the skips: it needs the server extra
+
+
+def test_a_short_chaos_run_loses_nothing() -> None:
+    if shutil.which("redis-server") is None or not Path(VTEST).is_file():
+        pytest.skip("needs redis-server and opencv-doc's vtest.avi (scripts/install-test-deps.sh)")
+    figures = run(jobs=4, outage=5.0, frames=20, kill_every=6.0, budget=300.0, seed=2, log=lambda _line: None)
+    events = figures["events"]
+    assert any("SIGKILL worker" in e for e in events) and any("Redis restarted" in e for e in events), events
+    assert any("S3 outage ends" in e for e in events) and sum("SIGKILL api-B" in e for e in events) == 2, events
+    assert figures["stuck"] == 0, figures
+    assert figures["succeeded"] == 4, figures
+    assert figures["results_different"] == 0, figures
+    assert figures["completion_messages"] == 4 and figures["duplicate_messages"] == 0, figures
+    assert figures["http_5xx"] == 0, figures
+    sigterm = figures["sigterm_under_20_clients"]
+    assert sigterm.get("answered", 0) > 0, sigterm
+    assert not [outcome for outcome in sigterm if outcome.startswith("lost")], sigterm
