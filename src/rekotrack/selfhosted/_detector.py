@@ -335,11 +335,11 @@ def appearance(frame: npt.NDArray[np.uint8], boxes: FloatArray) -> FloatArray:
 
     The centre of the box is used (20 % off each side, 10 % off top and bottom) so that the
     background and neighbours weigh little. Cheap (tens of microseconds a box) and enough to
-    tell people apart when their boxes cross.
+    tell people apart when their boxes cross. Only the pixels used are converted to HSV (the
+    same values as converting the whole frame, at a fraction of the cost).
     """
     import cv2
 
-    hsv = cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)
     height, width = frame.shape[:2]
     out = np.zeros((len(boxes), 2 * 16 * 4))
     for k, (x1, y1, x2, y2) in enumerate(np.asarray(boxes, dtype=np.float64).reshape(-1, 4)):
@@ -348,7 +348,7 @@ def appearance(frame: npt.NDArray[np.uint8], boxes: FloatArray) -> FloatArray:
         top, bottom = int(max(0.0, y1 + 0.1 * h)), int(min(float(height), y2 - 0.1 * h))
         if right <= left or bottom - top < 2:
             continue
-        crop = hsv[top:bottom, left:right]
+        crop = cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2HSV)
         middle = (bottom - top) // 2
         parts = []
         for part in (crop[:middle], crop[middle:]):

@@ -100,7 +100,10 @@ def iter_frames(path: Path) -> Iterator[tuple[int, npt.NDArray[np.uint8]]]:
         if not container.streams.video:
             raise VideoError("The file has no video stream.")
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        # One decoding thread: frame threading costs more CPU per frame (measured on vtest.avi:
+        # 1.46 vs 1.23 ms), and several jobs in parallel use the cores better than threads per frame.
+        stream.thread_type = "SLICE"
+        stream.thread_count = 1
         start = 0.0
         if stream.start_time is not None and stream.time_base is not None:
             start = float(stream.start_time * stream.time_base)
