@@ -341,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-tud", action="store_true", help="skip TUD-Campus / TUD-Stadtmitte (benchmarks.tud)")
     parser.add_argument("--checkclip", action="store_true",
                         help="also score the composite check clip (benchmarks.checkclip: minutes of CPU)")
+    parser.add_argument("--no-cpu", action="store_true",
+                        help="skip the CPU per frame per stage (benchmarks.cpu on 200 frames, about 10 CPU-s)")
     args = parser.parse_args(argv)
     video = args.video or find(VTEST_CANDIDATES, "REKOTRACK_VTEST")
     gt_path = args.gt or find(GT_CANDIDATES, "REKOTRACK_PETS_GT")
@@ -360,6 +362,13 @@ def main(argv: list[str] | None = None) -> int:
     gt = load_gt(gt_path)
     result = run(video, gt, settings, frames=frames, cache=args.cache, ranges=ranges)
     print_result(result)
+    if not args.no_cpu and args.detector == "ssdlite":  # CPU per analysed frame per stage (issue 23)
+        from benchmarks import cpu
+
+        result["cpu"] = cpu.measure(video, min(200, frames or 200), threads=args.threads, faces=args.faces,
+                                    before=False, process=False)
+        print()
+        cpu.print_measurement(result["cpu"])
     if args.cross_validate:
         result["cross_validation"] = cross_validate(video, gt, settings, frames=frames, cache=args.cache)
         print_cross_validation(result["cross_validation"])

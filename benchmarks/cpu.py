@@ -137,6 +137,56 @@ def _ms(seconds: float, frames: int) -> float:
     return round(1000 * seconds / max(frames, 1), 2)
 
 
+def measure(
+    video: Path, frames: int | None = 300, *, threads: int | None = None, faces: bool = False,
+    before: bool = True, process: bool = True,
+) -> dict[str, Any]:
+    """The reference forward pass, the staged pipelines (OpenCV DNN with ``before``, onnxruntime) and,
+    with ``process``, a fresh ``analyze()`` process; CPU ms per analysed frame."""
+    from rekotrack.selfhosted._video import iter_frames
+
+    sample = [image for k, (_, image) in zip(range(200), iter_frames(video), strict=False) if k % 10 == 0]
+    load = os.getloadavg()
+    reference = [reference_forward_seconds(sample)]
+    runs = []
+    if before:
+        runs.append(("before: OpenCV DNN", staged(video, frames, "opencv", threads, faces)))
+    runs.append(("now: onnxruntime", staged(video, frames, "onnxruntime", threads, faces)))
+    whole = whole_process(video, frames, threads, faces) if process else None
+    reference.append(reference_forward_seconds(sample))
+    ref = float(np.mean(reference))
+    result: dict[str, Any] = {"load_average_start": [round(x, 2) for x in load],
+                              "load_average_end": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
+                              "python": platform.python_version(), "reference_forward_ms": round(1000 * ref, 2),
+                              "reference_runs_ms": [round(1000 * r, 2) for r in reference], "pipelines": {}}
+    for name, run in runs:
+        n = run["frames"]
+        total = _ms(run["total"], n)
+        result["pipelines"][name] = {"frames": n, "stage_ms": {k: _ms(v, n) for k, v in run["stages"].items()},
+                                     "total_ms": total, "ratio_to_reference": round(total / (1000 * ref), 3)}
+    if whole is not None:
+        per = _ms(whole["cpu_seconds"], whole["frames"])
+        result["whole_process"] = {"frames": whole["frames"], "ms_per_frame": per,
+                                   "ratio_to_reference": round(per / (1000 * ref), 3)}
+    return result
+
+
+def print_measurement(result: dict[str, Any]) -> None:
+    print(f"CPU ms per analysed frame; load average {'/'.join(str(x) for x in result['load_average_start'])} at "
+          f"start, {'/'.join(str(x) for x in result['load_average_end'])} at end, {result['cpus']} cores")
+    print(f"reference: one OpenCV-DNN SSDLite forward pass at 300x300, one thread: {result['reference_forward_ms']:.2f}"
+          f" ms ({' / '.join(f'{r:.2f}' for r in result['reference_runs_ms'])} before / after the pipelines)")
+    print(f"{'pipeline':<22} {'frames':>6} " + " ".join(f"{s:>10}" for s in STAGES) + f" {'total':>7} {'x ref':>6}")
+    for name, run in result["pipelines"].items():
+        print(f"{name:<22} {run['frames']:>6} " + " ".join(f"{run['stage_ms'][s]:>10.2f}" for s in STAGES)
+              + f" {run['total_ms']:>7.2f} {run['ratio_to_reference']:>6.2f}")
+    if "whole_process" in result:
+        whole = result["whole_process"]
+        print(f"whole process (analyze() in a fresh process, start-up and model loading included): "
+              f"{whole['ms_per_frame']:.2f} ms per frame over {whole['frames']} frames = "
+              f"{whole['ratio_to_reference']:.2f}x the reference")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--video", type=Path, help="default: vtest.avi from Debian opencv-doc")
@@ -150,41 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     if video is None or not video.is_file():
         sys.stderr.write("cpu: vtest.avi not found (apt-get install opencv-doc)\n")
         return 2
-    frames = args.frames or None
-    from rekotrack.selfhosted._video import iter_frames
-
-    sample = [image for k, (_, image) in zip(range(200), iter_frames(video), strict=False) if k % 10 == 0]
-    load = os.getloadavg()
-    reference = [reference_forward_seconds(sample)]
-    runs = []
-    if not args.no_before:
-        runs.append(("before: OpenCV DNN", staged(video, frames, "opencv", args.threads, args.faces)))
-    runs.append(("now: onnxruntime", staged(video, frames, "onnxruntime", args.threads, args.faces)))
-    process = whole_process(video, frames, args.threads, args.faces)
-    reference.append(reference_forward_seconds(sample))
-    load_end = os.getloadavg()
-    ref = float(np.mean(reference))
-    print(f"load average {'/'.join(f'{x:.2f}' for x in load)} at start, {'/'.join(f'{x:.2f}' for x in load_end)} "
-          f"at end, {os.cpu_count()} cores; CPU ms per analysed frame")
-    print(f"reference: one OpenCV-DNN SSDLite forward pass at 300x300, one thread: {1000 * ref:.2f} ms "
-          f"({' / '.join(f'{1000 * r:.2f}' for r in reference)} before / after)")
-    print(f"{'pipeline':<22} {'frames':>6} " + " ".join(f"{s:>10}" for s in STAGES) + f" {'total':>7} {'x ref':>6}")
-    result: dict[str, Any] = {"load_average_start": load, "load_average_end": load_end, "cpus": os.cpu_count(),
-                              "python": platform.python_version(), "reference_forward_ms": round(1000 * ref, 2),
-                              "reference_runs_ms": [round(1000 * r, 2) for r in reference], "pipelines": {}}
-    for name, run in runs:
-        n = run["frames"]
-        per = {s: _ms(v, n) for s, v in run["stages"].items()}
-        total = _ms(run["total"], n)
-        print(f"{name:<22} {n:>6} " + " ".join(f"{per[s]:>10.2f}" for s in STAGES)
-              + f" {total:>7.2f} {total / (1000 * ref):>6.2f}")
-        result["pipelines"][name] = {"frames": n, "stage_ms": per, "total_ms": total,
-                                     "ratio_to_reference": round(total / (1000 * ref), 3)}
-    whole = _ms(process["cpu_seconds"], process["frames"])
-    print(f"whole process (analyze() in a fresh process, start-up and model loading included): "
-          f"{whole:.2f} ms per frame over {process['frames']} frames = {whole / (1000 * ref):.2f}x the reference")
-    result["whole_process"] = {"frames": process["frames"], "ms_per_frame": whole,
-                               "ratio_to_reference": round(whole / (1000 * ref), 3)}
+    result = measure(video, args.frames or None, threads=args.threads, faces=args.faces, before=not args.no_before)
+    print_measurement(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0
