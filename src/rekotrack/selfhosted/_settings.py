@@ -104,7 +104,9 @@ class AnalyzerSettings:
     tiles: int | None = None
     """Square detector tiles across the frame (None: as the aspect ratio needs)."""
     threads: int | None = None
-    """OpenCV threads (None: OpenCV's default; the server gives each worker cores / workers)."""
+    """Threads per analysis: onnxruntime's intra-op threads for SSDLite (None: one, the least CPU per frame)
+    and CenterFace (None: onnxruntime's default), OpenCV's for HOG (None: OpenCV's default). The server
+    gives each worker cores / workers."""
 
     def to_json(self) -> dict[str, Any]:
         return {
