@@ -151,3 +151,38 @@ def test_a_failed_upload_is_retried_as_an_upload_and_names_the_bucket(gone_resul
     log = gone_results["worker"].text()
     assert log.count(f"job {job_id[:12]}: attempt ") == 1  # one analysis: the uploads were retried, not the job
     assert log.count(f"job {job_id[:12]}: upload ") == 2  # uploads 1 and 2 failed and were made again
+
+
+def test_a_lost_task_message_is_sent_again(redis_url: str, buckets: str, clips: dict[str, Path],  # noqa: F811
+                                           tmp_path: Path) -> None:
+    """Celery's Redis transport can lose a message (taken off the queue, its worker killed before it recorded
+    it as unacknowledged); the chaos run met a job that then waited for ever. Here the queued message is
+    deleted by hand before any worker runs: the API process's sweeper must send the job's task again."""
+    import redis
+
+    s3 = boto3.client("s3", endpoint_url=buckets, region_name="us-east-1")
+    s3.upload_file(str(clips["b.avi"]), "checks-videos", "b.avi")
+    broker = f"{redis_url}/4"
+    api = Proc([REKOTRACK, *_serve(broker, "s3://checks-results/lost", buckets), "--visibility-timeout", "2"],
+               tmp_path / "api.log", _env())
+    worker = None
+    queue = redis.Redis.from_url(broker)
+    try:
+        url = api.wait_for(r"listening on (http://\S+)").group(1)
+        client = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+        job_id = start(client, "b.avi", bucket="checks-videos")
+        assert queue.llen("rekotrack") == 1
+        assert queue.delete("rekotrack") == 1  # the message is lost; the record still says it was sent
+        worker = Proc([REKOTRACK, "worker", "--broker", broker, "--s3-endpoint-url", buckets, "--visibility-timeout",
+                       "2", "--lease-seconds", "1", "--data-dir", str(tmp_path / "scratch")], tmp_path / "worker.log",
+                      _env())
+        page = wait_done(client, job_id, timeout=120)
+        assert page["JobStatus"] == "SUCCEEDED", page.get("StatusMessage")
+        assert f"job {job_id[:12]}: its task message was lost" in api.text()
+        assert worker.text().count(f"job {job_id[:12]}: attempt ") == 1
+    finally:
+        queue.close()
+        if worker is not None:
+            worker.stop()
+        api.stop()

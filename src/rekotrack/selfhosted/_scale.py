@@ -43,8 +43,8 @@ from rekotrack.server import (
     TokenCodec,
 )
 
-__all__ = ["CeleryAnalyzer", "ScaleOutSetupError", "ScaledVideoRekognition", "check_broker", "check_results",
-           "check_s3_credentials", "s3_error", "s3_unavailable"]
+__all__ = ["CeleryAnalyzer", "LostTaskSweeper", "ScaleOutSetupError", "ScaledVideoRekognition", "check_broker",
+           "check_results", "check_s3_credentials", "s3_error", "s3_unavailable"]
 
 _log = logging.getLogger("rekotrack.selfhosted")
 
@@ -306,6 +306,85 @@ class CeleryAnalyzer:
         return None
 
 
+class LostTaskSweeper:
+    """Sends again the task of a job whose message the broker lost, so that no job waits for ever.
+
+    Celery's Redis transport takes a message off the queue (BRPOP) before it records it as unacknowledged:
+    a worker killed, or Redis stopped, in between loses it, and nothing would ever run that job again (the
+    chaos run in ``benchmarks/chaos.py`` met it). Every ``every`` seconds one API process (a Redis lock)
+    looks for jobs that are IN_PROGRESS, were sent, have no live worker (no lease) and whose JobId is in
+    no queued or unacknowledged message; one missing in two looks in a row is sent again. A copy sent while
+    the original was only in transit is harmless (the lease and the atomic end of a job).
+    """
+
+    def __init__(self, records: RedisJobRecords, send: Any, every: float) -> None:
+        import threading
+
+        import redis
+
+        self._redis: Any = redis.Redis.from_url(records.url, socket_timeout=10, socket_connect_timeout=10)
+        self._send = send
+        self.every = every
+        self._missing: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rekotrack-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10.0)
+        self._redis.close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.sweep()
+            except Exception as exc:  # Redis away for a moment: look again next time
+                _log.warning("lost-task sweep skipped: %r", exc)
+
+    def _messages(self) -> bytes:
+        """Every queued and unacknowledged message of the rekotrack queue, as one blob to search."""
+        from rekotrack.selfhosted._celery import QUEUE
+
+        r = self._redis
+        queues = [QUEUE, *(f"{QUEUE}\x06\x16{p}" for p in range(1, 10))]  # kombu's priority queues
+        parts: list[bytes] = []
+        for name in queues:
+            parts += r.lrange(name, 0, -1)
+        parts += r.hvals("unacked")
+        return b"\n".join(parts)
+
+    def sweep(self) -> list[str]:
+        """One look (if this process holds the sweep lock); the JobIds sent again."""
+        import json
+        import os
+
+        from rekotrack.selfhosted._records import PREFIX
+
+        if not self._redis.set(f"{PREFIX}sweep", str(os.getpid()), nx=True, px=int(self.every * 900)):
+            return []
+        candidates = []
+        for key in self._redis.scan_iter(match=f"{PREFIX}job:*", count=500):
+            status, enqueued = self._redis.hmget(key, "status", "enqueued")
+            if status is None or json.loads(status) != "IN_PROGRESS" or enqueued is None or not json.loads(enqueued):
+                continue
+            job_id = key.decode()[len(f"{PREFIX}job:"):]
+            if not self._redis.exists(f"{PREFIX}lease:{job_id}"):
+                candidates.append(job_id)
+        blob = self._messages() if candidates else b""
+        missing = {job_id for job_id in candidates if job_id.encode() not in blob}
+        resend = sorted(missing & self._missing)
+        self._missing = missing - set(resend)
+        for job_id in resend:
+            _log.warning("job %s: its task message was lost (not queued, not running): sending it again",
+                         job_id[:12])
+            self._send(job_id)
+        return resend
+
+
 class ScaledVideoRekognition(RekognitionServer):
     """One API process of a deployment that shares ``broker`` (Redis) and ``results`` (S3).
 
@@ -371,12 +450,15 @@ class ScaledVideoRekognition(RekognitionServer):
             sns_endpoint_url=None, region_name=region_name, authenticator=authenticator, registry=self.registry,
         )
         super().__init__(core, host=host, port=port, front=front, **front_options)
+        self.sweeper = LostTaskSweeper(self.records, self.analyzer.send, every=max(1.0, visibility_timeout))
+        self.sweeper.start()
         for job_id in self.records.not_enqueued():  # an API process stopped between storing and sending
             _log.warning("job %s was stored but perhaps never sent: sending it (a duplicate is harmless)",
                          job_id[:12])
             self.analyzer.send(job_id)
 
     def stop(self, timeout: float = 5.0) -> None:
+        self.sweeper.stop()
         super().stop(timeout)
         self._celery.close()
         self.records.close()
