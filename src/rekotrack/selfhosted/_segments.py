@@ -31,7 +31,8 @@ nominal rate (drop-frame, with ``;``, at 29.97 and 59.94 frames a second).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -106,7 +107,29 @@ def smpte(frame: int, frame_rate: float) -> str:
     return f"{hours:02d}:{minute:02d}:{second:02d}{';' if drop else ':'}{frames:02d}"
 
 
-def _segment(kind: str, first: int, last: int, times: list[int], end_ms: int, frame_rate: float) -> dict[str, Any]:
+def _score_keeper() -> Any:
+    """A PySceneDetect ``StatsManager`` that keeps only each frame's ``content_val``, in an array (the
+    library's keeps a dict of five metrics per frame: hundreds of MB for hours of video)."""
+    from scenedetect import StatsManager
+
+    class ScoreKeeper(StatsManager):  # type: ignore[misc]  # scenedetect is untyped
+        def __init__(self) -> None:
+            super().__init__()
+            self.scores = array("d")
+
+        def set_metrics(self, timecode: Any, metric_kv_dict: dict[str, Any]) -> None:
+            number = int(getattr(timecode, "frame_num", timecode))
+            while len(self.scores) <= number:
+                self.scores.append(0.0)
+            self.scores[number] = float(metric_kv_dict.get("content_val") or 0.0)
+
+        def score(self, number: int) -> float:
+            return self.scores[number] if number < len(self.scores) else SHOT_THRESHOLD
+
+    return ScoreKeeper()
+
+
+def _segment(kind: str, first: int, last: int, times: Sequence[int], end_ms: int, frame_rate: float) -> dict[str, Any]:
     start_ms = times[first]
     stop_ms = times[last + 1] if last + 1 < len(times) else end_ms
     return {
@@ -167,7 +190,7 @@ def detect_segments(
 ) -> SegmentAnalysis:
     """The shots and black-frame runs of the video at ``path`` (raises ``VideoError`` if it cannot be read)."""
     import cv2
-    from scenedetect import ContentDetector, FrameTimecode, StatsManager
+    from scenedetect import ContentDetector, FrameTimecode
 
     from rekotrack.selfhosted._video import iter_frames, probe
 
@@ -180,11 +203,11 @@ def detect_segments(
     want_cues = "TECHNICAL_CUE" in segment_types
     black = BlackFrameTest.from_filters(filters)
     detector = ContentDetector(threshold=SHOT_THRESHOLD, min_scene_len=max(1, round(SHOT_MIN_SECONDS * rate)))
-    detector.stats_manager = StatsManager()  # keeps each frame's content score (a cut's confidence)
-    times: list[int] = []
-    coverage: list[float] = []
+    scores = _score_keeper()
+    detector.stats_manager = scores  # each frame's content score: a cut's confidence
+    times = array("q")  # a frame's timestamp and black share: 16 bytes a frame, even for hours of video
+    coverage = array("d")
     cuts: list[int] = []
-    scores: dict[int, float] = {}
     expected = max(1, round(info.duration_ms * rate / 1000)) if info.duration_ms else 0
     stages = {"decode": 0.0, "shots": 0.0, "black": 0.0}
     frames = iter_frames(path)
@@ -201,8 +224,6 @@ def detect_segments(
                                    interpolation=cv2.INTER_AREA)
             code = FrameTimecode(number, rate)
             cuts.extend(c.frame_num for c in detector.process_frame(code, small))
-            value = detector.stats_manager.get_metrics(code, ["content_val"])[0]
-            scores[number] = float(value) if value is not None else 0.0
             clock, now = now, time.perf_counter()
             stages["shots"] += now - clock
         if want_cues:
@@ -222,7 +243,7 @@ def detect_segments(
         if kind == "SHOT" and count:
             bounds = sorted({c for c in cuts if 0 < c < count})
             starts, confidence = [0, *bounds], {0: 100.0, count: 100.0}
-            confidence.update({c: cut_confidence(scores.get(c, SHOT_THRESHOLD)) for c in bounds})
+            confidence.update({c: cut_confidence(scores.score(c)) for c in bounds})
             cut = _min_confidence(filters, "ShotFilter")
             for index, first in enumerate(starts):
                 last = (starts[index + 1] if index + 1 < len(starts) else count) - 1
