@@ -83,7 +83,7 @@ class Detector(Protocol):
 
 SSDLITE_ONNX = ModelFile(
     "ssdlite_person.onnx", "8a3def0d246439719b9ad4840d74a091dd5b0edc99b3e17a5e55c478eb446232",
-    "the SSDLite person detector (ONNX)",
+    "the SSDLite person detector",
 )
 """``ssdlite_person.pb`` converted to ONNX by ``scripts/convert_detector.py`` (see ``NOTICE``)."""
 
