@@ -58,7 +58,8 @@ def test_the_tiles_of_a_frame_run_in_one_call_and_threads_are_honoured(frames: l
     one, two = SSDLiteDetector(threads=1), SSDLiteDetector(threads=2)
     boxes_one, scores_one = one.detect(image)
     boxes_two, scores_two = two.detect(image)
-    assert np.allclose(boxes_one, boxes_two, atol=1e-3) and np.allclose(scores_one, scores_two, atol=1e-5)
+    assert np.allclose(boxes_one, boxes_two, atol=1e-3)
+    assert np.allclose(scores_one, scores_two, atol=1e-5)
     assert len(_tiles(image.shape[1], image.shape[0], None)) == 2
     calls: list[int] = []
     session = one._session
@@ -67,7 +68,8 @@ def test_the_tiles_of_a_frame_run_in_one_call_and_threads_are_honoured(frames: l
     class Counting:
         def run(self, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
             calls.append(len(feeds["image"]))
-            assert feeds["image"].shape[1:] == (SSD_INPUT, SSD_INPUT, 3) and feeds["image"].dtype == np.uint8
+            assert feeds["image"].shape[1:] == (SSD_INPUT, SSD_INPUT, 3)
+            assert feeds["image"].dtype == np.uint8
             return list(run(outputs, feeds))
 
     one._session = Counting()

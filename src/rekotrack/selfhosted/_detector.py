@@ -92,9 +92,10 @@ SSD_INPUT = 300
 
 
 def ssdlite_model_path() -> Path | None:
-    """The verified SSDLite graph shipped in ``rekotrack/selfhosted/models``, or None if missing or damaged."""
+    """The verified SSDLite model the detector runs (``ssdlite_person.onnx`` in ``rekotrack/selfhosted/models``),
+    or None if missing or damaged."""
     try:
-        return model_path(SSDLITE)
+        return model_path(SSDLITE_ONNX)
     except ModelMissingError:
         return None
 
