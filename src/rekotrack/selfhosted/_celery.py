@@ -254,8 +254,7 @@ def _upload(job_id: str, s3: Any, bucket: str, folder: str, out_dir: Path) -> st
 
     An S3 outage, throttling or a bucket made late costs waits (2 s doubling to 30 s; about a minute over the
     six default attempts), never a new analysis. The final message names the bucket and the S3 error."""
-    from rekotrack.selfhosted._s3store import upload_result
-    from rekotrack.selfhosted._scale import s3_error
+    from rekotrack.selfhosted._s3store import s3_error, upload_result
 
     attempts = max(1, _options.upload_attempts)
     for attempt in range(1, attempts + 1):

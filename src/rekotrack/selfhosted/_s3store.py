@@ -17,7 +17,7 @@ import struct
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["S3Outcome", "delete_prefix", "parse_results_uri", "upload_result"]
+__all__ = ["S3Outcome", "delete_prefix", "parse_results_uri", "s3_error", "s3_unavailable", "upload_result"]
 
 _OFFSET = struct.Struct("<q")
 _FILES: Final = ("TIMESTAMP.jsonl", "TIMESTAMP.idx", "INDEX.jsonl", "INDEX.idx", "meta.json")
@@ -92,3 +92,29 @@ class S3Outcome:
         if len(rows) != end - start:
             raise ValueError(f"s3://{self.bucket}/{self.folder_key}{sort_by}.jsonl does not match its index")
         return rows
+
+
+def s3_unavailable(exc: Exception) -> bool:
+    """Whether an S3 error is S3 being away or failing (no connection, a timeout, a 5xx, throttling), not an
+    answer about the object: a Start then answers InternalServerError (retried by SDKs), not InvalidS3Object."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
+    from s3transfer.exceptions import RetriesExceededError  # boto3's download_file, a body cut off each time
+
+    if isinstance(exc, (ConnectionError, HTTPClientError, ReadTimeoutError, RetriesExceededError)):
+        return True
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        return status >= 500 or code in ("SlowDown", "Throttling", "RequestTimeout")
+    return False
+
+
+def s3_error(exc: Exception) -> str:
+    """An S3 error in a few words: ``NoSuchBucket: The specified bucket does not exist``."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"{code}: {error.get('Message') or 'no message'}"
+    return f"{type(exc).__name__}: {exc}"

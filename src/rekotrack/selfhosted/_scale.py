@@ -25,7 +25,7 @@ from typing import Any, cast
 from rekotrack.selfhosted._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
 from rekotrack.selfhosted._outcomes import listing_outcome
 from rekotrack.selfhosted._records import RedisJobRecords, RedisJobRegistry
-from rekotrack.selfhosted._s3store import S3Outcome, parse_results_uri
+from rekotrack.selfhosted._s3store import S3Outcome, parse_results_uri, s3_error, s3_unavailable
 from rekotrack.selfhosted._service import MAX_VIDEO_BYTES, check_analysed, is_loopback, job_source
 from rekotrack.selfhosted._settings import AnalyzerSettings
 from rekotrack.selfhosted._store import FailedOutcome
@@ -112,32 +112,6 @@ def _s3_problem(exc: Exception, s3_endpoint_url: str | None) -> str | None:
     if isinstance(exc, BotoCoreError):
         return f"S3 at {_endpoint(s3_endpoint_url)} cannot be used ({exc}): fix --s3-endpoint-url or the credentials"
     return None
-
-
-def s3_unavailable(exc: Exception) -> bool:
-    """Whether an S3 error is S3 being away or failing (no connection, a timeout, a 5xx, throttling), not an
-    answer about the object: a Start then answers InternalServerError (retried by SDKs), not InvalidS3Object."""
-    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
-    from s3transfer.exceptions import RetriesExceededError  # boto3's download_file, a body cut off each time
-
-    if isinstance(exc, (ConnectionError, HTTPClientError, ReadTimeoutError, RetriesExceededError)):
-        return True
-    if isinstance(exc, ClientError):
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        return status >= 500 or code in ("SlowDown", "Throttling", "RequestTimeout")
-    return False
-
-
-def s3_error(exc: Exception) -> str:
-    """An S3 error in a few words: ``NoSuchBucket: The specified bucket does not exist``."""
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return f"{code}: {error.get('Message') or 'no message'}"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def check_results(results: str, s3_endpoint_url: str | None, region_name: str | None = None,

@@ -88,7 +88,7 @@ def _fetch_s3(source: dict[str, Any], folder: Path) -> Path:
             client.download_file(source["bucket"], source["key"], name, ExtraArgs=extra)
             return Path(name)
         except Exception as exc:
-            from rekotrack.selfhosted._scale import s3_unavailable
+            from rekotrack.selfhosted._s3store import s3_unavailable
 
             if attempt == FETCH_ATTEMPTS or not s3_unavailable(exc):
                 raise
