@@ -280,10 +280,13 @@ class Started(Generic[T]):
     never sent (``rekotrack._fastpath.stoppable``), and the connection of one being
     sent or read is shut down, which ends the thread's read; a thread caught between
     the two is watched by a short-lived closer thread until it ends (at most its
-    budget). A ``Started`` made on another one's thread is stopped with it.
+    budget). With ``group``, the ``Started`` made on its thread (the attempts of a whole retried call) are
+    stopped with it.
     """
 
-    def __init__(self, fn: Callable[[], T], operation: str, budget: float | None, *, name: str | None = None) -> None:
+    def __init__(
+        self, fn: Callable[[], T], operation: str, budget: float | None, *, name: str | None = None, group: bool = False
+    ) -> None:
         self._operation = operation
         self._began = time.monotonic()
         self._ends = None if budget is None else self._began + budget
@@ -301,7 +304,7 @@ class Started(Generic[T]):
         context = contextvars.copy_context()  # the fast path's switches travel with the call
 
         def attempt() -> T:
-            _CURRENT.set(self)
+            _CURRENT.set(self if group else None)
             with _fastpath.stoppable(lambda: self._stopped):
                 return fn()
 
@@ -312,6 +315,7 @@ class Started(Generic[T]):
             except BaseException as exc:  # handed to the caller's thread
                 self._box.append((False, exc))
             finally:
+                self._inner.clear()  # ended: what it started is no longer its to stop
                 self._done.set()
 
         threading.Thread(target=run, name=name or f"rekotrack-{operation}", daemon=True).start()

@@ -290,6 +290,7 @@ def test_async_pipeline_yields_the_same_and_leaves_no_task(serve: Callable[..., 
     assert every == list(range(15))
     assert some == [0, 1, 2, 3, 4]
     # Cancelled, not waited out: the server may still be answering the last request, but nothing follows it.
+    # Page 2's early request was cancelled: it reached the server, or was cut while being sent (not counted).
     second = [t for t in server.tokens[server.tokens.index(None, 1) :] if t != "decoy"]
-    assert second == [None, _token(1), _token(2)]
+    assert second in ([None, _token(1), _token(2)], [None, _token(1)])
     assert [t for t in server.tokens if t != "decoy"] == [None, *(_token(k) for k in range(1, 5)), *second]

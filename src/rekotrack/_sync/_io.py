@@ -94,7 +94,7 @@ class Prefetch(Generic[T]):
     announces = False  # a fetch function of its own: it reports neither its sending nor its NextToken
 
     def __init__(self, fetch: Callable[[], T]) -> None:
-        self._started = Started(fetch, "prefetch", None, name="rekotrack-prefetch")
+        self._started = Started(fetch, "prefetch", None, name="rekotrack-prefetch", group=True)
 
     def result(self) -> T:
         return self._started.wait()
