@@ -12,10 +12,12 @@ whole analyses and "3 attempts failed (internal error)").
 
 from __future__ import annotations
 
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -186,3 +188,52 @@ def test_a_lost_task_message_is_sent_again(redis_url: str, buckets: str, clips: 
         if worker is not None:
             worker.stop()
         api.stop()
+
+
+class _ReadOnlyS3(http.server.BaseHTTPRequestHandler):
+    """An S3 endpoint whose buckets all exist and refuse every write (AccessDenied), like a read-only policy."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self, status: int, body: bytes = b"") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        self._answer(200)
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer(403, b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                          b"<Message>Access Denied</Message></Error>")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_results_bucket_that_cannot_be_written_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rekotrack.selfhosted._scale import ScaleOutSetupError, check_results
+
+    for name, value in _env().items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ReadOnlyS3)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(ScaleOutSetupError) as refused:
+            check_results("s3://read-only/runs", endpoint)
+    finally:
+        server.shutdown()
+        server.server_close()
+    line = str(refused.value)
+    assert "\n" not in line
+    assert "cannot write and delete s3://read-only/runs/.rekotrack-probe-" in line
+    assert "AccessDenied: Access Denied" in line
+    assert "PutObject and DeleteObject under s3://read-only/runs/" in line
