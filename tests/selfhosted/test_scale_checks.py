@@ -3,8 +3,9 @@ retried as an upload.
 
 With a real redis-server and a real moto server (S3), each ``rekotrack serve --broker`` / ``rekotrack worker``
 runs as its own process. Refused: a broker that does not answer, a results bucket that does not exist, an S3
-endpoint that does not answer, a process with no S3 credentials (and, in-process, a bucket that refuses writes); each exits 2 with one line that names the
-problem and the fix (before the fix they started, or failed later with a traceback). Then a deployment whose
+endpoint that does not answer, a process with no S3 credentials (and, in-process, a bucket that refuses
+writes); each exits 2 with one line that names the problem and the fix (before the fix they started, or
+failed later with a traceback). Then a deployment whose
 results bucket disappears after ``serve`` checked it: the worker analyses the video once, uploads its result
 again with backoff, and ends the job FAILED with a message naming the bucket and the S3 error (before: three
 whole analyses and "3 attempts failed (internal error)").
