@@ -122,3 +122,13 @@ def test_a_malformed_region_is_a_usage_error(capsys: pytest.CaptureFixture[str],
     assert code == 2, err
     assert "--region" in err
     assert "bad region!" in err
+
+
+@pytest.mark.parametrize("region", ["bad region!", "", "-us-east-1", "1234"])
+def test_a_malformed_region_name_is_refused_when_the_tracker_is_made(region: str) -> None:
+    """botocore raised its own InvalidRegionError from inside the client; now a RequestValidationError first."""
+    from rekotrack import AsyncPersonTracker, LabelDetector
+
+    for make in (PersonTracker, LabelDetector, AsyncPersonTracker):
+        with pytest.raises(RequestValidationError, match="region"):
+            make(region_name=region)

@@ -33,7 +33,7 @@ from rekotrack._core._wait import Listen, Sleep, Status, WaitPlan, poll_procedur
 from rekotrack._models import CompletionNotification, NotificationChannel, Video, VideoJobPage
 from rekotrack._results import ResultBuilder, TrackingResult
 from rekotrack._retry import AsyncStarted, RetryPolicy, acall_with_retries
-from rekotrack._validation import check_interval, check_job_id, check_page_size
+from rekotrack._validation import check_interval, check_job_id, check_page_size, check_region_name
 
 from . import _io as io
 from ._pager import AsyncPager, AsyncRequest
@@ -98,7 +98,8 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         self._session = session
-        self._region_name = region_name
+        # A malformed region is a usage error here, not botocore's InvalidRegionError from inside the client.
+        self._region_name = None if region_name is None else check_region_name(region_name)
         self._endpoint_url = endpoint_url
         self._stack = contextlib.AsyncExitStack()
         self.retry = retry or RetryPolicy()
