@@ -21,6 +21,8 @@ built under ``/tmp/rekotrack-checkclip``), cut into the same square tiles the de
 Measure a result with ``python -m benchmarks.quantized OUT.onnx`` (accuracy per fold, agreement
 with the fp32 boxes, CPU a pass and a frame). What each variant measured is in
 docs/performance.md ("A second int8 attempt"): none kept the accuracy, so rekotrack ships fp32.
+A monotone map of the int8 scores back onto fp32's does not rescue them either (the drift is
+noise, not a bias): ``python -m benchmarks.score_calibration OUT.onnx``.
 """
 
 from __future__ import annotations
