@@ -42,6 +42,7 @@ SUBS: tuple[tuple[str, str], ...] = (
     (r"\bAwaitable, ", ""),
     (r"\bio\.Opening\[(\w+)\]", r"\1"),
     (r"\brekotrack\._aio\.", "rekotrack._sync."),
+    (r"\btypes_aiobotocore_rekognition\b", "types_boto3_rekognition"),  # typing-only client stubs
     (r"\bAsyncGenerator\[(.+), None\]", r"Generator[\1, None, None]"),
     (r"\bAsync([A-Z]\w*)", r"\1"),
 )

@@ -37,6 +37,7 @@ from ._models import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    from typing_extensions import Self
 
 __all__ = [
     "DEFAULT_MAX_GAP_MS",
@@ -54,7 +55,6 @@ __all__ = [
 ]
 
 ItemT = TypeVar("ItemT", bound=AWSModel)
-ResultT = TypeVar("ResultT", bound="JobResult[Any]")
 
 DEFAULT_MAX_GAP_MS = 1000
 """``timeline()`` merges two detections of a name at most this many ms apart into one interval."""
@@ -264,12 +264,12 @@ class JobResult(Generic[ItemT]):
 
     @classmethod
     def from_items(
-        cls: type[ResultT],
+        cls,
         items: Iterable[Any],
         *,
         page_fields: Mapping[str, Any] | None = None,
         job_id: str | None = None,
-    ) -> ResultT:
+    ) -> Self:
         """Collect items (models or AWS-shaped dicts, which are validated).
 
         ``page_fields`` are the members of a Get page other than the items
@@ -278,7 +278,7 @@ class JobResult(Generic[ItemT]):
         return cls(items, page_fields=page_fields, job_id=job_id)
 
     @classmethod
-    def from_pages(cls: type[ResultT], pages: Iterable[VideoJobPage], *, job_id: str | None = None) -> ResultT:
+    def from_pages(cls, pages: Iterable[VideoJobPage], *, job_id: str | None = None) -> Self:
         """Collect every item of the pages of one job (``detector.pages(job_id)``).
 
         The first page's other members become :attr:`page_fields`; ``job_id``
@@ -423,7 +423,7 @@ class JobResult(Generic[ItemT]):
             self.to_jsonl(out)
 
     @classmethod
-    def load(cls: type[ResultT], path: str | os.PathLike[str]) -> ResultT:
+    def load(cls, path: str | os.PathLike[str]) -> Self:
         """Read a file written by :meth:`save` (or plain JSON Lines from :meth:`to_jsonl`).
 
         Raises ``ValueError`` when a line is not a valid item, when the header is of
@@ -474,6 +474,21 @@ class LabelResult(JobResult[LabelDetection]):
         _Column("parents", "str", _joined("Label", "Parents")),
         _Column("categories", "str", _joined("Label", "Categories")),
     )
+
+    def __init__(
+        self,
+        items: Iterable[LabelDetection | Mapping[str, Any]] = (),
+        *,
+        page_fields: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        """Hold ``items`` (:class:`LabelDetection` models or AWS-shaped dicts, validated)."""
+        super().__init__(items, page_fields=page_fields, job_id=job_id)
+
+    @property
+    def items(self) -> Sequence[LabelDetection]:
+        """Every label detection in collection order (the Get sort order)."""
+        return super().items
     __slots__ = ()
 
     @property
@@ -514,6 +529,21 @@ class ModerationResult(JobResult[ContentModerationDetection]):
         _col("duration_ms", "int", "DurationMillis"),
         _Column("content_types", "str", _joined("ContentTypes")),
     )
+
+    def __init__(
+        self,
+        items: Iterable[ContentModerationDetection | Mapping[str, Any]] = (),
+        *,
+        page_fields: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        """Hold ``items`` (:class:`ContentModerationDetection` models or AWS-shaped dicts, validated)."""
+        super().__init__(items, page_fields=page_fields, job_id=job_id)
+
+    @property
+    def items(self) -> Sequence[ContentModerationDetection]:
+        """Every moderation label in collection order (the Get sort order)."""
+        return super().items
     __slots__ = ()
 
     @property
@@ -555,6 +585,21 @@ class FaceResult(JobResult[FaceDetection]):
         _col("smile", "bool", "Face", "Smile", "Value"),
         _Column("landmark_count", "int", _count("Face", "Landmarks")),
     )
+
+    def __init__(
+        self,
+        items: Iterable[FaceDetection | Mapping[str, Any]] = (),
+        *,
+        page_fields: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        """Hold ``items`` (:class:`FaceDetection` models or AWS-shaped dicts, validated)."""
+        super().__init__(items, page_fields=page_fields, job_id=job_id)
+
+    @property
+    def items(self) -> Sequence[FaceDetection]:
+        """Every face detection in collection order (the Get sort order)."""
+        return super().items
     __slots__ = ()
 
 
@@ -586,6 +631,21 @@ class FaceSearchResult(JobResult[PersonMatch]):
         _Column("best_external_image_id", "str", lambda item: _best_match(item, "ExternalImageId")),
         _Column("best_similarity", "float", lambda item: _best_match(item, "Similarity")),
     )
+
+    def __init__(
+        self,
+        items: Iterable[PersonMatch | Mapping[str, Any]] = (),
+        *,
+        page_fields: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        """Hold ``items`` (:class:`PersonMatch` models or AWS-shaped dicts, validated)."""
+        super().__init__(items, page_fields=page_fields, job_id=job_id)
+
+    @property
+    def items(self) -> Sequence[PersonMatch]:
+        """Every person match in collection order (the Get sort order)."""
+        return super().items
     __slots__ = ()
 
     def matches(self) -> dict[str, list[int]]:
@@ -616,6 +676,21 @@ class CelebrityResult(JobResult[CelebrityRecognition]):
         _col("known_gender", "str", "Celebrity", "KnownGender", "Type"),
         _Column("urls", "str", _joined("Celebrity", "Urls", key="")),
     )
+
+    def __init__(
+        self,
+        items: Iterable[CelebrityRecognition | Mapping[str, Any]] = (),
+        *,
+        page_fields: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        """Hold ``items`` (:class:`CelebrityRecognition` models or AWS-shaped dicts, validated)."""
+        super().__init__(items, page_fields=page_fields, job_id=job_id)
+
+    @property
+    def items(self) -> Sequence[CelebrityRecognition]:
+        """Every celebrity recognition in collection order (the Get sort order)."""
+        return super().items
     __slots__ = ()
 
     def timeline(self, max_gap_ms: int = DEFAULT_MAX_GAP_MS) -> dict[str, list[Interval]]:
@@ -693,6 +768,21 @@ class SegmentResult(JobResult[SegmentDetection]):
             else _at(item, ("TechnicalCueSegment", "Confidence")),
         ),
     )
+
+    def __init__(
+        self,
+        items: Iterable[SegmentDetection | Mapping[str, Any]] = (),
+        *,
+        page_fields: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        """Hold ``items`` (:class:`SegmentDetection` models or AWS-shaped dicts, validated)."""
+        super().__init__(items, page_fields=page_fields, job_id=job_id)
+
+    @property
+    def items(self) -> Sequence[SegmentDetection]:
+        """Every segment in collection order (the Get sort order)."""
+        return super().items
     __slots__ = ()
 
     @property
@@ -780,6 +870,21 @@ class TextResult(JobResult[TextDetectionResult]):
         _col("confidence", "float", "TextDetection", "Confidence"),
         *_box("box", "TextDetection", "Geometry"),
     )
+
+    def __init__(
+        self,
+        items: Iterable[TextDetectionResult | Mapping[str, Any]] = (),
+        *,
+        page_fields: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        """Hold ``items`` (:class:`TextDetectionResult` models or AWS-shaped dicts, validated)."""
+        super().__init__(items, page_fields=page_fields, job_id=job_id)
+
+    @property
+    def items(self) -> Sequence[TextDetectionResult]:
+        """Every text detection in collection order (the Get sort order)."""
+        return super().items
     __slots__ = ()
 
     @property

@@ -39,6 +39,8 @@ from . import _io as io
 from ._pager import AsyncPager, AsyncRequest
 
 if TYPE_CHECKING:
+    from types_aiobotocore_rekognition import RekognitionClient
+
     from ._io import Session
 
 __all__ = ["AsyncAnalysisJob", "AsyncCompletionSource", "AsyncVideoAnalyzer", "new_client_request_token"]
@@ -87,7 +89,7 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
 
     def __init__(
         self,
-        client: Any = None,
+        client: RekognitionClient | None = None,
         *,
         session: Session | None = None,
         region_name: str | None = None,
@@ -121,11 +123,12 @@ class AsyncVideoAnalyzer(Generic[PageT, ItemT]):
         self.fast_path = self._want_fast_path and self._hooked
 
     @property
-    def client(self) -> Any:
+    def client(self) -> RekognitionClient:
         """The Rekognition client (an asynchronous tracker makes its own on first use)."""
         if self._client is None:
             raise RuntimeError("no client yet: use `async with` on the tracker or make a request first")
-        return self._client
+        client: RekognitionClient = self._client
+        return client
 
     async def _get_client(self) -> Any:
         if self._client is None:

@@ -4,15 +4,18 @@
 ``AsyncCelebrityRecognizer``, ``AsyncContentModerator``, ``AsyncSegmentDetector``
 and ``AsyncTextDetector`` are each their spec (``rekotrack._core._video_jobs``),
 a ``start`` with that operation's own inputs, and the name of their items method.
-Everything else is one of three shared layers, by the Get parameters the operation
+The engine is one of three shared layers, by the Get parameters the operation
 has: none (faces, segments, text), ``SortBy`` (face search, celebrities), or
-``SortBy`` and ``AggregateBy`` (labels, moderation). Source of the generated
-synchronous facades (``rekotrack._sync._video_jobs``).
+``SortBy`` and ``AggregateBy`` (labels, moderation). Each facade also writes out
+its public methods with their exact types (items method, ``items``, ``pages``,
+``collect``, ``get_page``, ``wait``, ``status``, ``track_many``), delegating to the
+layer, so mypy and the API reference see the operation's own signature and no type
+variable. Source of the generated synchronous facades (``rekotrack._sync._video_jobs``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rekotrack._core._constants import DEFAULT_STATUS_CHECK_INTERVAL, DEFAULT_WAIT_TIMEOUT
@@ -540,7 +543,97 @@ class AsyncLabelDetectionJob(
     """A started label detection job; ``labels()`` is its items."""
 
     tracker: AsyncLabelDetector
-    labels = AsyncAggregatedVideoJob.items
+
+    async def wait(
+        self, timeout: float = 3600.0, *, queue: AsyncCompletionSource | None = None, **kwargs: Any
+    ) -> LabelDetectionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return await super().wait(timeout, queue=queue, **kwargs)
+
+    def labels(
+        self,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[LabelDetectionPage, LabelDetection]:
+        """Every :class:`LabelDetection` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[LabelDetectionPage, LabelDetection]:
+        """The generic name of ``labels()``."""
+        return super().items(
+            sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> AsyncIterator[LabelDetectionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            timeout=timeout,
+            **unexpected,
+        )
+
+    async def collect(
+        self,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> LabelResult:
+        """Wait for the job, then gather every item in a compact :class:`LabelResult`."""
+        return await super().collect(
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
 
 
 class AsyncLabelDetector(
@@ -558,7 +651,6 @@ class AsyncLabelDetector(
     _operation: ClassVar[VideoOperation[Any, Any]] = LABEL_DETECTION
     _result_class = LabelResult
     _job_class = AsyncLabelDetectionJob
-    labels = AsyncAggregatedJobAnalyzer.items
 
     async def start(
         self,
@@ -576,12 +668,230 @@ class AsyncLabelDetector(
         job: AsyncLabelDetectionJob = await self._start_with(video, notification, job_tag, client_request_token, inputs)
         return job
 
+    async def status(self, job_id: str) -> LabelDetectionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return await super().status(job_id)
+
+    async def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: AsyncCompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[LabelDetectionPage], None] | None = None,
+    ) -> LabelDetectionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return await super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    async def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        **unexpected: Never,
+    ) -> LabelDetectionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return await super().get_page(
+            job_id,
+            next_token,
+            max_results,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            **unexpected,
+        )
+
+    def labels(
+        self,
+        job_id: str,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[LabelDetectionPage, LabelDetection]:
+        """Every :class:`LabelDetection` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[LabelDetectionPage, LabelDetection]:
+        """The generic name of ``labels()``."""
+        return super().items(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> AsyncIterator[LabelDetectionPage]:
+        """Every ``LabelDetectionPage`` of a finished job, lazily."""
+        return super().pages(job_id, sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size, **unexpected)
+
+    async def collect(
+        self,
+        job_id: str,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> LabelResult:
+        """Every item of a finished job in a compact :class:`LabelResult`."""
+        return await super().collect(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            **unexpected,
+        )
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: AsyncCompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> AsyncIterator[tuple[VideoT, AsyncLabelDetectionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class AsyncFaceDetectionJob(AsyncVideoJob[FaceDetectionPage, FaceDetection, FaceResult]):
     """A started face detection job; ``faces()`` is its items."""
 
     tracker: AsyncFaceDetector
-    faces = AsyncVideoJob.items
+
+    async def wait(
+        self, timeout: float = 3600.0, *, queue: AsyncCompletionSource | None = None, **kwargs: Any
+    ) -> FaceDetectionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return await super().wait(timeout, queue=queue, **kwargs)
+
+    def faces(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[FaceDetectionPage, FaceDetection]:
+        """Every :class:`FaceDetection` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[FaceDetectionPage, FaceDetection]:
+        """The generic name of ``faces()``."""
+        return super().items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> AsyncIterator[FaceDetectionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(page_size=page_size, timeout=timeout, **unexpected)
+
+    async def collect(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> FaceResult:
+        """Wait for the job, then gather every item in a compact :class:`FaceResult`."""
+        return await super().collect(page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class AsyncFaceDetector(
@@ -592,7 +902,6 @@ class AsyncFaceDetector(
     _operation: ClassVar[VideoOperation[Any, Any]] = FACE_DETECTION
     _result_class = FaceResult
     _job_class = AsyncFaceDetectionJob
-    faces = AsyncVideoJobAnalyzer.items
 
     async def start(
         self,
@@ -608,12 +917,199 @@ class AsyncFaceDetector(
         job: AsyncFaceDetectionJob = await self._start_with(video, notification, job_tag, client_request_token, inputs)
         return job
 
+    async def status(self, job_id: str) -> FaceDetectionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return await super().status(job_id)
+
+    async def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: AsyncCompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[FaceDetectionPage], None] | None = None,
+    ) -> FaceDetectionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return await super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    async def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        **unexpected: Never,
+    ) -> FaceDetectionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return await super().get_page(job_id, next_token, max_results, **unexpected)
+
+    def faces(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[FaceDetectionPage, FaceDetection]:
+        """Every :class:`FaceDetection` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[FaceDetectionPage, FaceDetection]:
+        """The generic name of ``faces()``."""
+        return super().items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> AsyncIterator[FaceDetectionPage]:
+        """Every ``FaceDetectionPage`` of a finished job, lazily."""
+        return super().pages(job_id, page_size=page_size, **unexpected)
+
+    async def collect(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> FaceResult:
+        """Every item of a finished job in a compact :class:`FaceResult`."""
+        return await super().collect(job_id, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: AsyncCompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> AsyncIterator[tuple[VideoT, AsyncFaceDetectionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class AsyncFaceSearchJob(AsyncSortedVideoJob[FaceSearchPage, PersonMatch, FaceSearchResult, FaceSearchSortBy]):
     """A started face search job; ``persons()`` is its items."""
 
     tracker: AsyncFaceSearcher
-    persons = AsyncSortedVideoJob.items
+
+    async def wait(
+        self, timeout: float = 3600.0, *, queue: AsyncCompletionSource | None = None, **kwargs: Any
+    ) -> FaceSearchPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return await super().wait(timeout, queue=queue, **kwargs)
+
+    def persons(
+        self,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[FaceSearchPage, PersonMatch]:
+        """Every :class:`PersonMatch` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            sort_by=sort_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[FaceSearchPage, PersonMatch]:
+        """The generic name of ``persons()``."""
+        return super().items(
+            sort_by=sort_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> AsyncIterator[FaceSearchPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(sort_by=sort_by, page_size=page_size, timeout=timeout, **unexpected)
+
+    async def collect(
+        self,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> FaceSearchResult:
+        """Wait for the job, then gather every item in a compact :class:`FaceSearchResult`."""
+        return await super().collect(sort_by=sort_by, page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class AsyncFaceSearcher(
@@ -624,7 +1120,6 @@ class AsyncFaceSearcher(
     _operation: ClassVar[VideoOperation[Any, Any]] = FACE_SEARCH
     _result_class = FaceSearchResult
     _job_class = AsyncFaceSearchJob
-    persons = AsyncSortedJobAnalyzer.items
 
     async def start(
         self,
@@ -641,6 +1136,135 @@ class AsyncFaceSearcher(
         job: AsyncFaceSearchJob = await self._start_with(video, notification, job_tag, client_request_token, inputs)
         return job
 
+    async def status(self, job_id: str) -> FaceSearchPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return await super().status(job_id)
+
+    async def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: AsyncCompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[FaceSearchPage], None] | None = None,
+    ) -> FaceSearchPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return await super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    async def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: FaceSearchSortBy | None = None,
+        **unexpected: Never,
+    ) -> FaceSearchPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return await super().get_page(job_id, next_token, max_results, sort_by=sort_by, **unexpected)
+
+    def persons(
+        self,
+        job_id: str,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[FaceSearchPage, PersonMatch]:
+        """Every :class:`PersonMatch` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[FaceSearchPage, PersonMatch]:
+        """The generic name of ``persons()``."""
+        return super().items(
+            job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> AsyncIterator[FaceSearchPage]:
+        """Every ``FaceSearchPage`` of a finished job, lazily."""
+        return super().pages(job_id, sort_by=sort_by, page_size=page_size, **unexpected)
+
+    async def collect(
+        self,
+        job_id: str,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> FaceSearchResult:
+        """Every item of a finished job in a compact :class:`FaceSearchResult`."""
+        return await super().collect(job_id, sort_by=sort_by, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: AsyncCompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> AsyncIterator[tuple[VideoT, AsyncFaceSearchJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class AsyncCelebrityRecognitionJob(
     AsyncSortedVideoJob[
@@ -650,7 +1274,80 @@ class AsyncCelebrityRecognitionJob(
     """A started celebrity recognition job; ``celebrities()`` is its items."""
 
     tracker: AsyncCelebrityRecognizer
-    celebrities = AsyncSortedVideoJob.items
+
+    async def wait(
+        self, timeout: float = 3600.0, *, queue: AsyncCompletionSource | None = None, **kwargs: Any
+    ) -> CelebrityRecognitionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return await super().wait(timeout, queue=queue, **kwargs)
+
+    def celebrities(
+        self,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[CelebrityRecognitionPage, CelebrityRecognition]:
+        """Every :class:`CelebrityRecognition` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            sort_by=sort_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[CelebrityRecognitionPage, CelebrityRecognition]:
+        """The generic name of ``celebrities()``."""
+        return super().items(
+            sort_by=sort_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> AsyncIterator[CelebrityRecognitionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(sort_by=sort_by, page_size=page_size, timeout=timeout, **unexpected)
+
+    async def collect(
+        self,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> CelebrityResult:
+        """Wait for the job, then gather every item in a compact :class:`CelebrityResult`."""
+        return await super().collect(sort_by=sort_by, page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class AsyncCelebrityRecognizer(
@@ -667,7 +1364,6 @@ class AsyncCelebrityRecognizer(
     _operation: ClassVar[VideoOperation[Any, Any]] = CELEBRITY_RECOGNITION
     _result_class = CelebrityResult
     _job_class = AsyncCelebrityRecognitionJob
-    celebrities = AsyncSortedJobAnalyzer.items
 
     async def start(
         self,
@@ -683,6 +1379,135 @@ class AsyncCelebrityRecognizer(
         )
         return job
 
+    async def status(self, job_id: str) -> CelebrityRecognitionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return await super().status(job_id)
+
+    async def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: AsyncCompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[CelebrityRecognitionPage], None] | None = None,
+    ) -> CelebrityRecognitionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return await super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    async def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        **unexpected: Never,
+    ) -> CelebrityRecognitionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return await super().get_page(job_id, next_token, max_results, sort_by=sort_by, **unexpected)
+
+    def celebrities(
+        self,
+        job_id: str,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[CelebrityRecognitionPage, CelebrityRecognition]:
+        """Every :class:`CelebrityRecognition` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[CelebrityRecognitionPage, CelebrityRecognition]:
+        """The generic name of ``celebrities()``."""
+        return super().items(
+            job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> AsyncIterator[CelebrityRecognitionPage]:
+        """Every ``CelebrityRecognitionPage`` of a finished job, lazily."""
+        return super().pages(job_id, sort_by=sort_by, page_size=page_size, **unexpected)
+
+    async def collect(
+        self,
+        job_id: str,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> CelebrityResult:
+        """Every item of a finished job in a compact :class:`CelebrityResult`."""
+        return await super().collect(job_id, sort_by=sort_by, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: AsyncCompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> AsyncIterator[tuple[VideoT, AsyncCelebrityRecognitionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class AsyncContentModerationJob(
     AsyncAggregatedVideoJob[
@@ -696,7 +1521,97 @@ class AsyncContentModerationJob(
     """A started content moderation job; ``moderation_labels()`` is its items."""
 
     tracker: AsyncContentModerator
-    moderation_labels = AsyncAggregatedVideoJob.items
+
+    async def wait(
+        self, timeout: float = 3600.0, *, queue: AsyncCompletionSource | None = None, **kwargs: Any
+    ) -> ContentModerationPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return await super().wait(timeout, queue=queue, **kwargs)
+
+    def moderation_labels(
+        self,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[ContentModerationPage, ContentModerationDetection]:
+        """Every :class:`ContentModerationDetection` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[ContentModerationPage, ContentModerationDetection]:
+        """The generic name of ``moderation_labels()``."""
+        return super().items(
+            sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> AsyncIterator[ContentModerationPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            timeout=timeout,
+            **unexpected,
+        )
+
+    async def collect(
+        self,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> ModerationResult:
+        """Wait for the job, then gather every item in a compact :class:`ModerationResult`."""
+        return await super().collect(
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
 
 
 class AsyncContentModerator(
@@ -714,7 +1629,6 @@ class AsyncContentModerator(
     _operation: ClassVar[VideoOperation[Any, Any]] = CONTENT_MODERATION
     _result_class = ModerationResult
     _job_class = AsyncContentModerationJob
-    moderation_labels = AsyncAggregatedJobAnalyzer.items
 
     async def start(
         self,
@@ -731,6 +1645,155 @@ class AsyncContentModerator(
             video, notification, job_tag, client_request_token, inputs
         )
         return job
+
+    async def status(self, job_id: str) -> ContentModerationPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return await super().status(job_id)
+
+    async def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: AsyncCompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[ContentModerationPage], None] | None = None,
+    ) -> ContentModerationPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return await super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    async def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        **unexpected: Never,
+    ) -> ContentModerationPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return await super().get_page(
+            job_id,
+            next_token,
+            max_results,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            **unexpected,
+        )
+
+    def moderation_labels(
+        self,
+        job_id: str,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[ContentModerationPage, ContentModerationDetection]:
+        """Every :class:`ContentModerationDetection` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[ContentModerationPage, ContentModerationDetection]:
+        """The generic name of ``moderation_labels()``."""
+        return super().items(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> AsyncIterator[ContentModerationPage]:
+        """Every ``ContentModerationPage`` of a finished job, lazily."""
+        return super().pages(job_id, sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size, **unexpected)
+
+    async def collect(
+        self,
+        job_id: str,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> ModerationResult:
+        """Every item of a finished job in a compact :class:`ModerationResult`."""
+        return await super().collect(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            **unexpected,
+        )
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: AsyncCompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> AsyncIterator[tuple[VideoT, AsyncContentModerationJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
 
 
 def _first(metadata: Any) -> VideoMetadata | None:
@@ -768,7 +1831,76 @@ class AsyncSegmentDetectionJob(AsyncVideoJob[SegmentDetectionPage, SegmentDetect
     """A started segment detection job; ``segments()`` is its items."""
 
     tracker: AsyncSegmentDetector
-    segments = AsyncVideoJob.items
+
+    async def wait(
+        self, timeout: float = 3600.0, *, queue: AsyncCompletionSource | None = None, **kwargs: Any
+    ) -> SegmentDetectionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return await super().wait(timeout, queue=queue, **kwargs)
+
+    def segments(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[SegmentDetectionPage, SegmentDetection]:
+        """Every :class:`SegmentDetection` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[SegmentDetectionPage, SegmentDetection]:
+        """The generic name of ``segments()``."""
+        return super().items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> AsyncIterator[SegmentDetectionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(page_size=page_size, timeout=timeout, **unexpected)
+
+    async def collect(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> SegmentResult:
+        """Wait for the job, then gather every item in a compact :class:`SegmentResult`."""
+        return await super().collect(page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class AsyncSegmentDetector(
@@ -780,7 +1912,6 @@ class AsyncSegmentDetector(
     _pager_class = AsyncSegmentDetectionPager
     _result_class = SegmentResult
     _job_class = AsyncSegmentDetectionJob
-    segments = AsyncVideoJobAnalyzer.items
 
     async def start(
         self,
@@ -799,12 +1930,195 @@ class AsyncSegmentDetector(
         )
         return job
 
+    async def status(self, job_id: str) -> SegmentDetectionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return await super().status(job_id)
+
+    async def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: AsyncCompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[SegmentDetectionPage], None] | None = None,
+    ) -> SegmentDetectionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return await super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    async def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        **unexpected: Never,
+    ) -> SegmentDetectionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return await super().get_page(job_id, next_token, max_results, **unexpected)
+
+    def segments(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[SegmentDetectionPage, SegmentDetection]:
+        """Every :class:`SegmentDetection` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[SegmentDetectionPage, SegmentDetection]:
+        """The generic name of ``segments()``."""
+        return super().items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> AsyncIterator[SegmentDetectionPage]:
+        """Every ``SegmentDetectionPage`` of a finished job, lazily."""
+        return super().pages(job_id, page_size=page_size, **unexpected)
+
+    async def collect(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> SegmentResult:
+        """Every item of a finished job in a compact :class:`SegmentResult`."""
+        return await super().collect(job_id, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: AsyncCompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> AsyncIterator[tuple[VideoT, AsyncSegmentDetectionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class AsyncTextDetectionJob(AsyncVideoJob[TextDetectionPage, TextDetectionResult, TextResult]):
     """A started text detection job; ``text_detections()`` is its items."""
 
     tracker: AsyncTextDetector
-    text_detections = AsyncVideoJob.items
+
+    async def wait(
+        self, timeout: float = 3600.0, *, queue: AsyncCompletionSource | None = None, **kwargs: Any
+    ) -> TextDetectionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return await super().wait(timeout, queue=queue, **kwargs)
+
+    def text_detections(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[TextDetectionPage, TextDetectionResult]:
+        """Every :class:`TextDetectionResult` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[TextDetectionPage, TextDetectionResult]:
+        """The generic name of ``text_detections()``."""
+        return super().items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> AsyncIterator[TextDetectionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(page_size=page_size, timeout=timeout, **unexpected)
+
+    async def collect(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: AsyncCompletionSource | None = None,
+        **unexpected: Never,
+    ) -> TextResult:
+        """Wait for the job, then gather every item in a compact :class:`TextResult`."""
+        return await super().collect(page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class AsyncTextDetector(
@@ -815,7 +2129,6 @@ class AsyncTextDetector(
     _operation: ClassVar[VideoOperation[Any, Any]] = TEXT_DETECTION
     _result_class = TextResult
     _job_class = AsyncTextDetectionJob
-    text_detections = AsyncVideoJobAnalyzer.items
 
     async def start(
         self,
@@ -830,3 +2143,117 @@ class AsyncTextDetector(
         inputs = {"filters": filters}
         job: AsyncTextDetectionJob = await self._start_with(video, notification, job_tag, client_request_token, inputs)
         return job
+
+    async def status(self, job_id: str) -> TextDetectionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return await super().status(job_id)
+
+    async def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: AsyncCompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[TextDetectionPage], None] | None = None,
+    ) -> TextDetectionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return await super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    async def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        **unexpected: Never,
+    ) -> TextDetectionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return await super().get_page(job_id, next_token, max_results, **unexpected)
+
+    def text_detections(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[TextDetectionPage, TextDetectionResult]:
+        """Every :class:`TextDetectionResult` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> AsyncPager[TextDetectionPage, TextDetectionResult]:
+        """The generic name of ``text_detections()``."""
+        return super().items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> AsyncIterator[TextDetectionPage]:
+        """Every ``TextDetectionPage`` of a finished job, lazily."""
+        return super().pages(job_id, page_size=page_size, **unexpected)
+
+    async def collect(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> TextResult:
+        """Every item of a finished job in a compact :class:`TextResult`."""
+        return await super().collect(job_id, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: AsyncCompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> AsyncIterator[tuple[VideoT, AsyncTextDetectionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )

@@ -41,6 +41,8 @@ from . import _io as io
 from ._pager import Pager, Request
 
 if TYPE_CHECKING:
+    from types_boto3_rekognition import RekognitionClient
+
     from ._io import Session
 
 __all__ = ["AnalysisJob", "CompletionSource", "VideoAnalyzer", "new_client_request_token"]
@@ -89,7 +91,7 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
 
     def __init__(
         self,
-        client: Any = None,
+        client: RekognitionClient | None = None,
         *,
         session: Session | None = None,
         region_name: str | None = None,
@@ -123,11 +125,12 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
         self.fast_path = self._want_fast_path and self._hooked
 
     @property
-    def client(self) -> Any:
+    def client(self) -> RekognitionClient:
         """The Rekognition client (an asynchronous tracker makes its own on first use)."""
         if self._client is None:
             raise RuntimeError("no client yet: use `async with` on the tracker or make a request first")
-        return self._client
+        client: RekognitionClient = self._client
+        return client
 
     def _get_client(self) -> Any:
         if self._client is None:

@@ -9,7 +9,7 @@ same few lines over its own spec.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rekotrack._core._constants import DEFAULT_STATUS_CHECK_INTERVAL, DEFAULT_WAIT_TIMEOUT
@@ -38,6 +38,10 @@ class PersonTrackingPager(Pager[PersonTrackingPage, PersonDetection]):
 
     _default_operation = PERSON_TRACKING
 
+    def pages(self) -> Iterator[PersonTrackingPage]:
+        """Every page, lazily (the items of each are its ``persons``)."""
+        return super().pages()
+
 
 class PersonTracker(VideoAnalyzer[PersonTrackingPage, PersonDetection]):
     """Start person tracking jobs, wait for them and read their detections.
@@ -48,6 +52,42 @@ class PersonTracker(VideoAnalyzer[PersonTrackingPage, PersonDetection]):
 
     _operation: ClassVar[VideoOperation[Any, Any]] = PERSON_TRACKING
     _pager_class = PersonTrackingPager
+
+    def status(self, job_id: str) -> PersonTrackingPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return super().status(job_id)
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[PersonTrackingPage], None] | None = None,
+    ) -> PersonTrackingPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED.
+
+        Without ``queue`` it polls Get (``MaxResults=1``) from ``poll_interval``
+        doubling to ``max_poll_interval``, with jitter. With a ``queue`` it waits
+        on completion notifications and also checks Get every
+        ``status_check_interval`` seconds, so a lost message or a reused token
+        (which sends none) cannot hang it. Raises :class:`JobFailedError` or
+        :class:`WaitTimeoutError` (``timeout`` is seconds, a wall-clock bound on
+        the whole call; ``0`` checks once). ``on_status`` is called with each
+        status page (e.g. to show progress). Every input is checked first.
+        """
+        return super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
 
     def start(
         self,
@@ -135,6 +175,12 @@ class TrackingJob(AnalysisJob[PersonTrackingPage]):
     """A started person tracking job: its id, and shortcuts to wait for and read it."""
 
     tracker: PersonTracker
+
+    def wait(
+        self, timeout: float = 3600.0, *, queue: CompletionSource | None = None, **kwargs: Any
+    ) -> PersonTrackingPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return super().wait(timeout, queue=queue, **kwargs)
 
     def persons(
         self,

@@ -6,15 +6,18 @@
 ``CelebrityRecognizer``, ``ContentModerator``, ``SegmentDetector``
 and ``TextDetector`` are each their spec (``rekotrack._core._video_jobs``),
 a ``start`` with that operation's own inputs, and the name of their items method.
-Everything else is one of three shared layers, by the Get parameters the operation
+The engine is one of three shared layers, by the Get parameters the operation
 has: none (faces, segments, text), ``SortBy`` (face search, celebrities), or
-``SortBy`` and ``AggregateBy`` (labels, moderation). Source of the generated
-synchronous facades (``rekotrack._sync._video_jobs``).
+``SortBy`` and ``AggregateBy`` (labels, moderation). Each facade also writes out
+its public methods with their exact types (items method, ``items``, ``pages``,
+``collect``, ``get_page``, ``wait``, ``status``, ``track_many``), delegating to the
+layer, so mypy and the API reference see the operation's own signature and no type
+variable. Source of the generated synchronous facades (``rekotrack._sync._video_jobs``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rekotrack._core._constants import DEFAULT_STATUS_CHECK_INTERVAL, DEFAULT_WAIT_TIMEOUT
@@ -542,7 +545,97 @@ class LabelDetectionJob(
     """A started label detection job; ``labels()`` is its items."""
 
     tracker: LabelDetector
-    labels = AggregatedVideoJob.items
+
+    def wait(
+        self, timeout: float = 3600.0, *, queue: CompletionSource | None = None, **kwargs: Any
+    ) -> LabelDetectionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return super().wait(timeout, queue=queue, **kwargs)
+
+    def labels(
+        self,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[LabelDetectionPage, LabelDetection]:
+        """Every :class:`LabelDetection` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[LabelDetectionPage, LabelDetection]:
+        """The generic name of ``labels()``."""
+        return super().items(
+            sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> Iterator[LabelDetectionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            timeout=timeout,
+            **unexpected,
+        )
+
+    def collect(
+        self,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> LabelResult:
+        """Wait for the job, then gather every item in a compact :class:`LabelResult`."""
+        return super().collect(
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
 
 
 class LabelDetector(
@@ -560,7 +653,6 @@ class LabelDetector(
     _operation: ClassVar[VideoOperation[Any, Any]] = LABEL_DETECTION
     _result_class = LabelResult
     _job_class = LabelDetectionJob
-    labels = AggregatedJobAnalyzer.items
 
     def start(
         self,
@@ -578,12 +670,230 @@ class LabelDetector(
         job: LabelDetectionJob = self._start_with(video, notification, job_tag, client_request_token, inputs)
         return job
 
+    def status(self, job_id: str) -> LabelDetectionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return super().status(job_id)
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[LabelDetectionPage], None] | None = None,
+    ) -> LabelDetectionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        **unexpected: Never,
+    ) -> LabelDetectionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return super().get_page(
+            job_id,
+            next_token,
+            max_results,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            **unexpected,
+        )
+
+    def labels(
+        self,
+        job_id: str,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[LabelDetectionPage, LabelDetection]:
+        """Every :class:`LabelDetection` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[LabelDetectionPage, LabelDetection]:
+        """The generic name of ``labels()``."""
+        return super().items(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> Iterator[LabelDetectionPage]:
+        """Every ``LabelDetectionPage`` of a finished job, lazily."""
+        return super().pages(job_id, sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size, **unexpected)
+
+    def collect(
+        self,
+        job_id: str,
+        *,
+        sort_by: LabelDetectionSortBy | None = None,
+        aggregate_by: LabelDetectionAggregateBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> LabelResult:
+        """Every item of a finished job in a compact :class:`LabelResult`."""
+        return super().collect(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            **unexpected,
+        )
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: CompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> Iterator[tuple[VideoT, LabelDetectionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class FaceDetectionJob(VideoJob[FaceDetectionPage, FaceDetection, FaceResult]):
     """A started face detection job; ``faces()`` is its items."""
 
     tracker: FaceDetector
-    faces = VideoJob.items
+
+    def wait(
+        self, timeout: float = 3600.0, *, queue: CompletionSource | None = None, **kwargs: Any
+    ) -> FaceDetectionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return super().wait(timeout, queue=queue, **kwargs)
+
+    def faces(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[FaceDetectionPage, FaceDetection]:
+        """Every :class:`FaceDetection` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[FaceDetectionPage, FaceDetection]:
+        """The generic name of ``faces()``."""
+        return super().items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> Iterator[FaceDetectionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(page_size=page_size, timeout=timeout, **unexpected)
+
+    def collect(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> FaceResult:
+        """Wait for the job, then gather every item in a compact :class:`FaceResult`."""
+        return super().collect(page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class FaceDetector(
@@ -594,7 +904,6 @@ class FaceDetector(
     _operation: ClassVar[VideoOperation[Any, Any]] = FACE_DETECTION
     _result_class = FaceResult
     _job_class = FaceDetectionJob
-    faces = VideoJobAnalyzer.items
 
     def start(
         self,
@@ -610,12 +919,199 @@ class FaceDetector(
         job: FaceDetectionJob = self._start_with(video, notification, job_tag, client_request_token, inputs)
         return job
 
+    def status(self, job_id: str) -> FaceDetectionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return super().status(job_id)
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[FaceDetectionPage], None] | None = None,
+    ) -> FaceDetectionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        **unexpected: Never,
+    ) -> FaceDetectionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return super().get_page(job_id, next_token, max_results, **unexpected)
+
+    def faces(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[FaceDetectionPage, FaceDetection]:
+        """Every :class:`FaceDetection` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[FaceDetectionPage, FaceDetection]:
+        """The generic name of ``faces()``."""
+        return super().items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> Iterator[FaceDetectionPage]:
+        """Every ``FaceDetectionPage`` of a finished job, lazily."""
+        return super().pages(job_id, page_size=page_size, **unexpected)
+
+    def collect(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> FaceResult:
+        """Every item of a finished job in a compact :class:`FaceResult`."""
+        return super().collect(job_id, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: CompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> Iterator[tuple[VideoT, FaceDetectionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class FaceSearchJob(SortedVideoJob[FaceSearchPage, PersonMatch, FaceSearchResult, FaceSearchSortBy]):
     """A started face search job; ``persons()`` is its items."""
 
     tracker: FaceSearcher
-    persons = SortedVideoJob.items
+
+    def wait(
+        self, timeout: float = 3600.0, *, queue: CompletionSource | None = None, **kwargs: Any
+    ) -> FaceSearchPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return super().wait(timeout, queue=queue, **kwargs)
+
+    def persons(
+        self,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[FaceSearchPage, PersonMatch]:
+        """Every :class:`PersonMatch` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            sort_by=sort_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[FaceSearchPage, PersonMatch]:
+        """The generic name of ``persons()``."""
+        return super().items(
+            sort_by=sort_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> Iterator[FaceSearchPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(sort_by=sort_by, page_size=page_size, timeout=timeout, **unexpected)
+
+    def collect(
+        self,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> FaceSearchResult:
+        """Wait for the job, then gather every item in a compact :class:`FaceSearchResult`."""
+        return super().collect(sort_by=sort_by, page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class FaceSearcher(
@@ -626,7 +1122,6 @@ class FaceSearcher(
     _operation: ClassVar[VideoOperation[Any, Any]] = FACE_SEARCH
     _result_class = FaceSearchResult
     _job_class = FaceSearchJob
-    persons = SortedJobAnalyzer.items
 
     def start(
         self,
@@ -643,6 +1138,135 @@ class FaceSearcher(
         job: FaceSearchJob = self._start_with(video, notification, job_tag, client_request_token, inputs)
         return job
 
+    def status(self, job_id: str) -> FaceSearchPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return super().status(job_id)
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[FaceSearchPage], None] | None = None,
+    ) -> FaceSearchPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: FaceSearchSortBy | None = None,
+        **unexpected: Never,
+    ) -> FaceSearchPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return super().get_page(job_id, next_token, max_results, sort_by=sort_by, **unexpected)
+
+    def persons(
+        self,
+        job_id: str,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[FaceSearchPage, PersonMatch]:
+        """Every :class:`PersonMatch` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[FaceSearchPage, PersonMatch]:
+        """The generic name of ``persons()``."""
+        return super().items(
+            job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> Iterator[FaceSearchPage]:
+        """Every ``FaceSearchPage`` of a finished job, lazily."""
+        return super().pages(job_id, sort_by=sort_by, page_size=page_size, **unexpected)
+
+    def collect(
+        self,
+        job_id: str,
+        *,
+        sort_by: FaceSearchSortBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> FaceSearchResult:
+        """Every item of a finished job in a compact :class:`FaceSearchResult`."""
+        return super().collect(job_id, sort_by=sort_by, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: CompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> Iterator[tuple[VideoT, FaceSearchJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class CelebrityRecognitionJob(
     SortedVideoJob[
@@ -652,7 +1276,80 @@ class CelebrityRecognitionJob(
     """A started celebrity recognition job; ``celebrities()`` is its items."""
 
     tracker: CelebrityRecognizer
-    celebrities = SortedVideoJob.items
+
+    def wait(
+        self, timeout: float = 3600.0, *, queue: CompletionSource | None = None, **kwargs: Any
+    ) -> CelebrityRecognitionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return super().wait(timeout, queue=queue, **kwargs)
+
+    def celebrities(
+        self,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[CelebrityRecognitionPage, CelebrityRecognition]:
+        """Every :class:`CelebrityRecognition` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            sort_by=sort_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[CelebrityRecognitionPage, CelebrityRecognition]:
+        """The generic name of ``celebrities()``."""
+        return super().items(
+            sort_by=sort_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> Iterator[CelebrityRecognitionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(sort_by=sort_by, page_size=page_size, timeout=timeout, **unexpected)
+
+    def collect(
+        self,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> CelebrityResult:
+        """Wait for the job, then gather every item in a compact :class:`CelebrityResult`."""
+        return super().collect(sort_by=sort_by, page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class CelebrityRecognizer(
@@ -669,7 +1366,6 @@ class CelebrityRecognizer(
     _operation: ClassVar[VideoOperation[Any, Any]] = CELEBRITY_RECOGNITION
     _result_class = CelebrityResult
     _job_class = CelebrityRecognitionJob
-    celebrities = SortedJobAnalyzer.items
 
     def start(
         self,
@@ -685,6 +1381,135 @@ class CelebrityRecognizer(
         )
         return job
 
+    def status(self, job_id: str) -> CelebrityRecognitionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return super().status(job_id)
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[CelebrityRecognitionPage], None] | None = None,
+    ) -> CelebrityRecognitionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        **unexpected: Never,
+    ) -> CelebrityRecognitionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return super().get_page(job_id, next_token, max_results, sort_by=sort_by, **unexpected)
+
+    def celebrities(
+        self,
+        job_id: str,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[CelebrityRecognitionPage, CelebrityRecognition]:
+        """Every :class:`CelebrityRecognition` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[CelebrityRecognitionPage, CelebrityRecognition]:
+        """The generic name of ``celebrities()``."""
+        return super().items(
+            job_id,
+            sort_by=sort_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> Iterator[CelebrityRecognitionPage]:
+        """Every ``CelebrityRecognitionPage`` of a finished job, lazily."""
+        return super().pages(job_id, sort_by=sort_by, page_size=page_size, **unexpected)
+
+    def collect(
+        self,
+        job_id: str,
+        *,
+        sort_by: CelebrityRecognitionSortBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> CelebrityResult:
+        """Every item of a finished job in a compact :class:`CelebrityResult`."""
+        return super().collect(job_id, sort_by=sort_by, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: CompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> Iterator[tuple[VideoT, CelebrityRecognitionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class ContentModerationJob(
     AggregatedVideoJob[
@@ -698,7 +1523,97 @@ class ContentModerationJob(
     """A started content moderation job; ``moderation_labels()`` is its items."""
 
     tracker: ContentModerator
-    moderation_labels = AggregatedVideoJob.items
+
+    def wait(
+        self, timeout: float = 3600.0, *, queue: CompletionSource | None = None, **kwargs: Any
+    ) -> ContentModerationPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return super().wait(timeout, queue=queue, **kwargs)
+
+    def moderation_labels(
+        self,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[ContentModerationPage, ContentModerationDetection]:
+        """Every :class:`ContentModerationDetection` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[ContentModerationPage, ContentModerationDetection]:
+        """The generic name of ``moderation_labels()``."""
+        return super().items(
+            sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> Iterator[ContentModerationPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            timeout=timeout,
+            **unexpected,
+        )
+
+    def collect(
+        self,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> ModerationResult:
+        """Wait for the job, then gather every item in a compact :class:`ModerationResult`."""
+        return super().collect(
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
 
 
 class ContentModerator(
@@ -716,7 +1631,6 @@ class ContentModerator(
     _operation: ClassVar[VideoOperation[Any, Any]] = CONTENT_MODERATION
     _result_class = ModerationResult
     _job_class = ContentModerationJob
-    moderation_labels = AggregatedJobAnalyzer.items
 
     def start(
         self,
@@ -733,6 +1647,155 @@ class ContentModerator(
             video, notification, job_tag, client_request_token, inputs
         )
         return job
+
+    def status(self, job_id: str) -> ContentModerationPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return super().status(job_id)
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[ContentModerationPage], None] | None = None,
+    ) -> ContentModerationPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        **unexpected: Never,
+    ) -> ContentModerationPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return super().get_page(
+            job_id,
+            next_token,
+            max_results,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            **unexpected,
+        )
+
+    def moderation_labels(
+        self,
+        job_id: str,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[ContentModerationPage, ContentModerationDetection]:
+        """Every :class:`ContentModerationDetection` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[ContentModerationPage, ContentModerationDetection]:
+        """The generic name of ``moderation_labels()``."""
+        return super().items(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> Iterator[ContentModerationPage]:
+        """Every ``ContentModerationPage`` of a finished job, lazily."""
+        return super().pages(job_id, sort_by=sort_by, aggregate_by=aggregate_by, page_size=page_size, **unexpected)
+
+    def collect(
+        self,
+        job_id: str,
+        *,
+        sort_by: ContentModerationSortBy | None = None,
+        aggregate_by: ContentModerationAggregateBy | None = None,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> ModerationResult:
+        """Every item of a finished job in a compact :class:`ModerationResult`."""
+        return super().collect(
+            job_id,
+            sort_by=sort_by,
+            aggregate_by=aggregate_by,
+            page_size=page_size,
+            **unexpected,
+        )
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: CompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> Iterator[tuple[VideoT, ContentModerationJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
 
 
 def _first(metadata: Any) -> VideoMetadata | None:
@@ -770,7 +1833,76 @@ class SegmentDetectionJob(VideoJob[SegmentDetectionPage, SegmentDetection, Segme
     """A started segment detection job; ``segments()`` is its items."""
 
     tracker: SegmentDetector
-    segments = VideoJob.items
+
+    def wait(
+        self, timeout: float = 3600.0, *, queue: CompletionSource | None = None, **kwargs: Any
+    ) -> SegmentDetectionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return super().wait(timeout, queue=queue, **kwargs)
+
+    def segments(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[SegmentDetectionPage, SegmentDetection]:
+        """Every :class:`SegmentDetection` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[SegmentDetectionPage, SegmentDetection]:
+        """The generic name of ``segments()``."""
+        return super().items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> Iterator[SegmentDetectionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(page_size=page_size, timeout=timeout, **unexpected)
+
+    def collect(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> SegmentResult:
+        """Wait for the job, then gather every item in a compact :class:`SegmentResult`."""
+        return super().collect(page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class SegmentDetector(
@@ -782,7 +1914,6 @@ class SegmentDetector(
     _pager_class = SegmentDetectionPager
     _result_class = SegmentResult
     _job_class = SegmentDetectionJob
-    segments = VideoJobAnalyzer.items
 
     def start(
         self,
@@ -801,12 +1932,195 @@ class SegmentDetector(
         )
         return job
 
+    def status(self, job_id: str) -> SegmentDetectionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return super().status(job_id)
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[SegmentDetectionPage], None] | None = None,
+    ) -> SegmentDetectionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        **unexpected: Never,
+    ) -> SegmentDetectionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return super().get_page(job_id, next_token, max_results, **unexpected)
+
+    def segments(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[SegmentDetectionPage, SegmentDetection]:
+        """Every :class:`SegmentDetection` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[SegmentDetectionPage, SegmentDetection]:
+        """The generic name of ``segments()``."""
+        return super().items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> Iterator[SegmentDetectionPage]:
+        """Every ``SegmentDetectionPage`` of a finished job, lazily."""
+        return super().pages(job_id, page_size=page_size, **unexpected)
+
+    def collect(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> SegmentResult:
+        """Every item of a finished job in a compact :class:`SegmentResult`."""
+        return super().collect(job_id, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: CompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> Iterator[tuple[VideoT, SegmentDetectionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
+
 
 class TextDetectionJob(VideoJob[TextDetectionPage, TextDetectionResult, TextResult]):
     """A started text detection job; ``text_detections()`` is its items."""
 
     tracker: TextDetector
-    text_detections = VideoJob.items
+
+    def wait(
+        self, timeout: float = 3600.0, *, queue: CompletionSource | None = None, **kwargs: Any
+    ) -> TextDetectionPage:
+        """Wait for the job to end; see the tracker's ``wait``."""
+        return super().wait(timeout, queue=queue, **kwargs)
+
+    def text_detections(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[TextDetectionPage, TextDetectionResult]:
+        """Every :class:`TextDetectionResult` of the job, lazily, after waiting for it (up to ``timeout`` s).
+
+        Same as ``items()``.
+        """
+        return self.items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def items(
+        self,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> Pager[TextDetectionPage, TextDetectionResult]:
+        """The generic name of ``text_detections()``."""
+        return super().items(
+            page_size=page_size,
+            starting_token=starting_token,
+            max_items=max_items,
+            timeout=timeout,
+            queue=queue,
+            **unexpected,
+        )
+
+    def pages(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        **unexpected: Never,
+    ) -> Iterator[TextDetectionPage]:
+        """The job's pages, lazily, after waiting for the job."""
+        return super().pages(page_size=page_size, timeout=timeout, **unexpected)
+
+    def collect(
+        self,
+        *,
+        page_size: int = 1000,
+        timeout: float = 3600.0,
+        queue: CompletionSource | None = None,
+        **unexpected: Never,
+    ) -> TextResult:
+        """Wait for the job, then gather every item in a compact :class:`TextResult`."""
+        return super().collect(page_size=page_size, timeout=timeout, queue=queue, **unexpected)
 
 
 class TextDetector(
@@ -817,7 +2131,6 @@ class TextDetector(
     _operation: ClassVar[VideoOperation[Any, Any]] = TEXT_DETECTION
     _result_class = TextResult
     _job_class = TextDetectionJob
-    text_detections = VideoJobAnalyzer.items
 
     def start(
         self,
@@ -832,3 +2145,117 @@ class TextDetector(
         inputs = {"filters": filters}
         job: TextDetectionJob = self._start_with(video, notification, job_tag, client_request_token, inputs)
         return job
+
+    def status(self, job_id: str) -> TextDetectionPage:
+        """The job's status: the first Get page (``MaxResults=1``), checked for integrity."""
+        return super().status(job_id)
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 3600.0,
+        *,
+        queue: CompletionSource | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        status_check_interval: float = 10.0,
+        on_status: Callable[[TextDetectionPage], None] | None = None,
+    ) -> TextDetectionPage:
+        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""
+        return super().wait(
+            job_id,
+            timeout,
+            queue=queue,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            status_check_interval=status_check_interval,
+            on_status=on_status,
+        )
+
+    def get_page(
+        self,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int = 1000,
+        **unexpected: Never,
+    ) -> TextDetectionPage:
+        """One Get page, retried under the policy and checked for integrity."""
+        return super().get_page(job_id, next_token, max_results, **unexpected)
+
+    def text_detections(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[TextDetectionPage, TextDetectionResult]:
+        """Every :class:`TextDetectionResult` of a finished job, lazily, at most two pages in memory at a time.
+
+        ``starting_token`` continues after an interruption (the pager's ``resume_token``),
+        ``max_items`` stops early. Same as ``items()``.
+        """
+        return self.items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        starting_token: str | None = None,
+        max_items: int | None = None,
+        **unexpected: Never,
+    ) -> Pager[TextDetectionPage, TextDetectionResult]:
+        """The generic name of ``text_detections()``."""
+        return super().items(
+            job_id, page_size=page_size, starting_token=starting_token, max_items=max_items, **unexpected
+        )
+
+    def pages(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> Iterator[TextDetectionPage]:
+        """Every ``TextDetectionPage`` of a finished job, lazily."""
+        return super().pages(job_id, page_size=page_size, **unexpected)
+
+    def collect(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 1000,
+        **unexpected: Never,
+    ) -> TextResult:
+        """Every item of a finished job in a compact :class:`TextResult`."""
+        return super().collect(job_id, page_size=page_size, **unexpected)
+
+    def track_many(
+        self,
+        videos: Iterable[VideoT],
+        *,
+        queue: CompletionQueue,
+        max_concurrent: int = 20,
+        timeout: float = 3600.0,
+        job_tag: str | None = None,
+        status_check_interval: float = 10.0,
+        **inputs: Any,
+    ) -> Iterator[tuple[VideoT, TextDetectionJob | RekotrackError]]:
+        """Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends.
+
+        ``inputs`` are the Start inputs of ``start()`` (a name the operation does not
+        have is a :class:`RequestValidationError` now).
+        """
+        return super().track_many(
+            videos,
+            queue=queue,
+            max_concurrent=max_concurrent,
+            timeout=timeout,
+            job_tag=job_tag,
+            status_check_interval=status_check_interval,
+            **inputs,
+        )
