@@ -199,6 +199,7 @@ class Figures:
     messages: Counter[str] = field(default_factory=Counter)
     different: list[str] = field(default_factory=list)
     http_5xx: int = 0
+    http_5xx_answers: dict[str, int] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sigterm: dict[str, int] = field(default_factory=dict)
@@ -212,7 +213,9 @@ class Figures:
                 "failed_reasons": dict(Counter(self.failed.values())), "stuck": len(self.stuck),
                 "completion_messages": sum(self.messages.values()), "duplicate_messages": sum(duplicates.values())
                 - len(duplicates), "jobs_without_message": missing, "results_different": len(self.different),
-                "http_5xx": self.http_5xx, "analyses_run_again": self.reruns, "seconds": round(self.seconds, 1),
+                "http_5xx": self.http_5xx,
+                "http_5xx_answers": self.http_5xx_answers, "analyses_run_again": self.reruns,
+                "seconds": round(self.seconds, 1),
                 "events": self.events,
                 "sigterm_under_20_clients": self.sigterm, "stuck_records": self.stuck_records}
 
@@ -311,6 +314,7 @@ class Client:
                                      aws_access_key_id="test", aws_secret_access_key="test", config=config)
                         for url in urls]
         self.http_5xx = 0
+        self.http_5xx_answers: Counter[str] = Counter()  # "method: error code" of each 5xx
         self._lock = threading.Lock()
 
     def call(self, method: str, deadline: float, **params: Any) -> dict[str, Any]:
@@ -327,6 +331,7 @@ class Client:
                         raise
                     with self._lock:
                         self.http_5xx += 1
+                        self.http_5xx_answers[f"{method}: {exc.response.get('Error', {}).get('Code', '?')}"] += 1
                 except BotoCoreError:
                     pass  # this API process is down: the other one
             if time.monotonic() > deadline:
@@ -533,6 +538,7 @@ def run(jobs: int = 20, outage: float = 30.0, frames: int = 30, kill_every: floa
                     figures.messages[json.loads(json.loads(message["Body"])["Message"])["JobId"]] += 1
                     sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
             figures.http_5xx = client.http_5xx
+            figures.http_5xx_answers = dict(client.http_5xx_answers)
             figures.reruns = sum(len(re.findall(r": attempt [2-9]\d* of", w.text())) for w in deployment.workers)
             figures.seconds = time.monotonic() - t0
             log("SIGTERM of api-A under 20 clients")
