@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import errno
 import importlib.util
-import ipaddress
 import json
 import os
 import signal
@@ -32,11 +31,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
-from urllib.parse import urlsplit
 
 from . import __version__
 from ._cli_jobs import DEFAULT_KIND, KINDS, START_FLAGS, JobKind, kinds_taking
 from ._cli_server_options import configure_render, configure_serve_video, configure_worker, region_argument
+from ._net import is_loopback_url
 from ._progress import Progress
 
 if TYPE_CHECKING:
@@ -277,22 +276,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # ---- AWS --------------------------------------------------------------------------------
-
-
-def is_loopback_url(url: str) -> bool:
-    """Whether ``url`` names this machine (localhost, 127.0.0.0/8 or ::1)."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return False
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _kind(args: argparse.Namespace) -> JobKind:
@@ -632,7 +615,7 @@ def _export_items(args: argparse.Namespace, kind: JobKind, orders: dict[str, str
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from .selfhosted._cli import run_serve
+    from .selfhosted.service._cli import run_serve
 
     try:
         return run_serve(args)
@@ -644,13 +627,13 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_render(args: argparse.Namespace) -> int:
-    from .selfhosted._cli import run_render
+    from .selfhosted.service._cli import run_render
 
     return run_render(args)
 
 
 def _run_worker(args: argparse.Namespace) -> int:
-    from .selfhosted._cli import run_worker
+    from .selfhosted.service._cli import run_worker
 
     return run_worker(args)
 
