@@ -12,6 +12,7 @@ from typing import Any
 
 from rekotrack import _constraints as c
 from rekotrack._errors import RequestValidationError
+from rekotrack._members import member_at
 from rekotrack._models import NotificationChannel, Video
 from rekotrack._validation import check_job_id, check_page_size, to_video
 
@@ -20,27 +21,18 @@ from ._operation import VideoOperation
 __all__ = ["check_get_choices", "get_request", "start_request", "table_problem"]
 
 
-def _lookup(params: Mapping[str, Any], path: str) -> tuple[bool, object]:
-    node: object = params
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
-
-
 def table_problem(
     params: Mapping[str, Any], constraints: Mapping[str, c.Constraint], required: tuple[str, ...] = ()
 ) -> RequestValidationError | None:
     """The first rule of the table that ``params`` breaks, as the error to raise (None if all hold)."""
     for path in required:
         parent = path.rpartition(".")[0]
-        if parent and not _lookup(params, parent)[0]:
+        if parent and not member_at(params, parent)[0]:
             continue  # a nested member is required only when its parent is given
-        if not _lookup(params, path)[0]:
+        if not member_at(params, path)[0]:
             return RequestValidationError(path, "is required", None)
     for path, constraint in constraints.items():
-        present, value = _lookup(params, path)
+        present, value = member_at(params, path)
         if present:
             problem = constraint.problem(value)
             if problem is not None:

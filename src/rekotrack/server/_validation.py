@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from rekotrack._constraints import check_request
+from rekotrack._members import member_at
 from rekotrack.server._errors import ApiError
 
 __all__ = ["EXPECTED_TYPES", "validate"]
@@ -36,15 +37,6 @@ EXPECTED_TYPES: Final[dict[str, dict[str, type]]] = {
 _TYPE_NAMES: Final[dict[type, str]] = {dict: "structure", str: "string", int: "integer"}
 
 
-def _lookup(params: dict[str, Any], path: str) -> tuple[bool, Any]:
-    node: Any = params
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
-
-
 def _show(value: object) -> str:
     if value is None:
         return "null"
@@ -56,7 +48,7 @@ def validate(operation: str, params: dict[str, Any]) -> None:
     """Raise InvalidParameterException listing every problem of ``params`` for ``operation``."""
     problems: list[str] = []
     for path, expected in EXPECTED_TYPES.get(operation, {}).items():
-        present, value = _lookup(params, path)
+        present, value = member_at(params, path)
         if present and (not isinstance(value, expected) or isinstance(value, bool)):
             problems.append(
                 f"Value {_show(value)} at '{path}' failed to satisfy constraint: "
