@@ -83,7 +83,7 @@ def score(gt: GroundTruth, hyp: Hypotheses, frames: int, first: int = 1) -> dict
     """motmetrics' CLEAR-MOT and identity scores over frames ``first``..``frames`` (1-based)."""
     from scipy.optimize import linear_sum_assignment
 
-    from rekotrack.selfhosted._geometry import iou_matrix
+    from rekotrack.selfhosted.vision._geometry import iou_matrix
 
     mm = _motmetrics()
     acc = mm.MOTAccumulator(auto_id=True)
@@ -147,7 +147,7 @@ def save_cache(path: Path, frames: list[Any], key: dict[str, Any]) -> None:
 
 
 def load_cache(path: Path, key: dict[str, Any]) -> list[Any] | None:
-    from rekotrack.selfhosted._analyzer import FrameDetections
+    from rekotrack.selfhosted.vision._analyzer import FrameDetections
 
     data = np.load(path)
     if str(data["key"]) != json.dumps(key, sort_keys=True):
@@ -170,9 +170,9 @@ def run(
     ranges: list[tuple[int, int]] | None = None,
 ) -> dict[str, Any]:
     """Analyse ``video`` as one job and score it on each range of ``ranges`` (1-based, inclusive)."""
-    from rekotrack.selfhosted._analyzer import FrameDetections, analyze, detect_frames
-    from rekotrack.selfhosted._settings import AnalyzerSettings
-    from rekotrack.selfhosted._video import probe
+    from rekotrack.selfhosted.vision._analyzer import FrameDetections, analyze, detect_frames
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._video import probe
 
     settings = settings or AnalyzerSettings()
     info = probe(video)
@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     if video is None or gt_path is None:
         sys.stderr.write("accuracy: vtest.avi (apt-get install opencv-doc) or the ground truth is missing\n")
         return 2
-    from rekotrack.selfhosted._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
     settings = AnalyzerSettings(detector=args.detector, faces=args.faces, threads=args.threads)
     if args.plain_bytetrack:

@@ -116,7 +116,7 @@ def _sprites(video: Path, gt: GroundTruth, cast: tuple[Walker, ...] = WALKERS) -
     and the direction it walks in those frames (+1 right, -1 left)."""
     import cv2
 
-    from rekotrack.selfhosted._video import iter_frames
+    from rekotrack.selfhosted.vision._video import iter_frames
 
     wanted = {f for w in cast for f in range(w.frames[0], w.frames[1] + 1)}
     frames: dict[int, Any] = {}
@@ -239,9 +239,9 @@ def evaluate(clip: Path, gt_file: Path, settings: Any = None, cache: Path | None
     """Analyse the clip as one job and score it on the frames the analyzer sampled (``cache``: record the
     first pass there, or replay it, as ``benchmarks.accuracy --cache`` does)."""
     from benchmarks.accuracy import load_cache, save_cache
-    from rekotrack.selfhosted._analyzer import analyze, detect_frames
-    from rekotrack.selfhosted._settings import AnalyzerSettings
-    from rekotrack.selfhosted._video import probe
+    from rekotrack.selfhosted.vision._analyzer import analyze, detect_frames
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._video import probe
 
     settings = settings or AnalyzerSettings()
     key = {"video": str(clip), "size": clip.stat().st_size, "detector": settings.detector, "tiles": settings.tiles,
@@ -268,7 +268,7 @@ def evaluate(clip: Path, gt_file: Path, settings: Any = None, cache: Path | None
 
 
 def _sampled_frames(count: int, fps: float, interval_ms: int) -> list[int]:
-    from rekotrack.selfhosted._video import sample_frames
+    from rekotrack.selfhosted.vision._video import sample_frames
 
     timestamps = ((round(k * 1000 / fps), None) for k in range(count))
     return [round(t * fps / 1000) + 1 for t, _ in sample_frames(timestamps, interval_ms)]  # type: ignore[arg-type]
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         clip, gt_file = build(args.out, video, gt_path)
     from dataclasses import replace
 
-    from rekotrack.selfhosted._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
     default = AnalyzerSettings()
     plain = replace(default, link_seconds=0.0, smooth_seconds=0.0,

@@ -47,7 +47,7 @@ def reference_forward_seconds(frames: list[np.ndarray[Any, Any]], passes: int = 
     """CPU-seconds of one OpenCV-DNN forward pass of ssdlite_person.pb at 300x300 on one thread."""
     import cv2
 
-    from rekotrack.selfhosted._models import SSDLITE, SSDLITE_CONFIG, model_path
+    from rekotrack.selfhosted.vision._models import SSDLITE, SSDLITE_CONFIG, model_path
 
     cv2.setNumThreads(1)
     net = cv2.dnn.readNetFromTensorflow(str(model_path(SSDLITE)), str(model_path(SSDLITE_CONFIG)))
@@ -65,11 +65,11 @@ def reference_forward_seconds(frames: list[np.ndarray[Any, Any]], passes: int = 
 
 def staged(video: Path, frames: int | None, engine: str, threads: int | None, faces: bool) -> dict[str, Any]:
     """CPU-seconds per stage over the first ``frames`` sampled frames, as ``analyze`` runs them."""
-    from rekotrack.selfhosted._analyzer import tracker_settings
-    from rekotrack.selfhosted._bytetrack import ByteTracker
-    from rekotrack.selfhosted._detector import SSDLiteDetector, appearance
-    from rekotrack.selfhosted._settings import AnalyzerSettings
-    from rekotrack.selfhosted._video import iter_frames, probe, sample_frames
+    from rekotrack.selfhosted.vision._analyzer import tracker_settings
+    from rekotrack.selfhosted.vision._bytetrack import ByteTracker
+    from rekotrack.selfhosted.vision._detector import SSDLiteDetector, appearance
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._video import iter_frames, probe, sample_frames
 
     settings = AnalyzerSettings(threads=threads, faces=faces)
     info = probe(video)
@@ -77,7 +77,7 @@ def staged(video: Path, frames: int | None, engine: str, threads: int | None, fa
     detector = SSDLiteDetector(threads=threads, engine=engine)  # type: ignore[arg-type]
     face_detector = None
     if faces:
-        from rekotrack.selfhosted._faces import FaceDetector
+        from rekotrack.selfhosted.vision._faces import FaceDetector
 
         face_detector = FaceDetector(threads=threads)
     tracker = ByteTracker(tracker_settings(settings, step_ms))
@@ -115,14 +115,14 @@ def staged(video: Path, frames: int | None, engine: str, threads: int | None, fa
 
 def whole_process(video: Path, frames: int | None, threads: int | None, faces: bool) -> dict[str, Any]:
     """CPU-seconds of a fresh process that runs ``analyze()`` on the same frames (all it does)."""
-    from rekotrack.selfhosted._video import probe
+    from rekotrack.selfhosted.vision._video import probe
 
     info = probe(video)
     limit = "None" if frames is None else str(int((frames - 0.5) * 1000 / (info.frame_rate or 10.0)))
     script = (
         "from pathlib import Path\n"
-        "from rekotrack.selfhosted._analyzer import analyze\n"
-        "from rekotrack.selfhosted._settings import AnalyzerSettings\n"
+        "from rekotrack.selfhosted.vision._analyzer import analyze\n"
+        "from rekotrack.selfhosted.vision._settings import AnalyzerSettings\n"
         f"a = analyze(Path({str(video)!r}), AnalyzerSettings(threads={threads!r}, faces={faces!r}), limit_ms={limit})\n"
         "print(a.frames)\n"
     )
@@ -143,7 +143,7 @@ def measure(
 ) -> dict[str, Any]:
     """The reference forward pass, the staged pipelines (OpenCV DNN with ``before``, onnxruntime) and,
     with ``process``, a fresh ``analyze()`` process; CPU ms per analysed frame."""
-    from rekotrack.selfhosted._video import iter_frames
+    from rekotrack.selfhosted.vision._video import iter_frames
 
     sample = [image for k, (_, image) in zip(range(200), iter_frames(video), strict=False) if k % 10 == 0]
     load = os.getloadavg()

@@ -44,8 +44,8 @@ def landmark_scatter(moves: int = 10, seed: int = 0) -> dict[int, float]:
     import cv2
     import numpy as np
 
-    from rekotrack.selfhosted._face_jobs import faces_in_frame
-    from rekotrack.selfhosted._faces import FaceDetector
+    from rekotrack.selfhosted.vision._face_jobs import faces_in_frame
+    from rekotrack.selfhosted.vision._faces import FaceDetector
 
     rng = np.random.default_rng(seed)
     detector = FaceDetector(threads=1)

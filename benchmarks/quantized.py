@@ -31,7 +31,7 @@ import numpy as np
 
 def _use(candidate: Path) -> Any:
     """Make the onnxruntime detector load ``candidate``; returns the original session factory."""
-    import rekotrack.selfhosted._detector as detector
+    import rekotrack.selfhosted.vision._detector as detector
 
     original = detector._onnx_session
 
@@ -45,7 +45,7 @@ def _use(candidate: Path) -> Any:
 def agreement(video: Path, fp32: Any, candidate: Any) -> dict[str, Any]:
     import cv2
 
-    from rekotrack.selfhosted._geometry import iou_matrix
+    from rekotrack.selfhosted.vision._geometry import iou_matrix
 
     found = {0.1: [0, 0, []], 0.5: [0, 0, []]}  # matched, fp32 boxes, IoUs
     pairs: list[tuple[float, float]] = []
@@ -90,7 +90,7 @@ def pass_ms(video: Path, sessions: dict[str, Any], calls: int = 60) -> dict[str,
     import cv2
 
     from benchmarks import cpu
-    from rekotrack.selfhosted._video import iter_frames
+    from rekotrack.selfhosted.vision._video import iter_frames
 
     sample = [image for k, (_, image) in zip(range(200), iter_frames(video), strict=False) if k % 10 == 0]
     tiles = [cv2.resize(f[:, : min(f.shape[:2])], (300, 300)) for f in sample]
@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     if video is None or not args.model.is_file():
         print("quantized: vtest.avi (opencv-doc) or the candidate model is missing")
         return 2
-    from rekotrack.selfhosted._detector import SSDLITE_ONNX, SSDLiteDetector
-    from rekotrack.selfhosted._models import model_path
+    from rekotrack.selfhosted.vision._detector import SSDLITE_ONNX, SSDLiteDetector
+    from rekotrack.selfhosted.vision._models import model_path
 
     original = _use(args.model)
     result: dict[str, Any] = {"model": str(args.model)}

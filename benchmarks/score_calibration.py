@@ -85,7 +85,7 @@ def material(kind: str, every: int) -> Iterator[tuple[str, Any]]:
 
 def pairs(frames: Iterator[tuple[str, Any]], fp32: Any, candidate: Any) -> list[tuple[str, float, float]]:
     """(source, fp32 score, candidate score) of the fp32 boxes the candidate finds at IoU >= 0.5."""
-    from rekotrack.selfhosted._geometry import iou_matrix
+    from rekotrack.selfhosted.vision._geometry import iou_matrix
 
     out: list[tuple[str, float, float]] = []
     for source, frame in frames:
@@ -164,7 +164,7 @@ def analyse(rows: list[tuple[str, float, float]]) -> dict[str, Any]:
 
 def _mapped_sessions(candidate: Path, table: dict[str, list[float]]) -> None:
     """Make the detector's sessions for ``candidate`` return the mapped scores."""
-    import rekotrack.selfhosted._detector as detector
+    import rekotrack.selfhosted.vision._detector as detector
 
     knots_x, knots_y = np.asarray(table["candidate"]), np.asarray(table["fp32"])
     original = detector._onnx_session
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval", action="store_true", help="benchmarks.quantized acc and agree with the map")
     parser.add_argument("--json", type=Path, help="write the result here")
     args = parser.parse_args(argv)
-    from rekotrack.selfhosted._detector import SSDLiteDetector, _onnx_session
+    from rekotrack.selfhosted.vision._detector import SSDLiteDetector, _onnx_session
 
     candidate_path = args.model.resolve()
     fp32 = SSDLiteDetector(min_score=0.02)

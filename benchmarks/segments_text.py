@@ -261,8 +261,8 @@ def cut_scores(found: list[dict[str, Any]], clip: CutClip) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
-    from rekotrack.selfhosted._segments import detect_segments
-    from rekotrack.selfhosted._text import detect_text
+    from rekotrack.selfhosted.vision._segments import detect_segments
+    from rekotrack.selfhosted.vision._text import detect_text
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--clips", type=int, default=8, help="random cut clips (seeds 0..N-1)")

@@ -73,7 +73,7 @@ def damaged(gt: GroundTruth, frames: list[int], size: tuple[int, int], seed: int
 
 def sampled(count: int, fps: float, interval_ms: int) -> list[int]:
     """The 1-based frames the analyzer keeps of a ``count``-frame video at ``fps``."""
-    from rekotrack.selfhosted._video import sample_frames
+    from rekotrack.selfhosted.vision._video import sample_frames
 
     timestamps = ((round(k * 1000 / fps), None) for k in range(count))
     return [round(t * fps / 1000) + 1 for t, _ in sample_frames(timestamps, interval_ms)]  # type: ignore[arg-type]
@@ -81,9 +81,9 @@ def sampled(count: int, fps: float, interval_ms: int) -> list[int]:
 
 def run_sequence(name: str, seed: int, settings: Any = None) -> dict[str, Any]:
     """Track one damaged copy of ``name`` and score it (appearance off)."""
-    from rekotrack.selfhosted._analyzer import tracker_settings
-    from rekotrack.selfhosted._bytetrack import ByteTracker
-    from rekotrack.selfhosted._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._analyzer import tracker_settings
+    from rekotrack.selfhosted.vision._bytetrack import ByteTracker
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
     settings = settings or AnalyzerSettings()
     width, height, fps = SEQUENCES[name]

@@ -870,11 +870,11 @@ def test_sdk_commands_load_no_server_module(server: LocalRekognition, tmp_path: 
 def test_serve_loads_its_server_when_it_runs(tmp_path: Path) -> None:
     code, modules = _modules_loaded_by(tmp_path, "serve", "--port", "99999")  # refused after parsing: exit 2
     assert code == 2
-    assert "rekotrack.selfhosted._cli" not in modules  # a bad port is refused by the parser, before loading
+    assert "rekotrack.selfhosted.service._cli" not in modules  # a bad port is refused by the parser, before loading
     code, modules = _modules_loaded_by(tmp_path, "serve", "--analyzer", "video", "--video-root",
                                        str(tmp_path / "missing"))
     assert code == 2  # not a folder: refused by serve itself, which was loaded for it
-    assert "rekotrack.selfhosted._cli" in modules
+    assert "rekotrack.selfhosted.service._cli" in modules
 
 
 def test_a_broken_internal_import_is_not_reported_as_a_missing_extra(
@@ -883,10 +883,10 @@ def test_a_broken_internal_import_is_not_reported_as_a_missing_extra(
     for module in ("av", "cv2", "celery", "redis"):
         if importlib.util.find_spec(module) is None:
             pytest.skip("needs the server extra")
-    monkeypatch.setitem(sys.modules, "rekotrack.selfhosted._scale", None)  # its import raises ImportError
+    monkeypatch.setitem(sys.modules, "rekotrack.selfhosted.service._scale", None)  # its import raises ImportError
     code, _, err = _run(capsys, "serve", "--analyzer", "video", "--broker", "redis://127.0.0.1:1/0",
                         "--results", "s3://results/runs")
     assert code == 2
     line = _one_line_error(err)
-    assert "rekotrack.selfhosted._scale" in line
+    assert "rekotrack.selfhosted.service._scale" in line
     assert "pip install" not in line  # celery and redis are installed: not what is wrong

@@ -2,7 +2,7 @@
 
 argparse only: ``rekotrack._cli`` builds its whole parser (so that ``--help`` lists every command
 and flag) without importing :mod:`rekotrack.selfhosted` or :mod:`rekotrack.server`; the commands
-themselves run from :mod:`rekotrack.selfhosted._cli`, imported when one of them runs.
+themselves run from :mod:`rekotrack.selfhosted.service._cli`, imported when one of them runs.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ import pytest
 np = pytest.importorskip("numpy")
 pytest.importorskip("scipy")
 
-from rekotrack.selfhosted._bytetrack import ByteTracker, iou_matrix  # noqa: E402
-from rekotrack.selfhosted._settings import ByteTrackSettings  # noqa: E402
+from rekotrack.selfhosted.vision._bytetrack import ByteTracker, iou_matrix  # noqa: E402
+from rekotrack.selfhosted.vision._settings import ByteTrackSettings  # noqa: E402
 
 
 def _box(x: float, y: float = 100.0, w: float = 30.0, h: float = 80.0) -> list[float]:

@@ -13,9 +13,9 @@ pytest.importorskip("onnxruntime")
 
 import numpy as np
 
-from rekotrack.selfhosted._detector import SSD_INPUT, SSDLiteDetector, _tiles, ssd_postprocess
-from rekotrack.selfhosted._geometry import iou_matrix
-from rekotrack.selfhosted._video import iter_frames
+from rekotrack.selfhosted.vision._detector import SSD_INPUT, SSDLiteDetector, _tiles, ssd_postprocess
+from rekotrack.selfhosted.vision._geometry import iou_matrix
+from rekotrack.selfhosted.vision._video import iter_frames
 
 FRAMES = (0, 120, 240, 400, 560, 700)
 

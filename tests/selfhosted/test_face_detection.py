@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 pytest.importorskip("cv2")
 pytest.importorskip("av")
 
-from rekotrack.selfhosted._service import VideoRekognition
+from rekotrack.selfhosted.service._service import VideoRekognition
 
 CLIP_FIRST, CLIP_FRAMES = 100, 15
 LANDMARKS = ["eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight"]
@@ -54,7 +54,7 @@ def empty_scene(source: Path) -> Any:
     """The scene without its people: the per-pixel median of every 20th frame of the whole video."""
     import numpy as np
 
-    from rekotrack.selfhosted._video import iter_frames
+    from rekotrack.selfhosted.vision._video import iter_frames
 
     frames = [image for n, (_, image) in enumerate(iter_frames(source)) if n % 20 == 0]
     return np.median(np.stack(frames), axis=0).astype(np.uint8)
@@ -135,8 +135,8 @@ def people_job(server: VideoRekognition) -> tuple[str, dict[str, Any], list[dict
 
 def test_faces_are_found_where_the_people_are(people_job: Any, face_root: Path) -> None:
     """Every face's centre lies in the top half of a person box the person detector finds in that frame."""
-    from rekotrack.selfhosted._detector import make_detector
-    from rekotrack.selfhosted._video import iter_frames
+    from rekotrack.selfhosted.vision._detector import make_detector
+    from rekotrack.selfhosted.vision._video import iter_frames
 
     _, page, items = people_job
     assert len(items) >= CLIP_FRAMES // 2, f"only {len(items)} faces in {CLIP_FRAMES} frames of a busy scene"
@@ -159,7 +159,7 @@ def test_faces_are_found_where_the_people_are(people_job: Any, face_root: Path) 
 def test_items_are_service_shaped_and_validate_against_the_generated_models(people_job: Any, vtest: Path,
                                                                            face_root: Path) -> None:
     import rekotrack
-    from rekotrack.selfhosted._video import probe
+    from rekotrack.selfhosted.vision._video import probe
 
     _, page, items = people_job
     info = probe(face_root / "bucket" / "people.avi")
@@ -219,8 +219,8 @@ def test_face_attributes_all_adds_nothing_it_does_not_measure(people_job: Any, s
 
 
 def test_a_scene_without_people_has_no_faces(server: VideoRekognition, face_root: Path) -> None:
-    from rekotrack.selfhosted._detector import make_detector
-    from rekotrack.selfhosted._video import iter_frames
+    from rekotrack.selfhosted.vision._detector import make_detector
+    from rekotrack.selfhosted.vision._video import iter_frames
 
     _, still = next(iter_frames(face_root / "bucket" / "empty.avi"))
     _boxes, scores = make_detector("ssdlite", threads=1).detect(still)
@@ -264,7 +264,7 @@ def test_what_it_cannot_analyse_names_what_it_can(server: VideoRekognition) -> N
 
 
 def test_the_synthetic_analyzer_answers_the_synthetic_faces(tmp_path: Path) -> None:
-    from rekotrack.selfhosted._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
     from rekotrack.testing import SyntheticJob
 
     (tmp_path / "bucket").mkdir()
@@ -284,7 +284,7 @@ def test_the_synthetic_analyzer_answers_the_synthetic_faces(tmp_path: Path) -> N
 def test_a_data_directory_from_before_face_detection_keeps_its_person_jobs(tmp_path: Path) -> None:
     import sqlite3
 
-    from rekotrack.selfhosted._store import JobStore
+    from rekotrack.selfhosted.service._store import JobStore
 
     old = sqlite3.connect(str(tmp_path / "jobs.sqlite3"))
     old.execute("CREATE TABLE jobs (job_id TEXT PRIMARY KEY, owner TEXT, token TEXT, fingerprint TEXT NOT NULL, "

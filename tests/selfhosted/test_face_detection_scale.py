@@ -48,7 +48,7 @@ def deployment(redis_url: str, moto_url: str, clip: Path,  # noqa: F811 - the im
 def test_face_detection_runs_on_a_worker_with_progress_and_the_single_machine_faces(
     deployment: Deployment, clip: Path
 ) -> None:
-    from rekotrack.selfhosted._service import VideoRekognition
+    from rekotrack.selfhosted.service._service import VideoRekognition
 
     client = deployment.client()
     video = {"S3Object": {"Bucket": "facevideos", "Name": "faces.avi"}}

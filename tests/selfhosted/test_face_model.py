@@ -22,9 +22,9 @@ import json, sys
 sys.modules["onnx"] = None  # any "import onnx" now raises ImportError
 from pathlib import Path
 import cv2
-from rekotrack.selfhosted._faces import FaceDetector
-from rekotrack.selfhosted._video import iter_frames
-from rekotrack.selfhosted._face_jobs import faces_in_frame
+from rekotrack.selfhosted.vision._faces import FaceDetector
+from rekotrack.selfhosted.vision._video import iter_frames
+from rekotrack.selfhosted.vision._face_jobs import faces_in_frame
 _, image = next(iter_frames(Path(sys.argv[1])))
 detector = FaceDetector(threads=1)
 faces = faces_in_frame(detector, image)

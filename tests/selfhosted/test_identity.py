@@ -15,10 +15,10 @@ import pytest
 np = pytest.importorskip("numpy")
 pytest.importorskip("scipy")
 
-from rekotrack.selfhosted._analyzer import tracker_settings  # noqa: E402
-from rekotrack.selfhosted._bytetrack import ByteTracker  # noqa: E402
-from rekotrack.selfhosted._linking import Tracklet, link_tracklets  # noqa: E402
-from rekotrack.selfhosted._settings import AnalyzerSettings, ByteTrackSettings  # noqa: E402
+from rekotrack.selfhosted.vision._analyzer import tracker_settings  # noqa: E402
+from rekotrack.selfhosted.vision._bytetrack import ByteTracker  # noqa: E402
+from rekotrack.selfhosted.vision._linking import Tracklet, link_tracklets  # noqa: E402
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings, ByteTrackSettings  # noqa: E402
 
 WIDTH, HEIGHT = 800, 600
 

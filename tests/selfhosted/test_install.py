@@ -19,11 +19,17 @@ pytest.importorskip("scipy")
 
 import numpy as np
 
-from rekotrack.selfhosted import _models
-from rekotrack.selfhosted._detector import HOG_CALIBRATION, HOGDetector, SSDLiteDetector, check_models, make_detector
-from rekotrack.selfhosted._models import CENTERFACE, SSDLITE, ModelMissingError, model_path
+from rekotrack.selfhosted.vision import _models
+from rekotrack.selfhosted.vision._detector import (
+    HOG_CALIBRATION,
+    HOGDetector,
+    SSDLiteDetector,
+    check_models,
+    make_detector,
+)
+from rekotrack.selfhosted.vision._models import CENTERFACE, SSDLITE, ModelMissingError, model_path
 
-PACKAGE = Path(_models.__file__).resolve().parent
+PACKAGE = Path(_models.__file__).resolve().parents[1]  # rekotrack/selfhosted (the models stay there)
 
 
 def test_the_extra_alone_chooses_the_accurate_detector_from_rekotracks_own_files() -> None:
@@ -60,7 +66,7 @@ def test_a_damaged_model_is_refused_with_how_to_reinstall(tmp_path: Path) -> Non
 
 
 def _serve_parser() -> argparse.ArgumentParser:
-    from rekotrack.selfhosted._cli import configure_serve_video
+    from rekotrack.selfhosted.service._cli import configure_serve_video
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -73,8 +79,8 @@ def _serve_parser() -> argparse.ArgumentParser:
 def test_without_the_model_the_server_refuses_to_start_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from rekotrack.selfhosted._cli import run_serve
-    from rekotrack.selfhosted._service import VideoRekognition
+    from rekotrack.selfhosted.service._cli import run_serve
+    from rekotrack.selfhosted.service._service import VideoRekognition
 
     broken = tmp_path / "models"
     broken.mkdir()
@@ -107,8 +113,8 @@ def test_hog_boxes_are_calibrated_to_the_person(vtest: Path, pets_gt: Path) -> N
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from benchmarks.accuracy import load_gt
 
-    from rekotrack.selfhosted._geometry import iou_matrix
-    from rekotrack.selfhosted._video import iter_frames
+    from rekotrack.selfhosted.vision._geometry import iou_matrix
+    from rekotrack.selfhosted.vision._video import iter_frames
 
     gt = load_gt(pets_gt, 400)
     raw, calibrated = HOGDetector(calibrate=False, threads=1), HOGDetector(threads=1)
@@ -142,7 +148,7 @@ def test_the_person_detector_runs_from_the_shipped_onnx_file_checked_by_sha(
 ) -> None:
     import hashlib
 
-    from rekotrack.selfhosted._detector import SSDLITE_ONNX
+    from rekotrack.selfhosted.vision._detector import SSDLITE_ONNX
 
     path = model_path(SSDLITE_ONNX)
     assert path.resolve().parent == PACKAGE / "models"
@@ -166,8 +172,8 @@ def test_analysing_imports_neither_tensorflow_nor_onnx(video_root: Path) -> None
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from rekotrack.selfhosted._analyzer import analyze\n"
-        "from rekotrack.selfhosted._settings import AnalyzerSettings\n"
+        "from rekotrack.selfhosted.vision._analyzer import analyze\n"
+        "from rekotrack.selfhosted.vision._settings import AnalyzerSettings\n"
         f"result = analyze(Path({str(video_root / 'bucket' / 'clip.avi')!r}), AnalyzerSettings(faces=True))\n"
         "assert result.frames > 0 and result.persons, result.frames\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf2onnx', 'onnx', 'keras'))\n"

@@ -9,10 +9,10 @@ import pytest
 np = pytest.importorskip("numpy")
 pytest.importorskip("scipy")
 
-from rekotrack.selfhosted._analyzer import tracker_settings  # noqa: E402
-from rekotrack.selfhosted._bytetrack import ByteTracker  # noqa: E402
-from rekotrack.selfhosted._linking import Tracklet, finish_tracks, link_tracklets, smooth_boxes  # noqa: E402
-from rekotrack.selfhosted._settings import AnalyzerSettings, ByteTrackSettings  # noqa: E402
+from rekotrack.selfhosted.vision._analyzer import tracker_settings  # noqa: E402
+from rekotrack.selfhosted.vision._bytetrack import ByteTracker  # noqa: E402
+from rekotrack.selfhosted.vision._linking import Tracklet, finish_tracks, link_tracklets, smooth_boxes  # noqa: E402
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings, ByteTrackSettings  # noqa: E402
 
 FRAMES = 100  # 10 s at the default 10 sampled frames a second
 HIDDEN = range(45, 65)  # B is hidden for 2 s, while the two cross

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from rekotrack.selfhosted._service import VideoRekognition
-from rekotrack.selfhosted._settings import AnalyzerSettings
+from rekotrack.selfhosted.service._service import VideoRekognition
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
 VIDEO = {"S3Object": {"Bucket": "bucket", "Name": "a.mp4"}}
 ANALYSED = ("StartPersonTracking", "StartFaceDetection", "StartSegmentDetection", "GetSegmentDetection",

@@ -27,7 +27,7 @@ import pytest
 pytest.importorskip("cv2")
 pytest.importorskip("av")
 
-from rekotrack.selfhosted._service import VideoRekognition
+from rekotrack.selfhosted.service._service import VideoRekognition
 
 FRAMES = 795  # vtest.avi at 10 fps, every frame sampled
 MESSAGE = re.compile(r"analysed (\d+) of (\d+) frames")

@@ -25,10 +25,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from selfhosted_support import start
 
-from rekotrack.selfhosted._cli import serve_regions
-from rekotrack.selfhosted._service import VideoRekognition
-from rekotrack.selfhosted._settings import AnalyzerSettings
-from rekotrack.selfhosted._sigv4 import SigV4Authenticator, accepted_regions
+from rekotrack.selfhosted.service._cli import serve_regions
+from rekotrack.selfhosted.service._service import VideoRekognition
+from rekotrack.selfhosted.service._sigv4 import SigV4Authenticator, accepted_regions
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
 SYNTHETIC = AnalyzerSettings(analyzer="synthetic")
 KEY, SECRET = "AKIDREGION", "region-secret"
@@ -135,7 +135,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 def test_scale_out_accepts_the_regions_given(redis_url: str, moto_url: str) -> None:
     pytest.importorskip("cv2")
     pytest.importorskip("av")
-    from rekotrack.selfhosted._scale import ScaledVideoRekognition
+    from rekotrack.selfhosted.service._scale import ScaledVideoRekognition
 
     boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1").create_bucket(Bucket="region-results")
     with ScaledVideoRekognition(broker=f"{redis_url}/0", results="s3://region-results/p", s3_endpoint_url=moto_url,

@@ -279,7 +279,7 @@ def test_short_clips_run_across_both_workers_and_notify_once(deployment: Deploym
 
 
 def test_results_equal_the_single_machine_mode(deployment: Deployment, video_root: Path) -> None:
-    from rekotrack.selfhosted._service import VideoRekognition
+    from rekotrack.selfhosted.service._service import VideoRekognition
 
     client = deployment.client()
     job_id = start(client, "clip.avi", bucket="videos")
@@ -301,7 +301,7 @@ def test_the_api_server_restarted_mid_flight_loses_nothing(deployment: Deploymen
     done = wait_done(client, start(client, "clip.avi", bucket="videos"), timeout=240)
     first_page = client.get_person_tracking(JobId=done["JobId"], MaxResults=10)
     # a job the killed process stored but never handed to the broker (as if it died in between)
-    from rekotrack.selfhosted._records import RedisJobRecords
+    from rekotrack.selfhosted.service._records import RedisJobRecords
 
     unsent = {k: v for k, v in deployment.record(done["JobId"]).items()
               if k not in ("result", "ended", "status_message", "notify")}
@@ -426,7 +426,7 @@ def _parent(pid: int) -> int | None:
 
 # ---------------------------------------------------------------------- the records' scripts
 def test_record_scripts_admit_lease_and_end_a_job_once(redis_url: str) -> None:
-    from rekotrack.selfhosted._records import RedisJobRecords
+    from rekotrack.selfhosted.service._records import RedisJobRecords
 
     records = RedisJobRecords(f"{redis_url}/2")
     records._redis.flushdb()
@@ -470,7 +470,7 @@ def test_record_scripts_admit_lease_and_end_a_job_once(redis_url: str) -> None:
 # ---------------------------------------------------------------------- across API processes
 def test_limits_and_tokens_hold_across_api_processes(redis_url: str, moto_url: str, clips: dict[str, Path]) -> None:
     """Two API processes on one Redis database with no workers: jobs stay IN_PROGRESS."""
-    from rekotrack.selfhosted._scale import ScaledVideoRekognition
+    from rekotrack.selfhosted.service._scale import ScaledVideoRekognition
 
     s3 = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
     s3.create_bucket(Bucket="limits")

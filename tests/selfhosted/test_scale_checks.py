@@ -114,7 +114,7 @@ def test_worker_refuses_a_broker_that_does_not_answer(buckets: str) -> None:
 
 
 def test_the_start_up_probe_leaves_nothing_in_the_bucket(redis_url: str, buckets: str) -> None:  # noqa: F811
-    from rekotrack.selfhosted._scale import check_results
+    from rekotrack.selfhosted.service._scale import check_results
 
     check_results("s3://checks-results/probe-here", buckets)
     s3 = boto3.client("s3", endpoint_url=buckets, region_name="us-east-1")
@@ -217,7 +217,7 @@ class _ReadOnlyS3(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_results_bucket_that_cannot_be_written_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rekotrack.selfhosted._scale import ScaleOutSetupError, check_results
+    from rekotrack.selfhosted.service._scale import ScaleOutSetupError, check_results
 
     for name, value in _env().items():
         if name.startswith("AWS_"):

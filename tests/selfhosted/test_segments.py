@@ -21,7 +21,7 @@ pytest.importorskip("scenedetect")
 
 from benchmarks.segments_text import make_cut_clip
 
-from rekotrack.selfhosted._service import VideoRekognition
+from rekotrack.selfhosted.service._service import VideoRekognition
 
 SHOTS = [(0, 49), (50, 99), (100, 129), (130, 169), (170, 219), (220, 259)]
 FPS = 25
@@ -138,7 +138,7 @@ def test_pages_validate_against_botocore_and_page_the_same_items(both: Any, serv
     import botocore.session
     from botocore.validate import ParamValidator
 
-    from rekotrack.selfhosted._video import probe
+    from rekotrack.selfhosted.vision._video import probe
 
     items, [page] = both
     shape = botocore.session.get_session().get_service_model("rekognition").operation_model(
@@ -173,7 +173,7 @@ def test_rekotrack_segment_detector_starts_and_reads_them(both: Any, server: Vid
 
 
 def test_smpte_timecodes() -> None:
-    from rekotrack.selfhosted._segments import smpte
+    from rekotrack.selfhosted.vision._segments import smpte
 
     assert smpte(0, 25) == "00:00:00:00"
     assert smpte(25 * 3661 + 3, 25) == "01:01:01:03"
@@ -190,7 +190,7 @@ def test_a_weak_cut_lowers_the_confidence_of_its_two_shots(tmp_path: Path, vtest
     import cv2
     from benchmarks.segments_text import _read, write_video
 
-    from rekotrack.selfhosted._segments import cut_confidence, detect_segments
+    from rekotrack.selfhosted.vision._segments import cut_confidence, detect_segments
 
     scene = _read("vtest.avi", 0, 80, (320, 240))
     images = scene[:40] + [cv2.convertScaleAbs(image, alpha=2.0, beta=0) for image in scene[40:]]

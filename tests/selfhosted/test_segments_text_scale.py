@@ -53,7 +53,7 @@ def deployment(redis_url: str, moto_url: str, clips: Path,  # noqa: F811 - the i
 
 def test_segments_and_text_run_on_a_worker_like_on_one_machine(deployment: Deployment, moto_url: str,
                                                                  clips: Path) -> None:
-    from rekotrack.selfhosted._service import VideoRekognition
+    from rekotrack.selfhosted.service._service import VideoRekognition
 
     sns = boto3.client("sns", endpoint_url=moto_url, region_name="us-east-1")
     sqs = boto3.client("sqs", endpoint_url=moto_url, region_name="us-east-1")

@@ -20,10 +20,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from selfhosted_support import read_all, start, wait_done
 
-from rekotrack.selfhosted._service import VideoRekognition
-from rekotrack.selfhosted._settings import AnalyzerSettings
-from rekotrack.selfhosted._sigv4 import load_credentials
-from rekotrack.selfhosted._store import INTERRUPTED_MESSAGE, JobRecord, JobStore, StoredOutcome, write_result
+from rekotrack.selfhosted.service._service import VideoRekognition
+from rekotrack.selfhosted.service._sigv4 import load_credentials
+from rekotrack.selfhosted.service._store import INTERRUPTED_MESSAGE, JobRecord, JobStore, StoredOutcome, write_result
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 from rekotrack.testing import SyntheticScene
 
 SYNTHETIC = AnalyzerSettings(analyzer="synthetic")
@@ -220,8 +220,8 @@ def test_server_extra_is_installed_where_ci_requires_it() -> None:
     import cv2
 
     assert cv2.__version__.startswith("4."), "opencv-python 5 replaced the headless 4.x build"
-    from rekotrack.selfhosted._detector import ssdlite_model_path
-    from rekotrack.selfhosted._faces import centerface_model_path
+    from rekotrack.selfhosted.vision._detector import ssdlite_model_path
+    from rekotrack.selfhosted.vision._faces import centerface_model_path
 
     assert ssdlite_model_path() is not None
     assert centerface_model_path() is not None

@@ -21,7 +21,7 @@ pytest.importorskip("rapidocr")
 
 from benchmarks.segments_text import DrawnWord, _read, draw_line, iou, write_video  # noqa: E402
 
-from rekotrack.selfhosted._service import VideoRekognition  # noqa: E402
+from rekotrack.selfhosted.service._service import VideoRekognition  # noqa: E402
 
 FPS = 10
 SIZE = (640, 480)
@@ -186,7 +186,7 @@ def test_word_filter_and_regions_of_interest_are_honoured(plain: Any, server: Vi
 
 
 def test_point_in_polygon() -> None:
-    from rekotrack.selfhosted._text import _inside
+    from rekotrack.selfhosted.vision._text import _inside
 
     square = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
     assert _inside((0.5, 0.5), square)

@@ -21,8 +21,8 @@ import numpy as np
 from botocore.exceptions import ClientError
 from selfhosted_support import read_all, start, wait_done
 
-from rekotrack.selfhosted._detector import ssdlite_model_path
-from rekotrack.selfhosted._service import VideoRekognition
+from rekotrack.selfhosted.service._service import VideoRekognition
+from rekotrack.selfhosted.vision._detector import ssdlite_model_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.accuracy import load_gt, score
@@ -133,7 +133,7 @@ def test_render_draws_the_boxes(
 
     import cv2
 
-    from rekotrack.selfhosted._render import color_for, render
+    from rekotrack.selfhosted.vision._render import color_for, render
 
     _, persons = avi_persons
     result = tmp_path / "result.jsonl"
@@ -157,9 +157,9 @@ def test_render_draws_the_boxes(
 
 def test_faces_with_centerface(tmp_path: Path) -> None:
     """A short video made of OpenCV's messi5.jpg: the person gets a Face with the default attributes."""
-    from rekotrack.selfhosted._analyzer import analyze
-    from rekotrack.selfhosted._faces import centerface_model_path
-    from rekotrack.selfhosted._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._analyzer import analyze
+    from rekotrack.selfhosted.vision._faces import centerface_model_path
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
     picture = Path("/usr/share/doc/opencv-doc/examples/data/messi5.jpg")
     assert centerface_model_path() is not None
@@ -198,7 +198,7 @@ def test_cli_render_and_serve_checks(tmp_path: Path, video_root: Path,
     import argparse
     import json
 
-    from rekotrack.selfhosted._cli import configure_render, configure_serve_video, run_render, run_serve
+    from rekotrack.selfhosted.service._cli import configure_render, configure_serve_video, run_render, run_serve
 
     parser = argparse.ArgumentParser()
     configure_render(parser)

@@ -18,8 +18,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from selfhosted_support import start, wait_done
 
-from rekotrack.selfhosted._service import VideoRekognition
-from rekotrack.selfhosted._settings import AnalyzerSettings
+from rekotrack.selfhosted.service._service import VideoRekognition
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
 SYNTHETIC = AnalyzerSettings(analyzer="synthetic")
 KEYS = {"AKIDALICE": "alice-secret", "AKIDBOB": "bob-secret"}

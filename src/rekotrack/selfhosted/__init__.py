@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rekotrack.selfhosted._analyzer import Analysis, analyze
-    from rekotrack.selfhosted._service import VideoRekognition
-    from rekotrack.selfhosted._settings import AnalyzerSettings, ByteTrackSettings
-    from rekotrack.selfhosted._video import VideoError, VideoInfo
+    from rekotrack.selfhosted.service._service import VideoRekognition
+    from rekotrack.selfhosted.vision._analyzer import Analysis, analyze
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings, ByteTrackSettings
+    from rekotrack.selfhosted.vision._video import VideoError, VideoInfo
 
 __all__ = [
     "Analysis",
@@ -32,13 +32,13 @@ __all__ = [
 ]
 
 _HOMES = {
-    "Analysis": "_analyzer",
-    "AnalyzerSettings": "_settings",
-    "analyze": "_analyzer",
-    "ByteTrackSettings": "_settings",
-    "VideoRekognition": "_service",
-    "VideoError": "_video",
-    "VideoInfo": "_video",
+    "Analysis": "vision._analyzer",
+    "AnalyzerSettings": "vision._settings",
+    "analyze": "vision._analyzer",
+    "ByteTrackSettings": "vision._settings",
+    "VideoRekognition": "service._service",
+    "VideoError": "vision._video",
+    "VideoInfo": "vision._video",
 }
 
 

@@ -3,7 +3,7 @@
 The codes a Rekognition operation declares come from :data:`rekotrack._errors.ERROR_CLASSES`
 (the table the SDK maps to exception classes); the server adds only the protocol-level codes
 that no operation declares (a body that is not JSON, an unknown ``X-Amz-Target``, a body too
-large, a request too slow) and the SigV4 codes of :mod:`rekotrack.selfhosted._sigv4`.
+large, a request too slow) and the SigV4 codes of :mod:`rekotrack.selfhosted.service._sigv4`.
 """
 
 from __future__ import annotations

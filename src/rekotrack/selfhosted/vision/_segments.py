@@ -192,7 +192,7 @@ def detect_segments(
     import cv2
     from scenedetect import ContentDetector, FrameTimecode
 
-    from rekotrack.selfhosted._video import iter_frames, probe
+    from rekotrack.selfhosted.vision._video import iter_frames, probe
 
     started, cpu_started = time.perf_counter(), time.process_time()
     if threads:

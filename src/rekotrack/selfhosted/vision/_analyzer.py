@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rekotrack.selfhosted._geometry import FloatArray, box_ratios
-from rekotrack.selfhosted._settings import AnalyzerSettings, ByteTrackSettings
-from rekotrack.selfhosted._video import VideoInfo, iter_frames, probe, sample_frames
+from rekotrack.selfhosted.vision._geometry import FloatArray, box_ratios
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings, ByteTrackSettings
+from rekotrack.selfhosted.vision._video import VideoInfo, iter_frames, probe, sample_frames
 
 if TYPE_CHECKING:
-    from rekotrack.selfhosted._faces import FaceBox
+    from rekotrack.selfhosted.vision._faces import FaceBox
 
 __all__ = ["STAGES", "Analysis", "FrameDetections", "analyze", "box_ratios", "detect_frames", "tracker_settings"]
 
@@ -97,7 +97,7 @@ def detect_frames(
     limit_ms: int | None = None,
 ) -> Iterator[FrameDetections]:
     """First pass: every sampled frame's detections (adds each stage's seconds to ``stages``)."""
-    from rekotrack.selfhosted._detector import appearance, make_detector
+    from rekotrack.selfhosted.vision._detector import appearance, make_detector
 
     stages = stages if stages is not None else {}
     for name in STAGES:
@@ -105,7 +105,7 @@ def detect_frames(
     detector = make_detector(settings.detector, threads=settings.threads, tiles=settings.tiles)
     faces = None
     if settings.faces:
-        from rekotrack.selfhosted._faces import FaceDetector
+        from rekotrack.selfhosted.vision._faces import FaceDetector
 
         faces = FaceDetector(threads=settings.threads)
     low = settings.tracker.low_threshold
@@ -141,15 +141,15 @@ def analyze(
     stages: dict[str, float] | None = None,
 ) -> Analysis:
     """Track the people in the video at ``path``; raises :class:`~rekotrack.selfhosted.VideoError`,
-    or :class:`~rekotrack.selfhosted._models.ModelMissingError` if a model file is missing.
+    or :class:`~rekotrack.selfhosted.vision._models.ModelMissingError` if a model file is missing.
 
     ``progress(done, expected)`` is called after every sampled frame; ``limit_ms`` stops at that
     timestamp (the accuracy benchmark scores parts of a clip); ``detections`` replays a first
     pass recorded earlier instead of decoding and detecting again (the benchmark's cache);
     ``stages`` is the dict the stage seconds are added to (default: a new one).
     """
-    from rekotrack.selfhosted._bytetrack import ByteTracker
-    from rekotrack.selfhosted._detector import HOGDetector, SSDLiteDetector
+    from rekotrack.selfhosted.vision._bytetrack import ByteTracker
+    from rekotrack.selfhosted.vision._detector import HOGDetector, SSDLiteDetector
 
     settings = settings or AnalyzerSettings()
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -184,7 +184,7 @@ def analyze(
     attach: Callable[[list[FaceBox], tuple[float, float, float, float], int, int], dict[str, Any] | None] | None
     attach = None
     if settings.faces:
-        from rekotrack.selfhosted._faces import face_for_person
+        from rekotrack.selfhosted.vision._faces import face_for_person
 
         attach = face_for_person
     for box in boxes:

@@ -56,7 +56,7 @@ def _rect(box: dict[str, Any], width: int, height: int) -> tuple[int, int, int, 
 def _frames_with_detections(
     video: Path, detections: list[dict[str, Any]]
 ) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
-    from rekotrack.selfhosted._video import iter_frames
+    from rekotrack.selfhosted.vision._video import iter_frames
 
     by_time: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for det in detections:
@@ -118,7 +118,7 @@ def render(
 
     import cv2
 
-    from rekotrack.selfhosted._video import probe
+    from rekotrack.selfhosted.vision._video import probe
 
     detections = load_detections(result)
     info = probe(video)

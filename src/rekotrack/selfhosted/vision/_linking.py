@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rekotrack.selfhosted._geometry import FloatArray, iou_matrix
-from rekotrack.selfhosted._settings import ByteTrackSettings
+from rekotrack.selfhosted.vision._geometry import FloatArray, iou_matrix
+from rekotrack.selfhosted.vision._settings import ByteTrackSettings
 
 __all__ = ["TrackBox", "Tracklet", "finish_tracks", "link_tracklets", "smooth_boxes"]
 

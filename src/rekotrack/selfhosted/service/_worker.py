@@ -88,7 +88,7 @@ def _fetch_s3(source: dict[str, Any], folder: Path) -> Path:
             client.download_file(source["bucket"], source["key"], name, ExtraArgs=extra)
             return Path(name)
         except Exception as exc:
-            from rekotrack.selfhosted._s3store import s3_unavailable
+            from rekotrack.selfhosted.service._s3store import s3_unavailable
 
             if attempt == FETCH_ATTEMPTS or not s3_unavailable(exc):
                 raise
@@ -106,7 +106,7 @@ attempt fails (and the job is retried as a whole)."""
 
 def _run_synthetic(source: dict[str, Any], out_dir: str) -> dict[str, Any]:
     """The synthetic analyzer: the same scene ``LocalRekognition`` invents for the URI, written to disk."""
-    from rekotrack.selfhosted._store import write_result
+    from rekotrack.selfhosted.service._store import write_result
     from rekotrack.testing import SyntheticScene
 
     scene = SyntheticScene.for_uri(source["uri"])
@@ -141,11 +141,11 @@ def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_d
     ``report(done, expected)`` is called with the frames analysed so far (throttled by the callee)."""
     if settings.get("analyzer") == "synthetic":
         return _run_synthetic(source, out_dir)
-    from rekotrack.selfhosted._analyzer import analyze
-    from rekotrack.selfhosted._face_jobs import detect_faces
-    from rekotrack.selfhosted._settings import AnalyzerSettings
-    from rekotrack.selfhosted._store import write_result
-    from rekotrack.selfhosted._video import VideoError
+    from rekotrack.selfhosted.service._store import write_result
+    from rekotrack.selfhosted.vision._analyzer import analyze
+    from rekotrack.selfhosted.vision._face_jobs import detect_faces
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._video import VideoError
 
     folder = Path(out_dir)
     downloaded: Path | None = None
@@ -173,14 +173,14 @@ def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_d
             write_result(folder, faces.info.video_metadata(), faces.faces)
             frames, items, what = faces.frames, len(faces.faces), "faces"
         elif source.get("operation") == "SegmentDetection":  # page members in the metadata slot: _outcomes
-            from rekotrack.selfhosted._segments import detect_segments
+            from rekotrack.selfhosted.vision._segments import detect_segments
 
             found = detect_segments(path, source["segment_types"], source.get("filters"),
                                     threads=settings.get("threads"), progress=progress)
             write_result(folder, found.page_fields, found.segments)
             frames, items, what = found.frames, len(found.segments), "segments"
         elif source.get("operation") == "TextDetection":
-            from rekotrack.selfhosted._text import detect_text
+            from rekotrack.selfhosted.vision._text import detect_text
 
             text = detect_text(path, source.get("filters"), threads=settings.get("threads"), progress=progress)
             write_result(folder, text.page_fields, text.detections)

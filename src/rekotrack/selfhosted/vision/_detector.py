@@ -30,8 +30,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from rekotrack.selfhosted._geometry import FloatArray
-from rekotrack.selfhosted._models import (
+from rekotrack.selfhosted.vision._geometry import FloatArray
+from rekotrack.selfhosted.vision._models import (
     CENTERFACE,
     SSDLITE,
     SSDLITE_CONFIG,
@@ -39,7 +39,7 @@ from rekotrack.selfhosted._models import (
     ModelMissingError,
     model_path,
 )
-from rekotrack.selfhosted._settings import DetectorEngine, DetectorName
+from rekotrack.selfhosted.vision._settings import DetectorEngine, DetectorName
 
 __all__ = [
     "HOG_CALIBRATION",
@@ -101,7 +101,7 @@ def ssdlite_model_path() -> Path | None:
 
 
 def check_models(detector: DetectorName, faces: bool) -> None:
-    """Raise :class:`~rekotrack.selfhosted._models.ModelMissingError` (one line: how to install)
+    """Raise :class:`~rekotrack.selfhosted.vision._models.ModelMissingError` (one line: how to install)
     unless the model files these settings need are present and intact. Never falls back; with
     ``hog`` (asked for), logs the warning about its accuracy."""
     if detector == "hog":

@@ -210,7 +210,7 @@ def detect_text(
     progress: Callable[[int, int], None] | None = None,
 ) -> TextAnalysis:
     """The text in the sampled frames of the video at ``path`` (raises ``VideoError`` if it cannot be read)."""
-    from rekotrack.selfhosted._video import iter_frames, probe
+    from rekotrack.selfhosted.vision._video import iter_frames, probe
 
     started, cpu_started = time.perf_counter(), time.process_time()
     info = probe(path)

@@ -20,9 +20,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
-from rekotrack.selfhosted._geometry import FloatArray, iou_matrix
-from rekotrack.selfhosted._linking import TrackBox, Tracklet, finish_tracks
-from rekotrack.selfhosted._settings import ByteTrackSettings
+from rekotrack.selfhosted.vision._geometry import FloatArray, iou_matrix
+from rekotrack.selfhosted.vision._linking import TrackBox, Tracklet, finish_tracks
+from rekotrack.selfhosted.vision._settings import ByteTrackSettings
 
 __all__ = ["ByteTrackSettings", "ByteTracker", "TrackBox", "Tracklet", "iou_matrix"]
 

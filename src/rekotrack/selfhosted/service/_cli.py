@@ -28,8 +28,8 @@ _MISSING_EXTRA = f"the video analyzer needs the server extra: {_INSTALL_SERVER}"
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run ``serve``: the synthetic server, or the video analyzer with ``--analyzer video``."""
-    from rekotrack.selfhosted._service import is_loopback
-    from rekotrack.selfhosted._sigv4 import load_credentials
+    from rekotrack.selfhosted.service._service import is_loopback
+    from rekotrack.selfhosted.service._sigv4 import load_credentials
 
     try:
         credentials = load_credentials(Path(args.credentials_file) if args.credentials_file else None)
@@ -71,12 +71,12 @@ def run_serve(args: argparse.Namespace) -> int:
         except ImportError:
             sys.stderr.write(f"rekotrack: {_MISSING_EXTRA}\n")
             return EXIT_BAD_INPUT
-        from rekotrack.selfhosted._settings import AnalyzerSettings
+        from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
         settings = AnalyzerSettings(detector=args.detector, sample_interval_ms=args.sample_interval_ms,
                                     faces=args.faces)
-        from rekotrack.selfhosted._detector import check_models
-        from rekotrack.selfhosted._models import ModelMissingError
+        from rekotrack.selfhosted.vision._detector import check_models
+        from rekotrack.selfhosted.vision._models import ModelMissingError
 
         try:
             check_models(settings.detector, settings.faces)  # no silent fallback: refuse to start
@@ -92,7 +92,7 @@ def run_serve(args: argparse.Namespace) -> int:
             else:
                 if args.results is not None:
                     raise ValueError("--results needs --broker (the single-machine mode keeps results in --data-dir)")
-                from rekotrack.selfhosted._service import VideoRekognition
+                from rekotrack.selfhosted.service._service import VideoRekognition
 
                 server = VideoRekognition(video_root=args.video_root, workers=args.workers, **options)
         except ImportError as exc:
@@ -148,7 +148,7 @@ _MISSING_SCALE_EXTRA = f"the scale-out mode needs celery and redis: {_INSTALL_SE
 
 def _cannot_start(exc: ValueError) -> str:
     """One line for a refused start: a scale-out set-up problem (broker, bucket, S3 credentials) or a bad option."""
-    from rekotrack.selfhosted._scale import ScaleOutSetupError
+    from rekotrack.selfhosted.service._scale import ScaleOutSetupError
 
     return f"cannot start: {exc}" if isinstance(exc, ScaleOutSetupError) else f"bad input: {exc}"
 
@@ -169,7 +169,7 @@ def _scaled_server(args: argparse.Namespace, options: dict[str, Any]) -> Any:
     import celery  # noqa: F401
     import redis  # noqa: F401
 
-    from rekotrack.selfhosted._scale import ScaledVideoRekognition
+    from rekotrack.selfhosted.service._scale import ScaledVideoRekognition
 
     options = {k: v for k, v in options.items() if k != "data_dir"}  # nothing is kept locally: Redis and S3
     return ScaledVideoRekognition(broker=args.broker, results=args.results, max_attempts=args.max_attempts,
@@ -195,7 +195,7 @@ def run_worker(args: argparse.Namespace) -> int:
     except ImportError:
         sys.stderr.write(f"rekotrack: {_MISSING_SCALE_EXTRA}\n")
         return EXIT_BAD_INPUT
-    from rekotrack.selfhosted._scale import ScaleOutSetupError, check_broker, check_s3_credentials
+    from rekotrack.selfhosted.service._scale import ScaleOutSetupError, check_broker, check_s3_credentials
 
     try:  # before Celery starts: one line on what is wrong (Celery would retry the broker for ever)
         check_broker(args.broker)
@@ -205,8 +205,8 @@ def run_worker(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from celery.signals import worker_shutting_down
 
-    from rekotrack.selfhosted._celery import WorkerOptions
-    from rekotrack.selfhosted._celery import run_worker as run
+    from rekotrack.selfhosted.service._celery import WorkerOptions
+    from rekotrack.selfhosted.service._celery import run_worker as run
 
     # Celery handles Ctrl-C itself (a warm shutdown: running jobs finish) and then returns or exits 0;
     # remember it so that rekotrack's exit is 130 with its one line, as for every other command.
@@ -244,8 +244,8 @@ def run_render(args: argparse.Namespace) -> int:
     except ImportError:
         sys.stderr.write(f"rekotrack: render needs the server extra: {_INSTALL_SERVER}\n")
         return EXIT_BAD_INPUT
-    from rekotrack.selfhosted._render import render
-    from rekotrack.selfhosted._video import VideoError
+    from rekotrack.selfhosted.vision._render import render
+    from rekotrack.selfhosted.vision._video import VideoError
 
     video, result, out = Path(args.video), Path(args.result), Path(args.output)
     for path in (video, result):

@@ -36,15 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from rekotrack.selfhosted._geometry import box_ratios
+from rekotrack.selfhosted.vision._geometry import box_ratios
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from rekotrack.selfhosted._faces import FaceBox
-    from rekotrack.selfhosted._settings import AnalyzerSettings
-    from rekotrack.selfhosted._video import VideoInfo
+    from rekotrack.selfhosted.vision._faces import FaceBox
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
+    from rekotrack.selfhosted.vision._video import VideoInfo
 
 __all__ = ["UPSCALE", "UPSCALE_MAX_SIDE", "FaceAnalysis", "detect_faces", "face_detail", "face_scale"]
 
@@ -74,8 +74,8 @@ def _ratio(value: float, size: int) -> float:
 
 
 def face_detail(face: FaceBox, width: int, height: int) -> dict[str, Any]:
-    """A :class:`~rekotrack.selfhosted._faces.FaceBox` (pixels of the original frame) as a ``FaceDetail``."""
-    from rekotrack.selfhosted._faces import LANDMARK_TYPES
+    """A :class:`~rekotrack.selfhosted.vision._faces.FaceBox` (pixels of the original frame) as a ``FaceDetail``."""
+    from rekotrack.selfhosted.vision._faces import LANDMARK_TYPES
 
     x1, y1, x2, y2 = (float(v) for v in face.box)
     detail: dict[str, Any] = {
@@ -98,7 +98,7 @@ def faces_in_frame(detector: Any, image: npt.NDArray[np.uint8]) -> list[FaceBox]
     quality measured on the original pixels."""
     import cv2
 
-    from rekotrack.selfhosted._faces import FaceBox, _quality
+    from rekotrack.selfhosted.vision._faces import FaceBox, _quality
 
     height, width = image.shape[:2]
     scale = face_scale(width, height)
@@ -123,8 +123,8 @@ def detect_faces(
     ``progress(done, expected)`` is called after every sampled frame; ``expected`` is the sampled
     frames between the first frame's timestamp and the container's duration.
     """
-    from rekotrack.selfhosted._faces import FaceDetector
-    from rekotrack.selfhosted._video import iter_frames, probe, sample_frames
+    from rekotrack.selfhosted.vision._faces import FaceDetector
+    from rekotrack.selfhosted.vision._video import iter_frames, probe, sample_frames
 
     started = time.perf_counter()
     info = probe(path)

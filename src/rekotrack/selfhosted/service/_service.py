@@ -22,11 +22,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
-from rekotrack.selfhosted._outcomes import listing_outcome
-from rekotrack.selfhosted._runner import LocalRunner
-from rekotrack.selfhosted._settings import AnalyzerSettings
-from rekotrack.selfhosted._sigv4 import SigV4Authenticator, accepted_regions
-from rekotrack.selfhosted._store import FailedOutcome, JobRecord, JobStore, StoredOutcome
+from rekotrack.selfhosted.service._outcomes import listing_outcome
+from rekotrack.selfhosted.service._runner import LocalRunner
+from rekotrack.selfhosted.service._sigv4 import SigV4Authenticator, accepted_regions
+from rekotrack.selfhosted.service._store import FailedOutcome, JobRecord, JobStore, StoredOutcome
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 from rekotrack.server import (
     IDLE_TIMEOUT_SECONDS,
     MAX_BODY_BYTES,
@@ -154,7 +154,7 @@ class VideoRekognition(RekognitionServer):
         self.workers = workers
         settings = settings or AnalyzerSettings()
         if settings.analyzer == "video":  # the model files must be there: ModelMissingError, never a fallback
-            from rekotrack.selfhosted._detector import check_models
+            from rekotrack.selfhosted.vision._detector import check_models
 
             check_models(settings.detector, settings.faces)
         if settings.threads is None:
@@ -233,7 +233,7 @@ class VideoRekognition(RekognitionServer):
 
     def progress_message(self, job: Job) -> str | None:
         """``analysed N of M frames`` once the job's worker has reported frames, else ``None``."""
-        from rekotrack.selfhosted._worker import progress_message, read_progress
+        from rekotrack.selfhosted.service._worker import progress_message, read_progress
 
         done = read_progress(self.store.progress_file(job.job_id))
         return progress_message(*done) if done is not None else None
@@ -294,7 +294,7 @@ class VideoRekognition(RekognitionServer):
 
     @staticmethod
     def _check_duration(path: Path) -> None:
-        from rekotrack.selfhosted._video import VideoError, probe
+        from rekotrack.selfhosted.vision._video import VideoError, probe
 
         try:
             info = probe(path)

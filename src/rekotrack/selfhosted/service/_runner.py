@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from rekotrack.selfhosted._worker import INTERNAL_FAILURE, FileProgress, init_worker, run_job
+from rekotrack.selfhosted.service._worker import INTERNAL_FAILURE, FileProgress, init_worker, run_job
 
 __all__ = ["WORKER_LOST", "Done", "LocalRunner"]
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from rekotrack.selfhosted._geometry import box_ratios
-from rekotrack.selfhosted._models import CENTERFACE, ModelMissingError, model_path
+from rekotrack.selfhosted.vision._geometry import box_ratios
+from rekotrack.selfhosted.vision._models import CENTERFACE, ModelMissingError, model_path
 
 __all__ = ["FaceBox", "FaceDetector", "centerface_model_path", "face_for_person"]
 

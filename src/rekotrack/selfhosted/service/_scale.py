@@ -2,7 +2,7 @@
 
 :class:`ScaledVideoRekognition` is the server core (:mod:`rekotrack.server`: wire, validation,
 SigV4, pagination tokens) over :class:`CeleryAnalyzer`, whose jobs do not live in this process
-(the core's registry is a :class:`~rekotrack.selfhosted._records.RedisJobRegistry`):
+(the core's registry is a :class:`~rekotrack.selfhosted.service._records.RedisJobRegistry`):
 
 - Start admits the job atomically in Redis (the ClientRequestToken and the per-access-key
   concurrent-job limit are checked there, so they hold across any number of API processes), then
@@ -22,13 +22,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any, cast
 
-from rekotrack.selfhosted._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
-from rekotrack.selfhosted._outcomes import listing_outcome
-from rekotrack.selfhosted._records import RedisJobRecords, RedisJobRegistry
-from rekotrack.selfhosted._s3store import S3Outcome, parse_results_uri, s3_error, s3_unavailable
-from rekotrack.selfhosted._service import MAX_VIDEO_BYTES, check_analysed, is_loopback, job_source
-from rekotrack.selfhosted._settings import AnalyzerSettings
-from rekotrack.selfhosted._store import FailedOutcome
+from rekotrack.selfhosted.service._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
+from rekotrack.selfhosted.service._outcomes import listing_outcome
+from rekotrack.selfhosted.service._records import RedisJobRecords, RedisJobRegistry
+from rekotrack.selfhosted.service._s3store import S3Outcome, parse_results_uri, s3_error, s3_unavailable
+from rekotrack.selfhosted.service._service import MAX_VIDEO_BYTES, check_analysed, is_loopback, job_source
+from rekotrack.selfhosted.service._store import FailedOutcome
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 from rekotrack.server import (
     VIDEO_OPERATIONS,
     ApiError,
@@ -243,7 +243,7 @@ class CeleryAnalyzer:
 
     def progress_message(self, job: Job) -> str | None:
         """``analysed N of M frames`` as the job's worker last stored it in Redis (read by the last Get)."""
-        from rekotrack.selfhosted._worker import progress_message
+        from rekotrack.selfhosted.service._worker import progress_message
 
         done = self._progress.get(job.job_id)
         if done is None or job.status != "IN_PROGRESS":
@@ -321,7 +321,7 @@ class LostTaskSweeper:
 
     def _messages(self) -> bytes:
         """Every queued and unacknowledged message of the rekotrack queue, as one blob to search."""
-        from rekotrack.selfhosted._celery import QUEUE
+        from rekotrack.selfhosted.service._celery import QUEUE
 
         r = self._redis
         queues = [QUEUE, *(f"{QUEUE}\x06\x16{p}" for p in range(1, 10))]  # kombu's priority queues
@@ -336,7 +336,7 @@ class LostTaskSweeper:
         import json
         import os
 
-        from rekotrack.selfhosted._records import PREFIX
+        from rekotrack.selfhosted.service._records import PREFIX
 
         if not self._redis.set(f"{PREFIX}sweep", str(os.getpid()), nx=True, px=int(self.every * 900)):
             return []
@@ -396,7 +396,7 @@ class ScaledVideoRekognition(RekognitionServer):
 
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
-        from rekotrack.selfhosted._sigv4 import SigV4Authenticator, accepted_regions
+        from rekotrack.selfhosted.service._sigv4 import SigV4Authenticator, accepted_regions
 
         if not is_loopback(host) and not credentials and authenticator is None:
             raise ValueError(f"binding {host} serves other hosts: give credentials so that requests are verified")

@@ -101,7 +101,7 @@ def make_app(broker: str, visibility_timeout: float = VISIBILITY_TIMEOUT) -> Any
 def _ctx() -> dict[str, Any]:
     """Per-process clients (made after the pool forks)."""
     if _context.get("pid") != os.getpid():
-        from rekotrack.selfhosted._records import RedisJobRecords
+        from rekotrack.selfhosted.service._records import RedisJobRecords
 
         _context.clear()
         _context.update(pid=os.getpid(), records=RedisJobRecords(_options.broker), s3={}, sns={})
@@ -172,7 +172,7 @@ def _analyze(task: Any, job_id: str) -> str:
         summary, result = _run(job_id, spec, attempt)
     finally:
         heartbeat.stop()
-    from rekotrack.selfhosted._worker import INTERNAL_FAILURE
+    from rekotrack.selfhosted.service._worker import INTERNAL_FAILURE
 
     if summary["status"] != "SUCCEEDED":
         if summary["message"] == INTERNAL_FAILURE and attempt < max_attempts:
@@ -190,7 +190,7 @@ def _analyze(task: Any, job_id: str) -> str:
         "bucket": bucket, "folder": folder, "count": result["count"], "metadata": result["metadata"]})
     # only the winner's folder is the job's result: anything else under the job is left-over
     try:
-        from rekotrack.selfhosted._s3store import delete_prefix
+        from rekotrack.selfhosted.service._s3store import delete_prefix
 
         if won:
             delete_prefix(s3, bucket, job_folder, keep=folder)
@@ -208,7 +208,7 @@ class _RedisProgress:
         self.records, self.job_id, self.last = records, job_id, 0.0
 
     def __call__(self, done: int, expected: int) -> None:
-        from rekotrack.selfhosted._worker import PROGRESS_SECONDS
+        from rekotrack.selfhosted.service._worker import PROGRESS_SECONDS
 
         now = time.monotonic()
         if now - self.last < PROGRESS_SECONDS and done < expected:
@@ -222,7 +222,7 @@ class _RedisProgress:
 
 def _run(job_id: str, spec: dict[str, Any], attempt: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Analyse the video into a local folder and upload it to this attempt's S3 folder."""
-    from rekotrack.selfhosted._worker import run_job
+    from rekotrack.selfhosted.service._worker import run_job
 
     source = dict(spec["source"])
     if _options.s3_endpoint_url is not None and source.get("kind") == "s3":
@@ -254,7 +254,7 @@ def _upload(job_id: str, s3: Any, bucket: str, folder: str, out_dir: Path) -> st
 
     An S3 outage, throttling or a bucket made late costs waits (2 s doubling to 30 s; about a minute over the
     six default attempts), never a new analysis. The final message names the bucket and the S3 error."""
-    from rekotrack.selfhosted._s3store import s3_error, upload_result
+    from rekotrack.selfhosted.service._s3store import s3_error, upload_result
 
     attempts = max(1, _options.upload_attempts)
     for attempt in range(1, attempts + 1):

@@ -79,7 +79,7 @@ class S3Outcome:
     def page(self, sort_by: str, start: int, count: int) -> list[dict[str, Any]]:
         import json
 
-        from rekotrack.selfhosted._store import page_bounds
+        from rekotrack.selfhosted.service._store import page_bounds
 
         start, end = page_bounds(sort_by, start, count, self.detection_count)
         if end <= start:
