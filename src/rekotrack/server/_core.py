@@ -16,6 +16,7 @@ import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from rekotrack._constraints import MAX_RESULTS_LIMIT
@@ -38,7 +39,7 @@ from rekotrack.server._tokens import TokenCodec, TokenError
 from rekotrack.server._validation import validate
 from rekotrack.server._wire import TARGET_PREFIX, HttpRequest, Reply, decode_params, error_reply, json_reply
 
-__all__ = ["RekognitionCore", "token_key"]
+__all__ = ["GetQuery", "RekognitionCore", "token_key"]
 
 _log = logging.getLogger("rekotrack.server")
 
@@ -50,6 +51,29 @@ def token_key(owner: str | None, token: str | None) -> str | None:
     if token is None:
         return None
     return token if owner is None else f"{owner}\0{token}"
+
+
+@dataclass(frozen=True, slots=True)
+class GetQuery:
+    """One Get request's parameters as the core serves them (validated by then)."""
+
+    job_id: str
+    sort_by: str | None  # the operation's SortBy (its default when absent); None where it has none
+    aggregate_by: str | None  # likewise AggregateBy
+    max_results: int  # at most MAX_RESULTS_LIMIT
+    token: str | None  # NextToken
+    owner: str | None  # the caller's key id (None without an authenticator)
+
+    @classmethod
+    def parse(cls, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> GetQuery:
+        return cls(
+            job_id=params["JobId"],
+            sort_by=params.get("SortBy", spec.default_sort) if spec.sort_by else None,
+            aggregate_by=params.get("AggregateBy", spec.default_aggregate) if spec.aggregate_by else None,
+            max_results=min(int(params.get("MaxResults", MAX_RESULTS_LIMIT)), MAX_RESULTS_LIMIT),
+            token=params.get("NextToken"),
+            owner=identity.key_id if identity is not None else None,
+        )
 
 
 class RekognitionCore:
@@ -234,56 +258,70 @@ class RekognitionCore:
             return {"JobId": job.job_id}
 
     def _get(self, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> dict[str, Any]:
-        job_id: str = params["JobId"]
-        sort_by = params.get("SortBy", spec.default_sort) if spec.sort_by else None
-        aggregate_by = params.get("AggregateBy", spec.default_aggregate) if spec.aggregate_by else None
-        max_results = min(int(params.get("MaxResults", MAX_RESULTS_LIMIT)), MAX_RESULTS_LIMIT)
-        token = params.get("NextToken")
-        owner = identity.key_id if identity is not None else None
+        query = GetQuery.parse(spec, params, identity)
         with self.lock:
             now = self.clock()
             self.refresh(now)
-            job = self.registry.get(job_id)
-            if job is None or job.owner != owner or job.operation != spec.name:
-                raise ApiError("ResourceNotFoundException", f"The job {job_id} was not found or has expired.")
-            position = 0
-            if token is not None:
-                try:
-                    position = self.tokens.decode(job_id, sort_by, token, aggregate_by)
-                except TokenError as exc:
-                    raise ApiError("InvalidPaginationTokenException", f"Invalid NextToken: {exc}.") from None
-                if self.gate is not None and self.gate.token_fault(spec.get):
-                    raise ApiError("InvalidPaginationTokenException", "Invalid NextToken.")
+            job = self._find_job(spec, query)
+            position = self._position(spec, query)
             if job.status == "IN_PROGRESS":
                 self._progress(job, now, polled=True)
             status, outcome = job.status, job.result
-        describe = getattr(self.analyzer, "progress_message", None)  # optional: how far the job is
-        progress = describe(job) if status == "IN_PROGRESS" and describe is not None else None
         response: dict[str, Any] = {"JobStatus": status}
-        if progress:
-            response["StatusMessage"] = progress
-        if status == "FAILED":
-            response["StatusMessage"] = (outcome.status_message if outcome is not None else None) or "Failed."
-        elif status == "SUCCEEDED" and isinstance(outcome, ListingOutcome):
-            response.update(outcome.page_fields(sort_by, aggregate_by))
-            items = outcome.page(sort_by, position, max_results, aggregate_by)
-            end = position + len(items)
-            if end < outcome.count(aggregate_by):
-                response["NextToken"] = self.tokens.encode(job_id, sort_by, end, aggregate_by)
-            response[spec.list_key] = items
-        elif status == "SUCCEEDED" and outcome is not None:
-            order = sort_by or "TIMESTAMP"
-            response["VideoMetadata"] = outcome.video_metadata()
-            items = outcome.page(order, position, max_results)
-            end = position + len(items)
-            if end < outcome.detection_count:
-                response["NextToken"] = self.tokens.encode(job_id, order, end)
-            response[spec.list_key] = items
-        response["JobId"] = job_id
+        message = self._status_message(job, status, outcome)
+        if message:
+            response["StatusMessage"] = message
+        if status == "SUCCEEDED" and outcome is not None:
+            response.update(self._page(spec, query, outcome, position))
+        response["JobId"] = query.job_id
         response["Video"] = job.video
         if job.job_tag is not None:
             response["JobTag"] = job.job_tag
         return response
+
+    def _find_job(self, spec: ServedOperation, query: GetQuery) -> Job:
+        """The caller's job of this operation (take :attr:`lock` first); not found otherwise."""
+        job = self.registry.get(query.job_id)
+        if job is None or job.owner != query.owner or job.operation != spec.name:
+            raise ApiError("ResourceNotFoundException", f"The job {query.job_id} was not found or has expired.")
+        return job
+
+    def _position(self, spec: ServedOperation, query: GetQuery) -> int:
+        """Where the page starts: 0, or the position in the NextToken (bound to the job and its order)."""
+        if query.token is None:
+            return 0
+        try:
+            position = self.tokens.decode(query.job_id, query.sort_by, query.token, query.aggregate_by)
+        except TokenError as exc:
+            raise ApiError("InvalidPaginationTokenException", f"Invalid NextToken: {exc}.") from None
+        if self.gate is not None and self.gate.token_fault(spec.get):
+            raise ApiError("InvalidPaginationTokenException", "Invalid NextToken.")
+        return position
+
+    def _status_message(self, job: Job, status: str, outcome: JobOutcome | None) -> str | None:
+        """A FAILED job's reason, or how far an IN_PROGRESS job is (when the analyzer says)."""
+        if status == "FAILED":
+            return (outcome.status_message if outcome is not None else None) or "Failed."
+        describe = getattr(self.analyzer, "progress_message", None)  # optional: how far the job is
+        return describe(job) if status == "IN_PROGRESS" and describe is not None else None
+
+    def _page(self, spec: ServedOperation, query: GetQuery, outcome: JobOutcome, position: int) -> dict[str, Any]:
+        """A SUCCEEDED job's page fields, its items from ``position`` and the NextToken when more follow."""
+        if isinstance(outcome, ListingOutcome):
+            fields = dict(outcome.page_fields(query.sort_by, query.aggregate_by))
+            items = outcome.page(query.sort_by, position, query.max_results, query.aggregate_by)
+            end = position + len(items)
+            if end < outcome.count(query.aggregate_by):
+                fields["NextToken"] = self.tokens.encode(query.job_id, query.sort_by, end, query.aggregate_by)
+        else:
+            order = query.sort_by or "TIMESTAMP"
+            fields = {"VideoMetadata": outcome.video_metadata()}
+            items = outcome.page(order, position, query.max_results)
+            end = position + len(items)
+            if end < outcome.detection_count:
+                fields["NextToken"] = self.tokens.encode(query.job_id, order, end)
+        fields[spec.list_key] = items
+        return fields
 
     # ------------------------------------------------------------------ lifecycle
     def refresh(self, now: float) -> None:
