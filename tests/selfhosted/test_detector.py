@@ -120,3 +120,19 @@ def test_postprocess_suppresses_above_iou_0_6_as_detection_output_does() -> None
     # the layer's own threshold (0.01) applies under a lower min_score
     _, confidence = ssd_postprocess(*_anchor_rows((0.0, 0.0, 0.1, 0.1, 0.005)), min_score=0.0)
     assert len(confidence) == 0
+
+
+def test_the_face_session_does_not_spin_by_default() -> None:
+    """CenterFace on onnxruntime's default pool (a thread a core, spinning between calls) cost about
+    twice the CPU a frame (docs/performance.md, issue 23): one intra-op thread unless asked, and no
+    spinning when more are asked for."""
+    from rekotrack.selfhosted.vision._faces import FaceDetector, _session_options
+
+    for threads in (None, 1):
+        detector = FaceDetector(threads=threads)
+        options = detector._session.get_session_options()
+        assert options.intra_op_num_threads == 1
+        assert options.inter_op_num_threads == 1
+    options = _session_options(2)
+    assert options.intra_op_num_threads == 2
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"

@@ -50,13 +50,27 @@ class FaceBox:
     sharpness: float
 
 
+def _session_options(threads: int | None) -> Any:
+    """One intra-op thread unless ``threads`` asks for more; with more, idle threads do not spin.
+
+    onnxruntime's default (a thread per core, spinning while it waits for work) burned CPU between
+    the small per-frame calls: ``benchmarks.cpu --faces`` measured the CenterFace stage at about
+    twice the CPU a frame with the default pool (docs/performance.md, issue 23)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = max(1, threads or 1)
+    options.inter_op_num_threads = 1
+    if options.intra_op_num_threads > 1:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
 def _onnxruntime_session(model: Path, threads: int | None) -> Any:
     import onnxruntime
 
     onnxruntime.set_default_logger_severity(3)
-    options = onnxruntime.SessionOptions()
-    if threads:
-        options.intra_op_num_threads = threads
+    options = _session_options(threads)
     return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
