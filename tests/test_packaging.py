@@ -21,9 +21,25 @@ import rekotrack
 
 ROOT = Path(__file__).resolve().parents[1]
 INIT = ROOT / "src" / "rekotrack" / "__init__.py"
+GENERATED_PUBLIC = ROOT / "src" / "rekotrack" / "_generated" / "public.py"
 
 
 # ---- the lazy public surface ----------------------------------------------------------------
+
+
+def _imports(statements: list[ast.stmt]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for statement in statements:
+        assert isinstance(statement, ast.ImportFrom)
+        if statement.names[0].name == "*":  # the generated names: every import of rekotrack/_generated/public.py
+            assert statement.module == "_generated.public"
+            generated = ast.parse(GENERATED_PUBLIC.read_text()).body
+            found.update(_imports([s for s in generated if isinstance(s, ast.ImportFrom) and s.module != "__future__"]))
+            continue
+        for alias in statement.names:
+            module = "." * statement.level + (statement.module or "")
+            found[alias.asname or alias.name] = module.removeprefix("rekotrack")
+    return found
 
 
 def _type_checking_imports() -> dict[str, str]:
@@ -31,10 +47,7 @@ def _type_checking_imports() -> dict[str, str]:
     found: dict[str, str] = {}
     for node in ast.parse(INIT.read_text()).body:
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-            for statement in node.body:
-                assert isinstance(statement, ast.ImportFrom)
-                for alias in statement.names:
-                    found[alias.asname or alias.name] = "." * statement.level + (statement.module or "")
+            found.update(_imports(node.body))
     return found
 
 

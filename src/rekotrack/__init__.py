@@ -11,7 +11,11 @@ boto3 nor asyncio/aiobotocore, and the async client only when an ``Async…`` na
 
 Adding a public name: import it under ``TYPE_CHECKING`` (what type checkers and IDEs
 read), list it under its module in ``_LAZY`` (what runs) and in the sorted ``__all__``;
-``tests/test_packaging.py`` checks that the three agree.
+``tests/test_packaging.py`` checks that the three agree. The names of the generated
+Video job facades and their results are not written here: they are ONE generated list,
+(from ``scripts/video_operations.py``): :mod:`rekotrack._generated.public`, star-imported for
+type checkers and the API reference, and the same names as data,
+``rekotrack._generated.operations.PUBLIC_NAMES``, merged into ``_LAZY`` and ``__all__`` below.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 import importlib
 import logging
 from typing import TYPE_CHECKING, Any
+
+from ._generated import operations as _operations
 
 __version__ = "0.1.0"
 
@@ -29,22 +35,6 @@ if TYPE_CHECKING:
         AsyncPersonTracker,
         AsyncPersonTrackingPager,
         AsyncTrackingJob,
-    )
-    from ._aio._video_jobs import (
-        AsyncCelebrityRecognitionJob,
-        AsyncCelebrityRecognizer,
-        AsyncContentModerationJob,
-        AsyncContentModerator,
-        AsyncFaceDetectionJob,
-        AsyncFaceDetector,
-        AsyncFaceSearcher,
-        AsyncFaceSearchJob,
-        AsyncLabelDetectionJob,
-        AsyncLabelDetector,
-        AsyncSegmentDetectionJob,
-        AsyncSegmentDetector,
-        AsyncTextDetectionJob,
-        AsyncTextDetector,
     )
     from ._client import CompletionSource, PersonTracker, TrackingJob
     from ._completion import CompletionQueue
@@ -71,17 +61,11 @@ if TYPE_CHECKING:
         WaitTimeoutError,
     )
     from ._exports import ResultFileError
+    from ._generated.public import *  # noqa: F403 (the generated public names)
     from ._job_results import (
-        CelebrityResult,
-        FaceResult,
-        FaceSearchResult,
         Interval,
-        LabelResult,
-        ModerationResult,
-        SegmentResult,
         Shot,
         TechnicalCue,
-        TextResult,
     )
     from ._models import (
         AgeRange,
@@ -177,22 +161,6 @@ if TYPE_CHECKING:
         write_mot,
     )
     from ._retry import RetryPolicy, TransportError
-    from ._sync._video_jobs import (
-        CelebrityRecognitionJob,
-        CelebrityRecognizer,
-        ContentModerationJob,
-        ContentModerator,
-        FaceDetectionJob,
-        FaceDetector,
-        FaceSearcher,
-        FaceSearchJob,
-        LabelDetectionJob,
-        LabelDetector,
-        SegmentDetectionJob,
-        SegmentDetector,
-        TextDetectionJob,
-        TextDetector,
-    )
     from ._validation import parse_s3_uri
 
 # Where each public name lives: the module is imported when the name is first used.
@@ -200,12 +168,6 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "._aio": (
         "AsyncCompletionQueue", "AsyncCompletionSource", "AsyncPersonTracker", "AsyncPersonTrackingPager",
         "AsyncTrackingJob",
-    ),
-    "._aio._video_jobs": (
-        "AsyncCelebrityRecognitionJob", "AsyncCelebrityRecognizer", "AsyncContentModerationJob",
-        "AsyncContentModerator", "AsyncFaceDetectionJob", "AsyncFaceDetector", "AsyncFaceSearchJob",
-        "AsyncFaceSearcher", "AsyncLabelDetectionJob", "AsyncLabelDetector", "AsyncSegmentDetectionJob",
-        "AsyncSegmentDetector", "AsyncTextDetectionJob", "AsyncTextDetector",
     ),
     "._client": ("CompletionSource", "PersonTracker", "TrackingJob"),
     "._completion": ("CompletionQueue",),
@@ -217,10 +179,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "ResourceNotFoundError", "ThrottlingError", "VideoTooLargeError", "WaitTimeoutError",
     ),
     "._exports": ("ResultFileError",),
-    "._job_results": (
-        "CelebrityResult", "FaceResult", "FaceSearchResult", "Interval", "LabelResult", "ModerationResult",
-        "SegmentResult", "Shot", "TechnicalCue", "TextResult",
-    ),
+    "._job_results": ("Interval", "Shot", "TechnicalCue"),
     "._models": (
         "AgeRange", "AudioMetadata", "Beard", "BlackFrame", "BoundingBox", "CelebrityDetail", "CelebrityRecognition",
         "CelebrityRecognitionPage", "CompletionNotification", "ContentModerationDetection", "ContentModerationPage",
@@ -246,13 +205,10 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "write_mot",
     ),
     "._retry": ("RetryPolicy", "TransportError"),
-    "._sync._video_jobs": (
-        "CelebrityRecognitionJob", "CelebrityRecognizer", "ContentModerationJob", "ContentModerator",
-        "FaceDetectionJob", "FaceDetector", "FaceSearchJob", "FaceSearcher", "LabelDetectionJob", "LabelDetector",
-        "SegmentDetectionJob", "SegmentDetector", "TextDetectionJob", "TextDetector",
-    ),
     "._validation": ("parse_s3_uri",),
 }
+for _module, _names in _operations.PUBLIC_NAMES.items():  # the generated names (one list, generated)
+    _LAZY[_module] = _LAZY.get(_module, ()) + _names
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 logging.getLogger("rekotrack").addHandler(logging.NullHandler())
@@ -277,24 +233,10 @@ __all__ = [
     "APIError",
     "AccessDeniedError",
     "AgeRange",
-    "AsyncCelebrityRecognitionJob",
-    "AsyncCelebrityRecognizer",
     "AsyncCompletionQueue",
     "AsyncCompletionSource",
-    "AsyncContentModerationJob",
-    "AsyncContentModerator",
-    "AsyncFaceDetectionJob",
-    "AsyncFaceDetector",
-    "AsyncFaceSearchJob",
-    "AsyncFaceSearcher",
-    "AsyncLabelDetectionJob",
-    "AsyncLabelDetector",
     "AsyncPersonTracker",
     "AsyncPersonTrackingPager",
-    "AsyncSegmentDetectionJob",
-    "AsyncSegmentDetector",
-    "AsyncTextDetectionJob",
-    "AsyncTextDetector",
     "AsyncTrackingJob",
     "AudioMetadata",
     "Beard",
@@ -302,17 +244,12 @@ __all__ = [
     "BoundingBox",
     "CelebrityDetail",
     "CelebrityRecognition",
-    "CelebrityRecognitionJob",
     "CelebrityRecognitionPage",
-    "CelebrityRecognizer",
-    "CelebrityResult",
     "CompletionNotification",
     "CompletionQueue",
     "CompletionSource",
     "ContentModerationDetection",
-    "ContentModerationJob",
     "ContentModerationPage",
-    "ContentModerator",
     "ContentType",
     "DetectionFilter",
     "DominantColor",
@@ -323,16 +260,10 @@ __all__ = [
     "Face",
     "FaceDetail",
     "FaceDetection",
-    "FaceDetectionJob",
     "FaceDetectionPage",
-    "FaceDetector",
     "FaceMatch",
     "FaceOccluded",
-    "FaceResult",
-    "FaceSearchJob",
     "FaceSearchPage",
-    "FaceSearchResult",
-    "FaceSearcher",
     "Gender",
     "GeneralLabelsSettings",
     "Geometry",
@@ -353,16 +284,12 @@ __all__ = [
     "LabelAlias",
     "LabelCategory",
     "LabelDetection",
-    "LabelDetectionJob",
     "LabelDetectionPage",
     "LabelDetectionSettings",
-    "LabelDetector",
-    "LabelResult",
     "Landmark",
     "LimitExceededError",
     "MalformedResponseError",
     "ModerationLabel",
-    "ModerationResult",
     "MouthOpen",
     "Mustache",
     "NotificationChannel",
@@ -388,10 +315,7 @@ __all__ = [
     "RetryPolicy",
     "S3Object",
     "SegmentDetection",
-    "SegmentDetectionJob",
     "SegmentDetectionPage",
-    "SegmentDetector",
-    "SegmentResult",
     "SegmentTypeInfo",
     "Shot",
     "ShotSegment",
@@ -412,11 +336,8 @@ __all__ = [
     "TechnicalCue",
     "TechnicalCueSegment",
     "TextDetection",
-    "TextDetectionJob",
     "TextDetectionPage",
     "TextDetectionResult",
-    "TextDetector",
-    "TextResult",
     "ThrottlingError",
     "TrackingJob",
     "TrackingResult",
@@ -437,3 +358,5 @@ __all__ = [
     "write_jsonl",
     "write_mot",
 ]
+__all__ += [name for names in _operations.PUBLIC_NAMES.values() for name in names]
+__all__.sort(key=lambda name: (0 if name.isupper() else 1 if name[:1].isupper() else 2, name))  # as ruff sorts

@@ -1,15 +1,18 @@
 """The Video operations the server core serves, as data.
 
 Each Start/Get pair is one :class:`ServedOperation`: its names, the key of the item list in a
-Get page, and the Get parameters it takes. The core reads nothing else about an operation, so
-serving another Rekognition Video job is one more entry here plus an analyzer that produces
-its items.
+Get page, and the Get parameters it takes. The core reads nothing else about an operation. The
+entries are generated (:mod:`rekotrack._generated.operations`) from the one hand-written
+description of the operations, ``scripts/video_operations.py``, so serving another Rekognition
+Video job is one more entry there plus an analyzer that produces its items.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
+
+from rekotrack._generated.operations import SERVED
 
 __all__ = ["OPERATIONS", "PERSON_TRACKING", "VIDEO_OPERATIONS", "ServedOperation", "operation_for"]
 
@@ -50,19 +53,15 @@ class ServedOperation:
         return self.aggregate_by[0] if self.aggregate_by else None
 
 
-PERSON_TRACKING: Final = ServedOperation("PersonTracking", "Persons", sort_by=("TIMESTAMP", "INDEX"))
-
-VIDEO_OPERATIONS: Final[tuple[ServedOperation, ...]] = (
-    PERSON_TRACKING,
-    ServedOperation("LabelDetection", "Labels", ("TIMESTAMP", "NAME"), ("TIMESTAMPS", "SEGMENTS")),
-    ServedOperation("FaceDetection", "Faces"),
-    ServedOperation("FaceSearch", "Persons", ("TIMESTAMP", "INDEX")),
-    ServedOperation("CelebrityRecognition", "Celebrities", ("TIMESTAMP", "ID")),
-    ServedOperation("ContentModeration", "ModerationLabels", ("TIMESTAMP", "NAME"), ("TIMESTAMPS", "SEGMENTS")),
-    ServedOperation("SegmentDetection", "Segments"),
-    ServedOperation("TextDetection", "TextDetections"),
+VIDEO_OPERATIONS: Final[tuple[ServedOperation, ...]] = tuple(
+    ServedOperation(name, list_key, sort_by, aggregate_by) for name, list_key, sort_by, aggregate_by in SERVED
 )
-"""The sixteen Start/Get operations of Rekognition Video, as eight job kinds."""
+"""The sixteen Start/Get operations of Rekognition Video, as eight job kinds (person tracking first).
+
+Generated data (:data:`rekotrack._generated.operations.SERVED`, from ``scripts/video_operations.py``
+and botocore's service model)."""
+
+PERSON_TRACKING: Final = VIDEO_OPERATIONS[0]
 
 OPERATIONS: Final[tuple[ServedOperation, ...]] = (PERSON_TRACKING,)
 """What a core serves unless told otherwise (an analyzer that does person tracking only)."""

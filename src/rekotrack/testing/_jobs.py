@@ -67,21 +67,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rekotrack._generated.operations import FACADE_KINDS, SERVED
 from rekotrack.testing._scene import SyntheticScene, _mix
 
 __all__ = ["JOB_KINDS", "GetChoices", "SyntheticJob", "ground_truth", "video_uri"]
 
 Item = dict[str, Any]
 
-JOB_KINDS: tuple[str, ...] = (
-    "LabelDetection",
-    "FaceDetection",
-    "FaceSearch",
-    "CelebrityRecognition",
-    "ContentModeration",
-    "SegmentDetection",
-    "TextDetection",
-)
+JOB_KINDS: tuple[str, ...] = FACADE_KINDS
 """The job kinds this module makes results for (person tracking is :class:`SyntheticScene`)."""
 
 
@@ -94,14 +87,9 @@ class GetChoices:
 
 
 CHOICES: dict[str, GetChoices] = {
-    "LabelDetection": GetChoices(("TIMESTAMP", "NAME"), ("TIMESTAMPS", "SEGMENTS")),
-    "ContentModeration": GetChoices(("TIMESTAMP", "NAME"), ("TIMESTAMPS", "SEGMENTS")),
-    "FaceSearch": GetChoices(("TIMESTAMP", "INDEX")),
-    "CelebrityRecognition": GetChoices(("TIMESTAMP", "ID")),
-    "FaceDetection": GetChoices(),
-    "SegmentDetection": GetChoices(),
-    "TextDetection": GetChoices(),
+    kind: GetChoices(sort_by, aggregate_by) for kind, _, sort_by, aggregate_by in SERVED if kind in JOB_KINDS
 }
+"""Kind -> its Get choices (generated data: :data:`rekotrack._generated.operations.SERVED`)."""
 
 _M64 = (1 << 64) - 1
 
