@@ -3,7 +3,7 @@
 The asynchronous modules are the source; each synchronous module is the same
 text with the token replacements below (httpcore's unasync approach). The
 primitives that cannot be generated (threads vs tasks, Condition vs Event) are
-the hand-written pair ``_aio/_io.py`` / ``_sync/_io.py``.
+the hand-written pair ``_aio/_io.py`` / ``rekotrack/_sync_io.py`` (outside the generated folder).
 
     python scripts/unasync.py          # write src/rekotrack/_sync/*.py
     python scripts/unasync.py --check  # exit 1 if a generated file is stale
@@ -41,6 +41,10 @@ SUBS: tuple[tuple[str, str], ...] = (
     (r", Awaitable\b", ""),
     (r"\bAwaitable, ", ""),
     (r"\bio\.Opening\[(\w+)\]", r"\1"),
+    (r"\n\nfrom \. import _io as io\n\n", "\n\n"),  # the hand-written twin, outside _sync/: see _io_import
+    (r"^from \. import _io as io\n", ""),
+    (r"^(\s*)from \._io import ", r"\1from rekotrack._sync_io import "),
+    (r"\brekotrack\._aio\._io\b", "rekotrack._sync_io"),
     (r"\brekotrack\._aio\.", "rekotrack._sync."),
     (r"\btypes_aiobotocore_rekognition\b", "types_boto3_rekognition"),  # typing-only client stubs
     (r"\bAsyncGenerator\[(.+), None\]", r"Generator[\1, None, None]"),
@@ -71,9 +75,35 @@ def _sorted_imports(text: str) -> str:
     return _IMPORT.sub(lambda m: m[1] + ", ".join(sorted(m[2].split(", "), key=_by_type)), text)
 
 
+_IO_IMPORT = "from rekotrack import _sync_io as io"
+
+
+def _io_import(text: str) -> str:
+    """``from . import _io as io`` becomes ``from rekotrack import _sync_io as io``, in isort's place.
+
+    The synchronous twin lives outside the generated folder (``src/rekotrack/_sync_io.py``):
+    the import moves from the local block into the top-level ``rekotrack`` block, sorted
+    by (module, names); a local block left empty goes with it.
+    """
+    lines = text.split("\n")
+    block = [i for i, line in enumerate(lines) if re.match(r"from rekotrack(\.\S+)? import ", line)]
+    if not block:
+        return text
+    key = ("rekotrack", "_sync_io as io")
+    at = next(
+        (i for i in block if tuple(lines[i][5:].split(" import ", 1)) > key),
+        block[-1] + 1,
+    )
+    lines.insert(at, _IO_IMPORT)
+    return "\n".join(lines)
+
+
 def unasync(text: str) -> str:
+    uses_io = re.search(r"^from \. import _io as io$", text, flags=re.MULTILINE) is not None
     for pattern, replacement in SUBS:
-        text = re.sub(pattern, replacement, text)
+        text = re.sub(pattern, replacement, text, flags=re.MULTILINE)
+    if uses_io:
+        text = _io_import(text)
     return _sorted_imports(text)
 
 

@@ -19,14 +19,11 @@ is parsed: the handler leaves the count under ``OVERSIZED_KEY`` and gives botoco
 an empty object, and the integrity check raises the (retried) MalformedResponseError. Signing, endpoint resolution,
 error parsing and the other operations of an injected client are not affected.
 
-Two more switches serve the pager's prefetch (``rekotrack._aio._pager``): inside
-:func:`announcing`, the handler passes the NextToken it reads in a page's bytes
-(:func:`rekotrack._core._pages.next_token_hint`) to a callback *before* the page is
-validated, so the next request can be on the wire while this one is validated; inside
-:func:`sending`, a callback hears when a request is about to be sent
-(``before-send``). Inside :func:`stoppable`, a request whose ``stopped()`` is true at
-``before-send`` is not sent (:class:`RequestStopped`, never retried): a prefetch
-stopped before it reached the wire never does.
+The prefetch pipeline (``rekotrack._core._prefetch``) hears from the same hooks, through
+the :class:`Reporter` of the call (``active(..., reporter=...)``): ``sending()`` at
+``before-send`` (False: the request was stopped and is not sent, :class:`RequestStopped`,
+never retried) and ``received(body)`` with a 200 page's raw bytes, before the page is
+validated. The hook only reports; the pipeline's state machine decides.
 """
 
 from __future__ import annotations
@@ -34,78 +31,65 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from ._core._pages import FAST_PAGE_KEY, OVERSIZED_KEY, next_token_hint, oversized_count
+from ._core._pages import FAST_PAGE_KEY, OVERSIZED_KEY, oversized_count
+from ._core._prefetch import RequestStopped
 
-__all__ = ["PAGE_KEY", "RequestStopped", "active", "announcing", "install", "sending", "stoppable"]
+__all__ = ["PAGE_KEY", "Reporter", "RequestStopped", "active", "install", "validate_page"]
 
 logger = logging.getLogger("rekotrack")
 
 PAGE_KEY = FAST_PAGE_KEY
 
 
-class RequestStopped(Exception):
-    """A request stopped by its owner before it was sent (its answer was no longer wanted); never retried."""
+class Reporter(Protocol):
+    """Hears what the hooks see of one call's requests (the prefetch pipeline's lane of a request)."""
+
+    def sending(self) -> bool:
+        """A request is about to be sent; False: it was stopped and must not be."""
+        ...
+
+    def received(self, body: bytes) -> None:
+        """A 200 page's raw bytes, before they are validated."""
+        ...
 
 
 class _Call(NamedTuple):
     model: type[BaseModel] | None
     list_key: str | None
     max_results: int | None
+    reporter: Reporter | None
 
 
 _ACTIVE: ContextVar[_Call | None] = ContextVar("rekotrack_fast_path", default=None)
-_ANNOUNCE: ContextVar[Callable[[str], None] | None] = ContextVar("rekotrack_announce", default=None)
-_SENDING: ContextVar[Callable[[], None] | None] = ContextVar("rekotrack_sending", default=None)
-_STOPPED: ContextVar[Callable[[], bool] | None] = ContextVar("rekotrack_stopped", default=None)
 
 
 @contextlib.contextmanager
-def _switch(var: ContextVar[Any], value: Any) -> Iterator[None]:
-    token = var.set(value)
-    try:
-        yield
-    finally:
-        var.reset(token)
-
-
-def announcing(callback: Callable[[str], None]) -> contextlib.AbstractContextManager[None]:
-    """Inside this block, ``callback(token)`` hears the NextToken read in each 200 page's bytes, before validation.
-
-    It runs on the thread (or in the task) that made the request. The token is a hint
-    (:func:`~rekotrack._core._pages.next_token_hint`): the page is still validated and
-    checked as before, and a page that then fails its checks is retried or refused.
-    """
-    return _switch(_ANNOUNCE, callback)
-
-
-def sending(callback: Callable[[], None]) -> contextlib.AbstractContextManager[None]:
-    """Inside this block, ``callback()`` runs as each request is about to go on the wire (at ``before-send``)."""
-    return _switch(_SENDING, callback)
-
-
-def stoppable(stopped: Callable[[], bool]) -> contextlib.AbstractContextManager[None]:
-    """Inside this block, a request is not sent when ``stopped()`` is true at ``before-send`` (RequestStopped)."""
-    return _switch(_STOPPED, stopped)
-
-
 def active(
-    model: type[BaseModel] | None, list_key: str | None = None, max_results: int | None = None
-) -> contextlib.AbstractContextManager[None]:
+    model: type[BaseModel] | None,
+    list_key: str | None = None,
+    max_results: int | None = None,
+    reporter: Reporter | None = None,
+) -> Iterator[None]:
     """Let the handler act on the calls made inside this block.
 
     ``model``: parse responses into it (None: botocore parses). ``list_key`` and
     ``max_results``: refuse, unparsed, a body whose ``list_key`` holds more items.
+    ``reporter``: hears the requests' sending and their pages' bytes.
     """
-    return _switch(_ACTIVE, _Call(model, list_key, max_results))
+    token = _ACTIVE.set(_Call(model, list_key, max_results, reporter))
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
 
 
-def _validate_without_gc(model: type[BaseModel], body: bytes) -> BaseModel:
+def validate_page(model: type[BaseModel], body: bytes) -> BaseModel:
     """Validate with the cyclic GC paused.
 
     A page builds tens of thousands of small objects that all stay alive until the
@@ -130,22 +114,20 @@ def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[
     body = response_dict.get("body")
     if not isinstance(body, (bytes, bytearray)) or not body.lstrip().startswith(b"{"):
         return
+    raw = bytes(body)
     if call.list_key is not None and call.max_results is not None:
-        count = oversized_count(bytes(body), call.list_key, call.max_results)
+        count = oversized_count(raw, call.list_key, call.max_results)
         if count is not None:
             customized_response_dict[OVERSIZED_KEY] = count
             response_dict["body"] = b"{}"
             return
-    announce = _ANNOUNCE.get()
-    if announce is not None:
-        token = next_token_hint(bytes(body))
-        if token is not None:
-            announce(token)
+    if call.reporter is not None:
+        call.reporter.received(raw)
     model = call.model
     if model is None:
         return
     try:
-        page = _validate_without_gc(model, bytes(body))
+        page = validate_page(model, raw)
     except ValidationError:
         return  # truncated or invalid: botocore parses it and the integrity check decides
     if getattr(page, "job_status", None) is None:
@@ -155,12 +137,9 @@ def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[
 
 
 def _before_send(event_name: str = "", **_: Any) -> None:
-    stopped = _STOPPED.get()
-    if stopped is not None and stopped():
+    call = _ACTIVE.get()
+    if call is not None and call.reporter is not None and not call.reporter.sending():
         raise RequestStopped(f"{event_name.rpartition('.')[2]} was stopped before it was sent")
-    callback = _SENDING.get()
-    if callback is not None:
-        callback()
 
 
 def install(client: Any, operation_name: str) -> bool:

@@ -40,8 +40,8 @@ from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadErro
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from tenacity import AsyncRetrying, RetryCallState, Retrying
 
-from . import _fastpath
 from ._core._classify import RetryKind, is_throttling_code, retry_kind
+from ._core._prefetch import RequestStopped
 from ._errors import APIError, ThrottlingError, TransportError, api_error_from_response
 
 __all__ = [
@@ -276,8 +276,9 @@ class Started(Generic[T]):
     stopped. Started early, it is the first attempt of a Get collected later
     (``call_with_retries(first=...)``).
 
-    :meth:`stop` returns at once, whatever the server does: a request not yet sent is
-    never sent (``rekotrack._fastpath.stoppable``), and the connection of one being
+    :meth:`stop` returns at once, whatever the server does: an attempt not yet begun
+    never begins (:class:`RequestStopped`; a prefetch's request stopped before it is
+    sent is never sent either: ``rekotrack._core._prefetch.Lane.sending``), and the connection of one being
     sent or read is shut down, which ends the thread's read; a thread caught between
     the two is watched by a short-lived closer thread until it ends (at most its
     budget). With ``group``, the ``Started`` made on its thread (the attempts of a whole retried call) are
@@ -301,12 +302,13 @@ class Started(Generic[T]):
             outer._inner.append(self)
             if outer._stopped:
                 self._stopped = True
-        context = contextvars.copy_context()  # the fast path's switches travel with the call
+        context = contextvars.copy_context()  # the caller's context variables travel with the call
 
         def attempt() -> T:
             _CURRENT.set(self if group else None)
-            with _fastpath.stoppable(lambda: self._stopped):
-                return fn()
+            if self._stopped:  # stopped with the group that started it, before it began
+                raise RequestStopped(f"{operation} was stopped before it was sent")
+            return fn()
 
         def run() -> None:
             self._thread_id = threading.get_ident()

@@ -79,13 +79,13 @@ async def test_fast_path_runs_on_aiobotocore(
 ) -> None:
     """aiobotocore emits before-parse with the raw bytes: pages come from model_validate_json."""
     calls: list[int] = []
-    real = _fastpath._validate_without_gc
+    real = _fastpath.validate_page
 
     def counting(model: Any, body: bytes) -> Any:
         calls.append(len(body))
         return real(model, body)
 
-    monkeypatch.setattr(_fastpath, "_validate_without_gc", counting)
+    monkeypatch.setattr(_fastpath, "validate_page", counting)
     tracker = _tracker(rekognition)
     job_id = await _finished(tracker, "s3://aio/fast.mp4")
     calls.clear()

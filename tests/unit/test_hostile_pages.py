@@ -106,8 +106,8 @@ def test_a_huge_page_is_refused_before_any_model_is_built(
     from rekotrack._models import PersonTrackingPage
 
     built: list[str] = []
-    real_json, real_dict = _fastpath._validate_without_gc, PersonTrackingPage.model_validate
-    monkeypatch.setattr(_fastpath, "_validate_without_gc", lambda *a: built.append("json") or real_json(*a))
+    real_json, real_dict = _fastpath.validate_page, PersonTrackingPage.model_validate
+    monkeypatch.setattr(_fastpath, "validate_page", lambda *a: built.append("json") or real_json(*a))
     monkeypatch.setattr(
         PersonTrackingPage, "model_validate", lambda *a, **k: built.append("dict") or real_dict(*a, **k)
     )

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from rekotrack import PersonTrackingPage
 from rekotrack._core._pages import next_token_hint
-from rekotrack._fastpath import _validate_without_gc
+from rekotrack._fastpath import validate_page
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ LONG = _page_body(2000)
 @pytest.mark.parametrize("body", [LONG, _page_body(3)], ids=["long", "short"])
 def test_validation_leaves_the_collector_on(body: bytes) -> None:
     assert gc.isenabled()
-    page = _validate_without_gc(PersonTrackingPage, body)
+    page = validate_page(PersonTrackingPage, body)
     assert gc.isenabled()
     assert isinstance(page, PersonTrackingPage)
 
@@ -92,7 +92,7 @@ def test_validation_leaves_the_collector_on(body: bytes) -> None:
 def test_validation_leaves_a_disabled_collector_off() -> None:
     gc.disable()
     try:
-        _validate_without_gc(PersonTrackingPage, LONG)
+        validate_page(PersonTrackingPage, LONG)
         assert not gc.isenabled()
     finally:
         gc.enable()

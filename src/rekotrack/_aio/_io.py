@@ -1,4 +1,4 @@
-"""The asyncio primitives of the asynchronous shell (hand-written; ``rekotrack._sync._io`` is their blocking twin).
+"""The asyncio primitives of the asynchronous shell (hand-written; ``rekotrack._sync_io`` is their blocking twin).
 
 Everything else in ``rekotrack._aio`` is the source of the generated synchronous
 shell (``scripts/unasync.py``): the two files here are the only places where the

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from rekotrack import _fastpath
 from rekotrack._core._cursor import PageCursor, PagerState
 from rekotrack._core._operation import VideoOperation
+from rekotrack._core._prefetch import Lane, keeps
+from rekotrack._fastpath import Reporter
 from rekotrack._models import VideoJobPage, VideoMetadata
 
 from . import _io as io
@@ -26,8 +27,8 @@ ItemT = TypeVar("ItemT")
 class AsyncRequest(Protocol[PageT_co]):
     """A page's request, started when it was made: collected (``result``) or stopped (``cancel``) later.
 
-    ``announces``: whether it reports its sending and its page's NextToken hint
-    (``rekotrack._fastpath.sending`` / ``announcing``), so that a request can be started early from it.
+    ``announces``: whether it reports its sending and its page's bytes to the reporter it
+    was started with (``rekotrack._fastpath.Reporter``), so that a request can be started early.
     """
 
     announces: bool
@@ -53,50 +54,52 @@ _SPENT = _Spent()
 
 
 class _Ahead(Generic[PageT]):
-    """The prefetched request for the page after ``token``, and the request after it, started early.
+    """A request kept ahead of the caller: the I/O half of a :class:`~rekotrack._core._prefetch.Lane`.
 
-    Started early: when this request's page arrives while the caller already waits for
-    it (it is done with the page before), the NextToken read in the page's bytes
-    (``rekotrack._fastpath.announcing``) starts the next request at once, and the page
-    is validated while the server answers that one. So the caller holds at most this
-    page and the next. The request started early is used only when the validated page
-    gives the same NextToken; otherwise it is stopped and dropped.
+    The lane decides; this starts and stops requests as it says. Its request reports
+    to it (it is the call's ``rekotrack._fastpath.Reporter``): ``sending`` sets
+    :attr:`sent`; ``received`` hands the page's bytes to the lane, which may start
+    the next request from the NextToken they carry (see ``rekotrack._core._prefetch``).
     """
 
     def __init__(self, pager: AsyncPager[PageT, Any], token: str | None) -> None:
-        self.token = token
-        self.next: _Ahead[PageT] | None = None
+        self.lane: Lane[_Ahead[PageT]] = Lane(token, early=pager.max_items is None, guard=io.Guard())
         self._pager = pager
-        self._waiting = False  # the caller waits for this page
-        self._closed = False  # collected or stopped: nothing more is started from it
-        self._guard = io.Guard()  # the request's thread announces, the caller's collects
         self.sent = io.Sent()
-        with _fastpath.announcing(self._announced), _fastpath.sending(self.sent.set):
-            self._request: AsyncRequest[PageT] = pager._begin(token, pager.page_size)
+        self._request: AsyncRequest[PageT] = pager._begin(token, pager.page_size, self)
         self.announces = self._request.announces
 
-    def _announced(self, token: str) -> None:
-        pager = self._pager
-        with self._guard:
-            if self._closed or not self._waiting or self.next is not None or pager.max_items is not None:
-                return
-            following = self.next = _Ahead(pager, token)
-        io.head_start(following.sent)
+    def sending(self) -> bool:
+        if not self.lane.sending():
+            return False
+        self.sent.set()
+        return True
 
-    async def result(self) -> PageT:
-        self._waiting = True
+    def received(self, body: bytes) -> None:
+        following = self.lane.received(body, self._follow)
+        if following is not None:
+            io.head_start(following.sent)
+
+    def _follow(self, token: str) -> _Ahead[PageT]:
+        return _Ahead(self._pager, token)
+
+    async def result(self) -> tuple[PageT, _Ahead[PageT] | None]:
+        """Its page, and the request started early from it (if any)."""
+        self.lane.awaited()
         try:
-            return await self._request.result()
+            page = await self._request.result()
+        except BaseException:
+            following = self.lane.delivered()
+            if following is not None:
+                await following.cancel()
+            raise
         finally:
-            with self._guard:
-                self._closed = True
             self._request = _SPENT  # a task keeps the context that refers to this object: no cycle left
+        return page, self.lane.delivered()
 
     async def cancel(self) -> None:
-        """Stop this request and the one started after it, without waiting for the server."""
-        with self._guard:
-            self._closed = True
-            following, self.next = self.next, None
+        """Stop this request and the one started early from it, without waiting for the server."""
+        following = self.lane.stop()
         request, self._request = self._request, _SPENT
         await request.cancel()
         if following is not None:
@@ -134,7 +137,7 @@ class AsyncPager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
         order: str | None = None,
         before: io.Before | None = None,
         prefetch: bool = True,
-        begin: Callable[[str | None, int], AsyncRequest[PageT]] | None = None,
+        begin: Callable[[str | None, int, Reporter], AsyncRequest[PageT]] | None = None,
     ) -> None:
         super().__init__(
             job_id=job_id,
@@ -150,7 +153,7 @@ class AsyncPager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
         self._before = before
         self.prefetch = prefetch
 
-    def _prefetch(self, token: str | None, size: int) -> AsyncRequest[PageT]:
+    def _prefetch(self, token: str | None, size: int, reporter: Reporter) -> AsyncRequest[PageT]:
         async def fetch() -> PageT:
             return await self._fetch(token, size)
 
@@ -170,22 +173,19 @@ class AsyncPager(io.Ready, PagerState[PageT, ItemT], Generic[PageT, ItemT]):
             while not cursor.done:
                 page: PageT | None = None
                 if pending is not None:
-                    ahead = pending
-                    try:
-                        page = await ahead.result()
-                    finally:
-                        pending, ahead.next = ahead.next, None  # the request started early, if any
+                    ahead, pending = pending, None
+                    page, pending = await ahead.result()  # pending: the request started early from it, if any
                 else:
                     page = self._prefetched(cursor)
                 if page is None:
                     page = await self._fetch(cursor.request_token(), self.page_size)
                 chosen = self._accept(cursor, self._seen(page))
-                wanted = self.prefetch and not cursor.done
-                if pending is not None and (not wanted or pending.token != cursor.request_token()):
+                wanted, following = self.prefetch and not cursor.done, cursor.request_token()
+                if pending is not None and not keeps(pending.lane.token, wanted=wanted, next_token=following):
                     early, pending = pending, None
                     await early.cancel()
                 if wanted and pending is None:
-                    pending = _Ahead(self, cursor.request_token())
+                    pending = _Ahead(self, following)
                     if pending.announces:
                         await io.let_run(pending.sent)
                 yield page, chosen

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -18,8 +18,9 @@ from rekotrack._errors import JobFailedError, JobInProgressError, PaginationErro
 from rekotrack._models import VideoJobPage, VideoMetadata
 
 from ._operation import VideoOperation
+from ._requests import table_problem
 
-__all__ = ["PageCursor", "PagerState", "ResumePoint"]
+__all__ = ["PageCursor", "PagerState", "ResumePoint", "page_request"]
 
 PageT = TypeVar("PageT", bound=VideoJobPage)
 ItemT = TypeVar("ItemT")
@@ -62,12 +63,33 @@ class ResumePoint:
         return cls(job_id, sort_by, next_token, skip)
 
 
+def page_request(
+    base: Mapping[str, Any], next_token: str | None, operation: VideoOperation[Any, Any]
+) -> dict[str, Any]:
+    """The Get parameters of one page: a pager's ``base`` with ``next_token`` (checked).
+
+    ``base`` is ``get_request(operation, job_id, next_token=None, ...)``, made (and its
+    job id, page size and choices checked) once per pager; only the token changes from
+    page to page, and it is checked here as ``get_request`` checks it.
+    """
+    params = dict(base)
+    if next_token is not None:
+        if next_token == "":
+            raise RequestValidationError("NextToken", "must not be empty", next_token)
+        error = table_problem({"NextToken": next_token}, operation.get_constraints)
+        if error is not None:
+            raise error
+        params["NextToken"] = next_token
+    return params
+
+
 class PageCursor:
     """Sans-IO pagination state for one walk through a job's results.
 
     Call :meth:`request_token` for the NextToken of the next request (None for
     the first page), hand each page to :meth:`accept`, and take the items it
-    returns; :attr:`done` says when to stop.
+    returns; :attr:`done` says when to stop. ``operation_name`` (the Get's name,
+    from the operation's spec) names the operation in its errors.
     """
 
     def __init__(
@@ -76,7 +98,7 @@ class PageCursor:
         sort_by: str | None,
         start: ResumePoint | None,
         max_items: int | None,
-        operation_name: str = "GetPersonTracking",
+        operation_name: str,
     ) -> None:
         self.job_id = job_id
         self.sort_by = sort_by
@@ -174,7 +196,8 @@ class PagerState(Generic[PageT, ItemT]):
 
     def _new_cursor(self, *, track: bool = False) -> PageCursor:
         """A cursor for one walk; ``track`` makes it the one :attr:`resume_token` reports on."""
-        cursor = PageCursor(self.job_id, self._order, self._start, self.max_items, self.operation.get_name)
+        name = self.operation.get_name
+        cursor = PageCursor(self.job_id, self._order, self._start, self.max_items, operation_name=name)
         if track:
             self._cursor = cursor
         return cursor

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from rekotrack import _sync_io as io
 from rekotrack._core._batch import Batch, JobWatch, check_batch, follow_procedure
 from rekotrack._core._constants import DEFAULT_STATUS_CHECK_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from rekotrack._core._wait import Discard, Status
 from rekotrack._errors import LimitExceededError, RekotrackError
-
-from . import _io as io
 
 __all__ = ["track_many"]
 

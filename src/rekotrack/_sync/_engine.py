@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from rekotrack import _fastpath
+from rekotrack import _sync_io as io
 from rekotrack._core._constants import (
     DEFAULT_MAX_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
@@ -27,23 +28,24 @@ from rekotrack._core._constants import (
     DEFAULT_STATUS_CHECK_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
 )
+from rekotrack._core._cursor import page_request
 from rekotrack._core._operation import VideoOperation
 from rekotrack._core._pages import job_id_from_start, page_from_response, unreadable_body
 from rekotrack._core._procedure import drive
 from rekotrack._core._requests import check_get_choices, get_request, start_request
 from rekotrack._core._wait import Listen, Sleep, Status, WaitPlan, poll_procedure, queue_procedure
+from rekotrack._fastpath import Reporter
 from rekotrack._models import CompletionNotification, NotificationChannel, Video, VideoJobPage
 from rekotrack._results import ResultBuilder, TrackingResult
 from rekotrack._retry import RetryPolicy, Started, call_with_retries
 from rekotrack._validation import check_interval, check_job_id, check_page_size, check_region_name
 
-from . import _io as io
 from ._pager import Pager, Request
 
 if TYPE_CHECKING:
     from types_boto3_rekognition import RekognitionClient
 
-    from ._io import Session
+    from rekotrack._sync_io import Session
 
 __all__ = ["AnalysisJob", "CompletionSource", "VideoAnalyzer", "new_client_request_token"]
 
@@ -112,7 +114,7 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
         self._clock: Callable[[], float] = time.monotonic
         self._want_fast_path = fast_path
         self.fast_path = False
-        self._hooked = False  # the client reports its Gets' sending and NextToken hints (rekotrack._fastpath)
+        self._hooked = False  # the client reports its Gets' sending and page bytes (rekotrack._fastpath hooks)
         self._client: Any = None
         made = client if client is not None else io.client_now(session, region_name, endpoint_url)
         if made is not None:
@@ -196,8 +198,10 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
         logger.debug("started job %s (token %s)", job_id, token)
         return job_id, token, Video.model_validate(params["Video"])
 
-    def _attempt(self, client: Any, params: dict[str, Any]) -> Callable[[], PageT]:
-        """One Get attempt, its page checked for integrity."""
+    def _attempt(
+        self, client: Any, params: dict[str, Any], reporter: Reporter | None = None
+    ) -> Callable[[], PageT]:
+        """One Get attempt, its page checked for integrity; ``reporter`` hears its sending and its page's bytes."""
         operation = self.operation
         call = getattr(client, operation.get_method)
         name = operation.get_name
@@ -205,7 +209,7 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
         model = operation.page_model if self.fast_path else None
 
         def attempt() -> PageT:
-            with unreadable_body(name), _fastpath.active(model, operation.list_key, max_results):
+            with unreadable_body(name), _fastpath.active(model, operation.list_key, max_results, reporter):
                 raw = call(**params)
             page: PageT = page_from_response(raw, operation, job_id=job_id, max_results=max_results)
             return page
@@ -213,11 +217,15 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
         return attempt
 
     def _get(
-        self, params: dict[str, Any], budget: float | None = None, first: Started[PageT] | None = None
+        self,
+        params: dict[str, Any],
+        budget: float | None = None,
+        first: Started[PageT] | None = None,
+        reporter: Reporter | None = None,
     ) -> PageT:
         """One Get, retried under the policy within the budget; ``first``: its first attempt, started earlier."""
         operation = self.operation
-        attempt = self._attempt(self._get_client(), params)
+        attempt = self._attempt(self._get_client(), params, reporter)
         return call_with_retries(
             self.retry, operation.get_name, attempt, budget=self._budget(budget), errors=operation.errors, first=first
         )
@@ -261,17 +269,27 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
 
     def _pager_args(
         self, job_id: str, sort_by: str | None, aggregate_by: str | None, page_size: int
-    ) -> tuple[Callable[[str | None, int], Any], Callable[[str | None, int], Any]]:
-        """Check a pager's inputs before any request; its fetch function and its early start."""
+    ) -> tuple[Callable[[str | None, int], Any], Callable[[str | None, int, Reporter], Any]]:
+        """Check a pager's inputs once, before any request; its fetch function and its early start.
+
+        The job id, page size and choices are checked here, with the pager's base
+        parameters; each page adds only its NextToken (``page_request``).
+        """
         check_job_id(job_id)
         check_get_choices(self.operation, sort_by, aggregate_by)
         check_page_size("page_size", page_size, self.operation.max_results_limit)
+        base = self._page_params(job_id, None, page_size, sort_by, aggregate_by)
+
+        def params(token: str | None, size: int) -> dict[str, Any]:
+            if size != page_size:
+                return self._page_params(job_id, token, size, sort_by, aggregate_by)
+            return page_request(base, token, self.operation)
 
         def fetch(token: str | None, size: int) -> PageT:
-            return self._get_page(job_id, token, size, sort_by, aggregate_by)
+            return self._get(params(token, size))
 
-        def begin(token: str | None, size: int) -> Request[PageT]:
-            return _EarlyGet(self, self._page_params(job_id, token, size, sort_by, aggregate_by))
+        def begin(token: str | None, size: int, reporter: Reporter) -> Request[PageT]:
+            return _EarlyGet(self, params(token, size), reporter)
 
         return fetch, begin
 
@@ -365,21 +383,23 @@ class VideoAnalyzer(Generic[PageT, ItemT]):
 class _EarlyGet(Generic[PageT]):
     """A pager's Get whose first attempt starts now (a prefetch); collecting it runs the retries, if any.
 
-    The first attempt keeps the wall-clock budget it was started with; stopping it
-    cancels its task, or shuts its thread's connection (``Started.stop``): either
-    way at once, whatever the server does.
+    Its attempts report to ``reporter`` (the pipeline's lane, through the fast path's
+    hooks). The first attempt keeps the wall-clock budget it was started with;
+    stopping it cancels its task, or shuts its thread's connection (``Started.stop``):
+    either way at once, whatever the server does.
     """
 
-    def __init__(self, analyzer: VideoAnalyzer[PageT, Any], params: dict[str, Any]) -> None:
+    def __init__(self, analyzer: VideoAnalyzer[PageT, Any], params: dict[str, Any], reporter: Reporter) -> None:
         self._analyzer = analyzer
         self._params = params
+        self._reporter = reporter
         self.announces = analyzer._hooked
-        attempt = analyzer._attempt(analyzer.client, params)
+        attempt = analyzer._attempt(analyzer.client, params, reporter)
         budget = analyzer._budget(None)
         self._first = Started(attempt, analyzer.operation.get_name, budget, name="rekotrack-prefetch")
 
     def result(self) -> PageT:
-        return self._analyzer._get(self._params, first=self._first)
+        return self._analyzer._get(self._params, first=self._first, reporter=self._reporter)
 
     def cancel(self) -> None:
         self._first.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from rekotrack import _sync_io as io
 from rekotrack._core._constants import DEFAULT_STATUS_CHECK_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from rekotrack._core._operation import PERSON_TRACKING, PersonTrackingSortBy, VideoOperation
 from rekotrack._errors import RekotrackError
@@ -19,7 +20,6 @@ from rekotrack._models import NotificationChannel, PersonDetection, PersonTracki
 from rekotrack._results import TrackingResult
 from rekotrack._validation import check_chosen
 
-from . import _io as io
 from ._batch import track_many
 from ._engine import AnalysisJob, CompletionSource, VideoAnalyzer
 from ._pager import Pager

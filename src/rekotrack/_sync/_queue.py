@@ -19,7 +19,7 @@ jobs without deleting or losing anyone else's:
 The buffer and per-message decisions are :class:`rekotrack._core._queue.QueueState`;
 create and close are the procedures of :mod:`rekotrack._core._sqs`. Any number of
 waiters may share one queue: one long-polls at a time and hands the others their
-messages (:class:`~rekotrack._sync._io.Gate`).
+messages (:class:`~rekotrack._sync_io.Gate`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from rekotrack import _sync_io as io
 from rekotrack._core._constants import DEFAULT_PREFIX, QUEUE_READ_TIMEOUT, RECEIVE_GRACE
 from rekotrack._core._procedure import drive
 from rekotrack._core._queue import (
@@ -56,10 +57,8 @@ from rekotrack._notifications import is_failure
 from rekotrack._retry import RetryPolicy, call_with_retries
 from rekotrack._validation import check_job_id
 
-from . import _io as io
-
 if TYPE_CHECKING:
-    from ._io import Session
+    from rekotrack._sync_io import Session
 
 __all__ = ["CompletionQueue"]
 

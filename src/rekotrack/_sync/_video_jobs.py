@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from rekotrack import _sync_io as io
 from rekotrack._core._constants import DEFAULT_STATUS_CHECK_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from rekotrack._core._operation import VideoOperation
 from rekotrack._core._video_jobs import (
@@ -72,7 +73,6 @@ from rekotrack._job_results import (
 from rekotrack._model_base import AWSModel
 from rekotrack._models import NotificationChannel, Video, VideoJobPage, VideoMetadata
 
-from . import _io as io
 from ._batch import track_many
 from ._engine import AnalysisJob, CompletionSource, VideoAnalyzer
 from ._pager import Pager

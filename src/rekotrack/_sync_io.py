@@ -1,7 +1,8 @@
 """The blocking primitives of the synchronous shell (hand-written twin of ``rekotrack._aio._io``).
 
-Every other module of ``rekotrack._sync`` is generated from ``rekotrack._aio`` by
-``scripts/unasync.py``; the names here match the asyncio ones.
+Every module of ``rekotrack._sync`` is generated from ``rekotrack._aio`` by
+``scripts/unasync.py``, which points their ``from . import _io as io`` here: this
+hand-written file lives outside the generated folder. The names match the asyncio ones.
 """
 
 from __future__ import annotations
