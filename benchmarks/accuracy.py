@@ -168,8 +168,26 @@ def run(
     frames: int | None = None,
     cache: Path | None = None,
     ranges: list[tuple[int, int]] | None = None,
+    tiling: str = "square",
 ) -> dict[str, Any]:
-    """Analyse ``video`` as one job and score it on each range of ``ranges`` (1-based, inclusive)."""
+    """Analyse ``video`` as one job and score it on each range of ``ranges`` (1-based, inclusive);
+    ``tiling``: the detector's (``square``) or a candidate's (``benchmarks.cpu.squashed_tiles``)."""
+    from benchmarks.cpu import use_tiling
+
+    with use_tiling(tiling):
+        return _run(video, gt, settings, frames=frames, cache=cache, ranges=ranges, tiling=tiling)
+
+
+def _run(
+    video: Path,
+    gt: GroundTruth,
+    settings: Any,
+    *,
+    frames: int | None,
+    cache: Path | None,
+    ranges: list[tuple[int, int]] | None,
+    tiling: str,
+) -> dict[str, Any]:
     from rekotrack.selfhosted.vision._analyzer import FrameDetections, analyze, detect_frames
     from rekotrack.selfhosted.vision._settings import AnalyzerSettings
     from rekotrack.selfhosted.vision._video import probe
@@ -180,6 +198,8 @@ def run(
     limit_ms = None if frames is None else int((frames - 0.5) * 1000 / fps)
     key = {"video": str(video), "size": video.stat().st_size, "detector": settings.detector,
            "tiles": settings.tiles, "sample_interval_ms": settings.sample_interval_ms, "limit_ms": limit_ms}
+    if tiling != "square":  # a first pass recorded with another tiling is not replayed
+        key["tiling"] = tiling
     replayed = None
     if cache is not None and cache.is_file() and not settings.faces:
         replayed = load_cache(cache, key)
@@ -208,6 +228,7 @@ def run(
     offline = analysis.stages["track"] - snapshots.get(total, analysis.stages)["track"]
     result: dict[str, Any] = {
         "detector": analysis.detector,
+        "tiling": tiling,
         "frames": total,
         "video_fps": fps,
         "replayed_first_pass": replayed is not None,
@@ -244,7 +265,9 @@ def run(
 
 
 def print_result(result: dict[str, Any]) -> None:
-    print(f"detector {result['detector']}; {result['frames']} frames; load average at start "
+    print(f"detector {result['detector']}"
+          + (f" (candidate tiling: {result['tiling']})" if result.get("tiling", "square") != "square" else "")
+          + f"; {result['frames']} frames; load average at start "
           f"{'/'.join(str(x) for x in result['load_average_at_start'])} on {result['machine']['cpus']} cores"
           + ("; first pass REPLAYED from the cache (its times are not measured here)"
              if result["replayed_first_pass"] else ""))
@@ -280,7 +303,7 @@ GRID: dict[str, tuple[float, ...]] = {"link_margin": (0.0, 1.0, 2.0, 3.0), "min_
 
 
 def cross_validate(video: Path, gt: GroundTruth, settings: Any, *, frames: int | None,
-                   cache: Path | None) -> dict[str, Any]:
+                   cache: Path | None, tiling: str = "square") -> dict[str, Any]:
     """Each grid point scored on both folds; per fold, the best point by IDF1 and its score on the other."""
     import itertools
 
@@ -289,7 +312,7 @@ def cross_validate(video: Path, gt: GroundTruth, settings: Any, *, frames: int |
     for values in itertools.product(*GRID.values()):
         chosen = dict(zip(names, values, strict=True))
         tried = replace(settings, tracker=replace(settings.tracker, **chosen))
-        scored = run(video, gt, tried, frames=frames, cache=cache, ranges=list(FOLDS))["ranges"]
+        scored = run(video, gt, tried, frames=frames, cache=cache, ranges=list(FOLDS), tiling=tiling)["ranges"]
         points.append({"settings": chosen, "folds": [scored[f"{a}-{b}"] for a, b in FOLDS]})
     out: dict[str, Any] = {"grid": GRID, "points": points, "folds": []}
     for tune, report in ((0, 1), (1, 0)):
@@ -341,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-tud", action="store_true", help="skip TUD-Campus / TUD-Stadtmitte (benchmarks.tud)")
     parser.add_argument("--checkclip", action="store_true",
                         help="also score the composite check clip (benchmarks.checkclip: minutes of CPU)")
+    parser.add_argument("--tiling", default="square", choices=["square", "squashed"],
+                        help="the detector's square tiles, or the squashed candidate (benchmarks.cpu.squashed_tiles; "
+                             "not the analyzer's: measured, not kept)")
     parser.add_argument("--no-cpu", action="store_true",
                         help="skip the CPU per frame per stage (benchmarks.cpu on 200 frames, about 10 CPU-s)")
     args = parser.parse_args(argv)
@@ -360,17 +386,20 @@ def main(argv: list[str] | None = None) -> int:
     last = frames or HELD_OUT[1]
     ranges = [*FOLDS, TUNING, (HELD_OUT[0], last), (1, last)] if last > TUNING[1] else [(1, last)]
     gt = load_gt(gt_path)
-    result = run(video, gt, settings, frames=frames, cache=args.cache, ranges=ranges)
+    if args.tiling != "square" and args.detector != "ssdlite":
+        parser.error("--tiling applies to the ssdlite detector only")
+    result = run(video, gt, settings, frames=frames, cache=args.cache, ranges=ranges, tiling=args.tiling)
     print_result(result)
     if not args.no_cpu and args.detector == "ssdlite":  # CPU per analysed frame per stage (issue 23)
         from benchmarks import cpu
 
         result["cpu"] = cpu.measure(video, min(200, frames or 200), threads=args.threads, faces=args.faces,
-                                    before=False, process=False)
+                                    before=False, process=False, tilings=(args.tiling,))
         print()
         cpu.print_measurement(result["cpu"])
     if args.cross_validate:
-        result["cross_validation"] = cross_validate(video, gt, settings, frames=frames, cache=args.cache)
+        result["cross_validation"] = cross_validate(video, gt, settings, frames=frames, cache=args.cache,
+                                                    tiling=args.tiling)
         print_cross_validation(result["cross_validation"])
     if not args.no_tud:
         from benchmarks import tud
@@ -381,7 +410,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.checkclip:
         from benchmarks import checkclip
 
-        result["checkclip"] = checkclip.run_all(settings)
+        if args.tiling == "square":
+            result["checkclip"] = checkclip.run_all(settings)
+        else:  # the check clip's cached first pass does not know the tiling: a folder of its own
+            from benchmarks.cpu import use_tiling
+
+            with use_tiling(args.tiling):
+                result["checkclip"] = checkclip.run_all(settings, out=Path(f"/tmp/rekotrack-checkclip-{args.tiling}"))
         print()
         checkclip.print_all(result["checkclip"])
     if args.json:

@@ -19,11 +19,16 @@ not billed to another. The same run measures:
   what a server worker process costs per job.
 
 The machine's load average is printed with every run.
+
+``--tiling squashed`` measures a candidate that is not the analyzer's (see :func:`squashed_tiles`):
+issue 23's "one pass a frame" idea, kept here so that its figures can be reproduced
+(docs/performance.md: it lost 0.28 MOTA on frames 1-400 and was not kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -31,6 +36,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +47,67 @@ VTEST_CANDIDATES = (
     Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi"),
     Path("/usr/share/opencv4/samples/data/vtest.avi"),
 )
+
+
+TRAINING_ASPECT = 4 / 3
+"""The widest aspect (long side / short side) the SSDLite saw in training: the TensorFlow Object
+Detection API's ``ssdlite_mobilenet_v2_coco.config`` (which the model's author trained with, on
+PASCAL VOC, mostly 500x375 and 375x500 images) resizes every image to 300x300 with
+``fixed_shape_resizer``, without keeping the aspect ratio."""
+
+TILINGS = ("square", "squashed")
+
+
+def squashed_tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """``(x, y, w, h)`` tiles for the squashed candidate: as few as keep each tile's aspect within
+    :data:`TRAINING_ASPECT` (one for 4:3 video, two for 16:9), each squashed to 300x300 as in
+    training. With more than one, each tile is as wide as that aspect allows (the number of passes
+    is fixed by then, so the widest tiles give the most overlap for no more CPU, and the same
+    horizontal squeeze as 4:3 video); the tolerance is one pixel of the 300-pixel input."""
+    import math
+
+    long, short = max(width, height), min(width, height)
+    count = max(1, math.ceil(long / short / TRAINING_ASPECT - 1 / 300))
+    side = long if count == 1 else min(long, round(short * TRAINING_ASPECT))
+    step = (long - side) / (count - 1) if count > 1 else 0.0
+    offsets = [round(k * step) for k in range(count)]
+    return [(o, 0, side, short) if width >= height else (0, o, short, side) for o in offsets]
+
+
+def squashed_detect(detector: Any, frame: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """``SSDLiteDetector.detect`` with :func:`squashed_tiles` in place of the square tiles (same
+    forward pass, post-processing, size filter and cross-tile suppression)."""
+    from rekotrack.selfhosted.vision._detector import _nms
+
+    height, width = frame.shape[:2]
+    tiles = squashed_tiles(width, height)
+    found = detector._forward([frame[y : y + h, x : x + w] for x, y, w, h in tiles])
+    boxes = np.concatenate([b * np.array([w, h, w, h], dtype=np.float64) + np.array([x, y, x, y], dtype=np.float64)
+                            for (x, y, w, h), (b, _) in zip(tiles, found, strict=True)])
+    scores = np.concatenate([s for _, s in found])
+    ok = (boxes[:, 2] - boxes[:, 0] >= 2) & (boxes[:, 3] - boxes[:, 1] >= 4)
+    boxes, scores = boxes[ok], scores[ok]
+    keep = _nms(boxes, scores, detector.nms_iou)
+    return boxes[keep], scores[keep]
+
+
+@contextlib.contextmanager
+def use_tiling(tiling: str) -> Iterator[None]:
+    """``with use_tiling("squashed"):`` every SSDLiteDetector in this process uses the candidate
+    tiling (the analyzer builds its own detector, so the benchmark swaps the method for the run)."""
+    from rekotrack.selfhosted.vision._detector import SSDLiteDetector
+
+    if tiling not in TILINGS:
+        raise ValueError(f"unknown tiling {tiling!r}: one of {', '.join(TILINGS)}")
+    if tiling == "square":
+        yield
+        return
+    saved = SSDLiteDetector.__dict__["detect"]
+    SSDLiteDetector.detect = squashed_detect  # type: ignore[assignment,method-assign]
+    try:
+        yield
+    finally:
+        SSDLiteDetector.detect = saved  # type: ignore[method-assign]
 
 
 def reference_forward_seconds(frames: list[np.ndarray[Any, Any]], passes: int = 40) -> float:
@@ -63,8 +130,15 @@ def reference_forward_seconds(frames: list[np.ndarray[Any, Any]], passes: int = 
     return seconds
 
 
-def staged(video: Path, frames: int | None, engine: str, threads: int | None, faces: bool) -> dict[str, Any]:
+def staged(video: Path, frames: int | None, engine: str, threads: int | None, faces: bool,
+           tiling: str = "square") -> dict[str, Any]:
     """CPU-seconds per stage over the first ``frames`` sampled frames, as ``analyze`` runs them."""
+    with use_tiling(tiling):
+        result = _staged(video, frames, engine, threads, faces)
+    return {**result, "tiling": tiling}
+
+
+def _staged(video: Path, frames: int | None, engine: str, threads: int | None, faces: bool) -> dict[str, Any]:
     from rekotrack.selfhosted.vision._analyzer import tracker_settings
     from rekotrack.selfhosted.vision._bytetrack import ByteTracker
     from rekotrack.selfhosted.vision._detector import SSDLiteDetector, appearance
@@ -139,7 +213,7 @@ def _ms(seconds: float, frames: int) -> float:
 
 def measure(
     video: Path, frames: int | None = 300, *, threads: int | None = None, faces: bool = False,
-    before: bool = True, process: bool = True,
+    before: bool = True, process: bool = True, tilings: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The reference forward pass, the staged pipelines (OpenCV DNN with ``before``, onnxruntime) and,
     with ``process``, a fresh ``analyze()`` process; CPU ms per analysed frame."""
@@ -152,6 +226,9 @@ def measure(
     if before:
         runs.append(("before: OpenCV DNN", staged(video, frames, "opencv", threads, faces)))
     runs.append(("now: onnxruntime", staged(video, frames, "onnxruntime", threads, faces)))
+    for tiling in tilings:
+        if tiling != "square":
+            runs.append((f"candidate: {tiling}", staged(video, frames, "onnxruntime", threads, faces, tiling)))
     whole = whole_process(video, frames, threads, faces) if process else None
     reference.append(reference_forward_seconds(sample))
     ref = float(np.mean(reference))
@@ -194,13 +271,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="detector threads (default: 1 for onnxruntime, OpenCV's own)")
     parser.add_argument("--faces", action="store_true", help="also detect faces (CenterFace)")
     parser.add_argument("--no-before", action="store_true", help="skip the OpenCV-DNN pipeline (the slow one)")
+    parser.add_argument("--tiling", choices=TILINGS[1:], action="append", default=[],
+                        help="also measure a candidate tiling (not the analyzer's; see squashed_tiles)")
     parser.add_argument("--json", type=Path, help="write the result here")
     args = parser.parse_args(argv)
     video = args.video or next((p for p in VTEST_CANDIDATES if p.is_file()), None)
     if video is None or not video.is_file():
         sys.stderr.write("cpu: vtest.avi not found (apt-get install opencv-doc)\n")
         return 2
-    result = measure(video, args.frames or None, threads=args.threads, faces=args.faces, before=not args.no_before)
+    result = measure(video, args.frames or None, threads=args.threads, faces=args.faces, before=not args.no_before,
+                     tilings=tuple(args.tiling))
     print_measurement(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -136,3 +136,43 @@ def test_the_face_session_does_not_spin_by_default() -> None:
     options = _session_options(2)
     assert options.intra_op_num_threads == 2
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+@pytest.mark.parametrize("size", [(768, 576), (640, 480), (1920, 1080), (1280, 720), (1080, 1920), (300, 300)])
+def test_the_squashed_candidate_tiles_cover_the_frame_within_the_training_aspect(size: tuple[int, int]) -> None:
+    """benchmarks.cpu's candidate (measured, not kept): as few tiles as keep each within 4:3, the
+    frame covered, one tile for 4:3 video and two for 16:9."""
+    from benchmarks.cpu import TRAINING_ASPECT, squashed_tiles
+
+    width, height = size
+    tiles = squashed_tiles(width, height)
+    assert len(tiles) == (1 if max(size) / min(size) <= TRAINING_ASPECT + 1e-9 else 2)
+    for x, y, w, h in tiles:
+        assert 0 <= x <= x + w <= width
+        assert 0 <= y <= y + h <= height
+        assert max(w, h) / min(w, h) <= TRAINING_ASPECT * (1 + 1 / 300)
+    covered = np.zeros((height, width), dtype=bool)
+    for x, y, w, h in tiles:
+        covered[y : y + h, x : x + w] = True
+    assert covered.all()
+
+
+def test_the_candidate_tiling_is_swapped_in_for_the_run_only(frames: list[np.ndarray]) -> None:
+    from benchmarks.cpu import use_tiling
+
+    detector = SSDLiteDetector(threads=1)
+    calls: list[tuple[int, ...]] = []
+    run = detector._session.run
+
+    class Recording:
+        def run(self, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+            calls.append(feeds["image"].shape)
+            return list(run(outputs, feeds))
+
+    detector._session = Recording()
+    with use_tiling("squashed"):
+        detector.detect(frames[1])
+    detector.detect(frames[1])
+    assert calls == [(1, SSD_INPUT, SSD_INPUT, 3), (2, SSD_INPUT, SSD_INPUT, 3)]
+    with pytest.raises(ValueError, match="unknown tiling"), use_tiling("round"):
+        pass
