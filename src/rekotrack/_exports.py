@@ -20,14 +20,25 @@ from ._models import PersonDetection, VideoMetadata
 
 __all__ = [
     "CSV_COLUMNS",
+    "FORMAT_VERSION",
     "HEADER_KEY",
     "Destination",
     "ResultFileError",
+    "cell_text",
+    "flat_values",
+    "json_line",
+    "json_lines",
     "mot_frame",
+    "read_header",
     "read_jsonl",
+    "text_out",
+    "video_metadata_of",
     "write_csv",
+    "write_csv_rows",
     "write_jsonl",
+    "write_jsonl_rows",
     "write_mot",
+    "write_mot_rows",
 ]
 
 Destination: TypeAlias = "str | os.PathLike[str] | TextIO"
@@ -55,14 +66,13 @@ CSV_COLUMNS: tuple[str, ...] = (
 """Header of :func:`write_csv` (names, units and meaning in docs/results.md)."""
 
 HEADER_KEY = "RekotrackResult"
-_HEADER_KEY = HEADER_KEY
-_FORMAT_VERSION = 1
+FORMAT_VERSION = 1
 
 
 class ResultFileError(RekotrackError, ValueError):
     """A saved result or JSON Lines file cannot be read: not JSON, too deeply nested, a bad header or detection."""
 
-def _metadata(value: VideoMetadata | Mapping[str, Any] | None) -> VideoMetadata | None:
+def video_metadata_of(value: VideoMetadata | Mapping[str, Any] | None) -> VideoMetadata | None:
     if value is None or isinstance(value, VideoMetadata):
         return value
     return VideoMetadata.model_validate(value)
@@ -73,7 +83,7 @@ def _metadata(value: VideoMetadata | Mapping[str, Any] | None) -> VideoMetadata 
 
 
 @contextmanager
-def _text_out(dest: Destination) -> Iterator[TextIO]:
+def text_out(dest: Destination) -> Iterator[TextIO]:
     if isinstance(dest, (str, os.PathLike)):
         with open(dest, "w", encoding="utf-8", newline="") as out:
             yield out
@@ -84,16 +94,17 @@ def _text_out(dest: Destination) -> Iterator[TextIO]:
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
-def _json_line(item: Mapping[str, Any]) -> str:
+def json_line(item: Mapping[str, Any]) -> str:
+    """``item`` as one compact JSON line, newline included."""
     return _ENCODER.encode(item) + "\n"
 
 
-def _write_jsonl_rows(rows: Iterable[Mapping[str, Any]], dest: Destination) -> int:
+def write_jsonl_rows(rows: Iterable[Mapping[str, Any]], dest: Destination) -> int:
     count = 0
-    with _text_out(dest) as out:
+    with text_out(dest) as out:
         write = out.write
         for item in rows:
-            write(_json_line(item))
+            write(json_line(item))
             count += 1
     return count
 
@@ -104,14 +115,14 @@ def write_jsonl(detections: Iterable[PersonDetection], dest: Destination) -> int
     Constant memory: ``write_jsonl(tracker.persons(job_id), "out.jsonl")``
     never holds more than the pager's page. :func:`read_jsonl` reads it back.
     """
-    return _write_jsonl_rows((det.to_aws() for det in detections), dest)
+    return write_jsonl_rows((det.to_aws() for det in detections), dest)
 
 
 def _no_constant(token: str) -> Any:
     raise ValueError(f"{token} is not a number JSON allows")
 
 
-def _json_lines(src: TextIO, name: object) -> Iterator[tuple[int, dict[str, Any]]]:
+def json_lines(src: TextIO, name: object) -> Iterator[tuple[int, dict[str, Any]]]:
     """Each JSON object line with its number; a header line anywhere but first is refused."""
     for number, line in enumerate(src, start=1):
         if not line.strip():
@@ -124,15 +135,15 @@ def _json_lines(src: TextIO, name: object) -> Iterator[tuple[int, dict[str, Any]
             raise ResultFileError(f"{name}: line {number} is not JSON: {exc}") from exc
         if not isinstance(item, dict):
             raise ResultFileError(f"{name}: line {number} is not a JSON object")
-        if _HEADER_KEY in item and number != 1:
+        if HEADER_KEY in item and number != 1:
             raise ResultFileError(f"{name}: line {number} is a header; a header must be the first line")
         yield number, item
 
 
-def _header(item: Mapping[str, Any], name: object) -> int | None:
+def read_header(item: Mapping[str, Any], name: object) -> int | None:
     """Check a ``save()`` header; its DetectionCount."""
-    version = item[_HEADER_KEY]
-    if isinstance(version, bool) or version != _FORMAT_VERSION:
+    version = item[HEADER_KEY]
+    if isinstance(version, bool) or version != FORMAT_VERSION:
         raise ResultFileError(f"{name}: unsupported result format version {version!r}")
     count = item.get("DetectionCount")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
@@ -162,9 +173,9 @@ def read_jsonl(src: str | os.PathLike[str] | TextIO) -> Iterator[PersonDetection
     name = getattr(src, "name", "<stream>")
     expected: int | None = None
     seen = 0
-    for number, item in _json_lines(src, name):
-        if number == 1 and _HEADER_KEY in item:
-            expected = _header(item, name)
+    for number, item in json_lines(src, name):
+        if number == 1 and HEADER_KEY in item:
+            expected = read_header(item, name)
             continue
         seen += 1
         if expected is not None and seen > expected:
@@ -184,7 +195,7 @@ def _part(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, dict) else None
 
 
-def _flat_values(item: Mapping[str, Any]) -> tuple[float | int | bool | None, ...]:
+def flat_values(item: Mapping[str, Any]) -> tuple[float | int | bool | None, ...]:
     """The :data:`CSV_COLUMNS` values of an AWS dict (None where absent, has_face a bool)."""
     person = item.get("Person")
     box = _part(person, "BoundingBox")
@@ -213,21 +224,24 @@ def _flat_values(item: Mapping[str, Any]) -> tuple[float | int | bool | None, ..
     )
 
 
-def _cell(value: float | int | bool | None) -> str:
+def cell_text(value: float | int | str | bool | None) -> str:
+    """A CSV cell: empty when absent, ``1``/``0`` for flags, numbers exactly (``repr``), text as it is."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    return repr(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
-def _write_csv_rows(rows: Iterable[Mapping[str, Any]], dest: Destination) -> int:
+def write_csv_rows(rows: Iterable[Mapping[str, Any]], dest: Destination) -> int:
     count = 0
-    with _text_out(dest) as out:
+    with text_out(dest) as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for item in rows:
-            writer.writerow([_cell(value) for value in _flat_values(item)])
+            writer.writerow([cell_text(value) for value in flat_values(item)])
             count += 1
     return count
 
@@ -238,7 +252,7 @@ def write_csv(detections: Iterable[PersonDetection], dest: Destination) -> int:
     Boxes are ratios of the frame, times are ms, confidences 0-100, angles in
     degrees; an absent value is an empty cell. Floats are written exactly.
     """
-    return _write_csv_rows((det.to_aws() for det in detections), dest)
+    return write_csv_rows((det.to_aws() for det in detections), dest)
 
 
 def mot_frame(timestamp_ms: int, frame_rate: float) -> int:
@@ -247,7 +261,7 @@ def mot_frame(timestamp_ms: int, frame_rate: float) -> int:
 
 
 def _mot_geometry(video_metadata: VideoMetadata | Mapping[str, Any] | None) -> tuple[int, int, float]:
-    meta = _metadata(video_metadata)
+    meta = video_metadata_of(video_metadata)
     width = meta.frame_width if meta else None
     height = meta.frame_height if meta else None
     rate = meta.frame_rate if meta else None
@@ -274,12 +288,12 @@ def _mot_line(item: Mapping[str, Any], width: int, height: int, rate: float) -> 
     )
 
 
-def _write_mot_rows(
+def write_mot_rows(
     rows: Iterable[Mapping[str, Any]], dest: Destination, video_metadata: VideoMetadata | Mapping[str, Any] | None
 ) -> int:
     width, height, rate = _mot_geometry(video_metadata)
     count = 0
-    with _text_out(dest) as out:
+    with text_out(dest) as out:
         for item in rows:
             line = _mot_line(item, width, height, rate)
             if line is not None:
@@ -303,4 +317,7 @@ def write_mot(
     (use ``sort_by="TIMESTAMP"`` for frame order). Raises ``ValueError`` before
     writing anything when the metadata lacks the frame size or rate.
     """
-    return _write_mot_rows((det.to_aws() for det in detections), dest, video_metadata)
+    return write_mot_rows((det.to_aws() for det in detections), dest, video_metadata)
+
+
+_json_line = json_line  # until rekotrack._cli_jobs (another change in flight) imports json_line

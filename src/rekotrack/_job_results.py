@@ -8,6 +8,10 @@ and builds the item model only when one is read. Every result writes JSON Lines
 a pandas DataFrame with the same columns, and saves/loads itself. Labels and
 moderation labels also read as a timeline (name -> time intervals), segments as
 a shot list.
+
+What differs per kind is data, in one place: :data:`SPECS` (the CSV columns and
+the name a timeline groups by); the list key, item model and page member come
+from the generated tables of :mod:`rekotrack._generated.models`.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ import csv
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, cast
 
-from ._compact import ItemStore
-from ._exports import Destination, _json_line, _json_lines, _text_out
+from ._compact import ItemStore, RowView
+from ._exports import FORMAT_VERSION, HEADER_KEY, Destination, cell_text, json_line, json_lines, text_out
+from ._generated.models import ITEM_MODELS, LIST_KEYS, PAGE_MODELS
 from ._model_base import AWSModel
 from ._models import (
     AudioMetadata,
@@ -41,41 +46,47 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_GAP_MS",
+    "RESULT_CLASSES",
+    "SPECS",
     "CelebrityResult",
+    "Column",
     "FaceResult",
     "FaceSearchResult",
     "Interval",
     "JobResult",
     "LabelResult",
     "ModerationResult",
+    "ResultSpec",
     "SegmentResult",
     "Shot",
     "TechnicalCue",
     "TextResult",
+    "cell_text",
+    "typed_value",
 ]
 
 ItemT = TypeVar("ItemT", bound=AWSModel)
+ModelT = TypeVar("ModelT", bound=AWSModel)
 
 DEFAULT_MAX_GAP_MS = 1000
 """``timeline()`` merges two detections of a name at most this many ms apart into one interval."""
 
-_HEADER_KEY = "RekotrackResult"
-_FORMAT_VERSION = 1
 _PAGE_ONLY = frozenset({"next_token", "job_status", "status_message"})
 
 # ---- columns ------------------------------------------------------------------------
 
-_Kind = Literal["int", "float", "str", "bool"]
-_Value = int | float | str | bool | None
+ColumnKind = Literal["int", "float", "str", "bool"]
+Value = int | float | str | bool | None
+Getter = Callable[[Mapping[str, Any]], Any]
 
 
 @dataclass(frozen=True)
-class _Column:
+class Column:
     """One CSV / DataFrame column: its name, its kind and how to read it from an AWS dict."""
 
     name: str
-    kind: _Kind
-    get: Callable[[Mapping[str, Any]], Any]
+    kind: ColumnKind
+    get: Getter
 
 
 def _at(item: Any, path: tuple[str, ...]) -> Any:
@@ -102,25 +113,39 @@ def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-_CONVERT: dict[str, Callable[[Any], _Value]] = {"int": _int, "float": _float, "str": _str, "bool": _bool}
+_CONVERT: dict[str, Callable[[Any], Value]] = {"int": _int, "float": _float, "str": _str, "bool": _bool}
 
 
-def _typed(kind: _Kind, value: Any) -> _Value:
+def typed_value(kind: ColumnKind, value: Any) -> Value:
+    """``value`` as a cell of a ``kind`` column: None unless it is of that kind (ints read as floats too)."""
     return _CONVERT[kind](value)
 
 
-def _col(name: str, kind: _Kind, *path: str) -> _Column:
-    return _Column(name, kind, lambda item: _at(item, path))
+# Until rekotrack._cli_jobs (another change in flight) imports the public names above.
+_typed, _cell = typed_value, cell_text
 
 
-def _box(prefix: str, *path: str) -> tuple[_Column, ...]:
-    return tuple(_col(f"{prefix}_{side.lower()}", "float", *path, "BoundingBox", side) for side in _SIDES)
+def _path(*path: str) -> Getter:
+    return lambda item: _at(item, path)
 
 
-_SIDES = ("Left", "Top", "Width", "Height")
+def _cols(spec: str) -> tuple[Column, ...]:
+    """Columns read from a member path each: ``"name:kind=Member.Sub name:kind=Member ..."``."""
+    columns = []
+    for word in spec.split():
+        name, rest = word.split(":")
+        kind, path = rest.split("=")
+        assert kind in _CONVERT, word
+        columns.append(Column(name, cast(ColumnKind, kind), _path(*path.split("."))))
+    return tuple(columns)
 
 
-def _joined(*path: str, key: str = "Name") -> Callable[[Mapping[str, Any]], str | None]:
+def _box(prefix: str, path: str) -> str:
+    sides = ("Left", "Top", "Width", "Height")
+    return " ".join(f"{prefix}_{side.lower()}:float={path}.BoundingBox.{side}" for side in sides)
+
+
+def _joined(*path: str, key: str = "Name") -> Getter:
     def get(item: Mapping[str, Any]) -> str | None:
         values = _at(item, path)
         if not isinstance(values, list):
@@ -130,7 +155,7 @@ def _joined(*path: str, key: str = "Name") -> Callable[[Mapping[str, Any]], str 
     return get
 
 
-def _count(*path: str) -> Callable[[Mapping[str, Any]], int | None]:
+def _count(*path: str) -> Getter:
     def get(item: Mapping[str, Any]) -> int | None:
         values = _at(item, path)
         return len(values) if isinstance(values, list) else None
@@ -138,17 +163,121 @@ def _count(*path: str) -> Callable[[Mapping[str, Any]], int | None]:
     return get
 
 
-def _cell(value: _Value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
+def _best_match(key: str) -> Getter:
+    def get(item: Mapping[str, Any]) -> Any:
+        matches = item.get("FaceMatches")
+        if not isinstance(matches, list):
+            return None
+        scored = [m for m in matches if isinstance(m, dict) and type(m.get("Similarity")) in (int, float)]
+        if not scored:
+            return None
+        best = max(scored, key=lambda m: m["Similarity"])
+        return best["Similarity"] if key == "Similarity" else _at(best, ("Face", key))
+
+    return get
 
 
-# ---- helpers of the named views ---------------------------------------------------------
+def _segment_confidence(item: Mapping[str, Any]) -> Any:
+    part = "ShotSegment" if isinstance(item.get("ShotSegment"), dict) else "TechnicalCueSegment"
+    return _at(item, (part, "Confidence"))
+
+
+def _line_text(item: Mapping[str, Any]) -> Any:
+    return _at(item, ("TextDetection", "DetectedText")) if _at(item, ("TextDetection", "Type")) == "LINE" else None
+
+
+# ---- what differs per kind, as data --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultSpec:
+    """What a kind's result adds to the generated tables: its CSV columns and what its timeline groups by."""
+
+    columns: tuple[Column, ...]
+    name: Getter | None = None
+    """The name a timeline groups items by (None: no timeline)."""
+
+
+_TS = "timestamp_ms:int=Timestamp"
+_SPAN = "start_ms:int=StartTimestampMillis end_ms:int=EndTimestampMillis duration_ms:int=DurationMillis"
+
+SPECS: dict[str, ResultSpec] = {
+    "LabelDetection": ResultSpec(
+        (
+            *_cols(f"{_TS} name:str=Label.Name confidence:float=Label.Confidence {_SPAN}"),
+            Column("instance_count", "int", _count("Label", "Instances")),
+            Column("parents", "str", _joined("Label", "Parents")),
+            Column("categories", "str", _joined("Label", "Categories")),
+        ),
+        name=_path("Label", "Name"),
+    ),
+    "ContentModeration": ResultSpec(
+        (
+            *_cols(
+                f"{_TS} name:str=ModerationLabel.Name parent_name:str=ModerationLabel.ParentName "
+                f"taxonomy_level:int=ModerationLabel.TaxonomyLevel confidence:float=ModerationLabel.Confidence {_SPAN}"
+            ),
+            Column("content_types", "str", _joined("ContentTypes")),
+        ),
+        name=_path("ModerationLabel", "Name"),
+    ),
+    "FaceDetection": ResultSpec(
+        (
+            *_cols(
+                f"{_TS} confidence:float=Face.Confidence {_box('box', 'Face')} roll:float=Face.Pose.Roll "
+                "yaw:float=Face.Pose.Yaw pitch:float=Face.Pose.Pitch brightness:float=Face.Quality.Brightness "
+                "sharpness:float=Face.Quality.Sharpness age_low:int=Face.AgeRange.Low age_high:int=Face.AgeRange.High "
+                "gender:str=Face.Gender.Value smile:bool=Face.Smile.Value"
+            ),
+            Column("landmark_count", "int", _count("Face", "Landmarks")),
+        )
+    ),
+    "FaceSearch": ResultSpec(
+        (
+            *_cols(
+                f"{_TS} person_index:int=Person.Index {_box('box', 'Person')} "
+                "face_confidence:float=Person.Face.Confidence"
+            ),
+            Column("match_count", "int", _count("FaceMatches")),
+            Column("best_face_id", "str", _best_match("FaceId")),
+            Column("best_external_image_id", "str", _best_match("ExternalImageId")),
+            Column("best_similarity", "float", _best_match("Similarity")),
+        )
+    ),
+    "CelebrityRecognition": ResultSpec(
+        (
+            *_cols(
+                f"{_TS} celebrity_id:str=Celebrity.Id name:str=Celebrity.Name confidence:float=Celebrity.Confidence "
+                f"{_box('box', 'Celebrity')} known_gender:str=Celebrity.KnownGender.Type"
+            ),
+            Column("urls", "str", _joined("Celebrity", "Urls", key="")),
+        ),
+        name=_path("Celebrity", "Name"),
+    ),
+    "SegmentDetection": ResultSpec(
+        (
+            *_cols(
+                f"type:str=Type {_SPAN} start_timecode:str=StartTimecodeSMPTE end_timecode:str=EndTimecodeSMPTE "
+                "duration_smpte:str=DurationSMPTE start_frame:int=StartFrameNumber end_frame:int=EndFrameNumber "
+                "duration_frames:int=DurationFrames shot_index:int=ShotSegment.Index "
+                "technical_cue_type:str=TechnicalCueSegment.Type"
+            ),
+            Column("confidence", "float", _segment_confidence),
+        )
+    ),
+    "TextDetection": ResultSpec(
+        _cols(
+            f"{_TS} text:str=TextDetection.DetectedText type:str=TextDetection.Type id:int=TextDetection.Id "
+            "parent_id:int=TextDetection.ParentId confidence:float=TextDetection.Confidence "
+            + _box("box", "TextDetection.Geometry")
+        ),
+        name=_line_text,
+    ),
+}
+"""Analysis name (``LabelDetection``) -> its result's columns and timeline name."""
+
+
+# ---- timelines ----------------------------------------------------------------------------------
 
 
 class Interval(NamedTuple):
@@ -173,9 +302,7 @@ def _span(item: Mapping[str, Any]) -> tuple[int, int] | None:
     return (timestamp, timestamp) if type(timestamp) is int else None
 
 
-def _timeline(
-    items: Iterable[Mapping[str, Any]], name: Callable[[Mapping[str, Any]], Any], max_gap_ms: int
-) -> dict[str, list[Interval]]:
+def _timeline(items: Iterable[Mapping[str, Any]], name: Getter, max_gap_ms: int) -> dict[str, list[Interval]]:
     if isinstance(max_gap_ms, bool) or not isinstance(max_gap_ms, int) or max_gap_ms < 0:
         raise ValueError(f"max_gap_ms must be an int >= 0, got {max_gap_ms!r}")
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -196,40 +323,13 @@ def _timeline(
     return timeline
 
 
+def _items_field(operation: str) -> str:
+    """The page model's attribute whose alias is the operation's list key (``labels`` for ``Labels``)."""
+    fields = PAGE_MODELS[operation].model_fields
+    return next(name for name, field in fields.items() if field.alias == LIST_KEYS[operation])
+
+
 # ---- the base result ------------------------------------------------------------------------
-
-
-class _ItemView(Sequence[ItemT]):
-    """A read-only sequence of items backed by a store; each item is built when read."""
-
-    __slots__ = ("_model", "_rows", "_store")
-
-    def __init__(self, store: ItemStore, model: type[ItemT], rows: range) -> None:
-        self._store = store
-        self._model = model
-        self._rows = rows
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @overload
-    def __getitem__(self, key: int) -> ItemT: ...
-
-    @overload
-    def __getitem__(self, key: slice) -> Sequence[ItemT]: ...
-
-    def __getitem__(self, key: int | slice) -> ItemT | Sequence[ItemT]:
-        if isinstance(key, slice):
-            return _ItemView(self._store, self._model, self._rows[key])
-        return self._model.model_validate(self._store.aws(self._rows[key]))
-
-    def __iter__(self) -> Iterator[ItemT]:
-        store, validate = self._store, self._model.model_validate
-        for row in self._rows:
-            yield validate(store.aws(row))
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} {self._model.__name__}>"
 
 
 class JobResult(Generic[ItemT]):
@@ -246,9 +346,19 @@ class JobResult(Generic[ItemT]):
     list_key: ClassVar[str]
     """The Get response member that holds the items, e.g. ``Labels``."""
     _items_field: ClassVar[str]
-    _columns: ClassVar[tuple[_Column, ...]]
+    _spec: ClassVar[ResultSpec]
+    _columns: ClassVar[tuple[Column, ...]]
 
     __slots__ = ("_job_id", "_page_fields", "_store")
+
+    def __init_subclass__(cls, *, kind: str | None = None, **kwargs: Any) -> None:
+        """A kind's result class takes its list key, item model and page member from the generated tables."""
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            operation = f"Get{kind}"
+            cls.kind, cls.list_key, cls.item_model = kind, LIST_KEYS[operation], ITEM_MODELS[operation]
+            cls._items_field, cls._spec = _items_field(operation), SPECS[kind]
+            cls._columns = cls._spec.columns
 
     def __init__(
         self,
@@ -257,6 +367,7 @@ class JobResult(Generic[ItemT]):
         page_fields: Mapping[str, Any] | None = None,
         job_id: str | None = None,
     ) -> None:
+        """Hold ``items`` (item models or AWS-shaped dicts, which are validated)."""
         self._store = ItemStore()
         self._page_fields: dict[str, Any] = dict(page_fields or {})
         self._job_id = job_id
@@ -308,13 +419,24 @@ class JobResult(Generic[ItemT]):
             else:
                 raise TypeError(f"expected a {model.__name__} or an AWS-shaped dict, got {type(item).__name__}")
 
+    def _page_str(self, key: str) -> str | None:
+        value = self._page_fields.get(key)
+        return value if isinstance(value, str) else None
+
+    def _page_list(self, key: str, model: type[ModelT]) -> tuple[ModelT, ...]:
+        value = self._page_fields.get(key)
+        if not isinstance(value, list):
+            return ()
+        return tuple(model.model_validate(element) for element in value if isinstance(element, dict))
+
     # ---- contents --------------------------------------------------------------------
 
     @property
     def items(self) -> Sequence[ItemT]:
         """Every item in collection order (the Get sort order)."""
         model: type[ItemT] = self.item_model  # type: ignore[assignment]
-        return _ItemView(self._store, model, range(len(self._store)))
+        store = self._store
+        return RowView(lambda row: model.model_validate(store.aws(row)), range(len(store)), model.__name__)
 
     @property
     def job_id(self) -> str | None:
@@ -350,19 +472,19 @@ class JobResult(Generic[ItemT]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(job_id={self._job_id!r}, items={len(self)})"
 
-    def _rows(self) -> Iterator[tuple[_Value, ...]]:
+    def _rows(self) -> Iterator[tuple[Value, ...]]:
         columns = self._columns
         for item in self._store:
-            yield tuple(_typed(column.kind, column.get(item)) for column in columns)
+            yield tuple(typed_value(column.kind, column.get(item)) for column in columns)
 
     # ---- exports ----------------------------------------------------------------------
 
     def to_jsonl(self, dest: Destination) -> int:
         """Write one AWS-shaped item per line; returns the line count."""
         count = 0
-        with _text_out(dest) as out:
+        with text_out(dest) as out:
             for item in self._store:
-                out.write(_json_line(item))
+                out.write(json_line(item))
                 count += 1
         return count
 
@@ -373,11 +495,11 @@ class JobResult(Generic[ItemT]):
         is an empty cell, lists are joined with ``|``, floats are written exactly.
         """
         count = 0
-        with _text_out(dest) as out:
+        with text_out(dest) as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(self.csv_columns)
             for row in self._rows():
-                writer.writerow([_cell(value) for value in row])
+                writer.writerow([cell_text(value) for value in row])
                 count += 1
         return count
 
@@ -394,7 +516,7 @@ class JobResult(Generic[ItemT]):
                 "to_dataframe() needs pandas: pip install '.[pandas]' in a clone ('rekotrack[pandas]' once released)"
             ) from exc
         columns = self._columns
-        values: list[list[_Value]] = [[] for _ in columns]
+        values: list[list[Value]] = [[] for _ in columns]
         for row in self._rows():
             for cells, value in zip(values, row, strict=True):
                 cells.append(value)
@@ -413,13 +535,13 @@ class JobResult(Generic[ItemT]):
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the result as JSON Lines: a header line (kind, job id, page fields, count), then the items."""
-        header: dict[str, Any] = {_HEADER_KEY: _FORMAT_VERSION, "Kind": self.kind}
+        header: dict[str, Any] = {HEADER_KEY: FORMAT_VERSION, "Kind": self.kind}
         if self._job_id is not None:
             header["JobId"] = self._job_id
         header["PageFields"] = self._page_fields
         header["ItemCount"] = len(self)
-        with _text_out(path) as out:
-            out.write(_json_line(header))
+        with text_out(path) as out:
+            out.write(json_line(header))
             self.to_jsonl(out)
 
     @classmethod
@@ -433,10 +555,10 @@ class JobResult(Generic[ItemT]):
         expected: int | None = None
         name = os.fspath(path)
         with open(path, encoding="utf-8") as src:
-            for number, item in _json_lines(src, name):
-                if number == 1 and _HEADER_KEY in item:
-                    if item[_HEADER_KEY] != _FORMAT_VERSION:
-                        raise ValueError(f"{name}: unsupported result format version {item[_HEADER_KEY]!r}")
+            for number, item in json_lines(src, name):
+                if number == 1 and HEADER_KEY in item:
+                    if item[HEADER_KEY] != FORMAT_VERSION:
+                        raise ValueError(f"{name}: unsupported result format version {item[HEADER_KEY]!r}")
                     if item.get("Kind") != cls.kind:
                         raise ValueError(f"{name}: holds a {item.get('Kind')!r} result, not {cls.kind}")
                     job_id, fields = item.get("JobId"), item.get("PageFields")
@@ -453,199 +575,74 @@ class JobResult(Generic[ItemT]):
         return result
 
 
+
+class _Timeline:
+    """``timeline()`` for the kinds whose :class:`ResultSpec` names what it groups by."""
+
+    __slots__ = ()
+    _store: ItemStore
+    _spec: ClassVar[ResultSpec]
+
+    def timeline(self, max_gap_ms: int = DEFAULT_MAX_GAP_MS) -> dict[str, list[Interval]]:
+        """``{name: [Interval, ...]}`` by name, each list in time order.
+
+        The name is the label's, the moderation label's, the celebrity's, or the
+        detected text of a LINE (words are left out). A timestamped detection
+        covers its own instant; a SEGMENTS-aggregated one its start..end.
+        Detections of a name no more than ``max_gap_ms`` apart merge into one
+        interval. Detections without a name or a time are left out.
+        """
+        name = self._spec.name
+        assert name is not None, "a timeline needs a ResultSpec.name"
+        return _timeline(self._store, name, max_gap_ms)
+
+
+class _Named(_Timeline):
+    """``names()`` beside ``timeline()``: the distinct names the timeline groups by."""
+
+    __slots__ = ()
+
+    def names(self) -> list[str]:
+        """The distinct (moderation) label names, sorted."""
+        name = self._spec.name
+        assert name is not None, "names() needs a ResultSpec.name"
+        return sorted({value for item in self._store if isinstance(value := name(item), str)})
+
+
 # ---- the seven kinds ----------------------------------------------------------------------------
 
 
-class LabelResult(JobResult[LabelDetection]):
+class LabelResult(JobResult[LabelDetection], _Named, kind="LabelDetection"):
     """Every label detection of a LabelDetection job; :meth:`timeline` gives each label's intervals."""
 
-    kind = "LabelDetection"
-    item_model = LabelDetection
-    list_key = "Labels"
-    _items_field = "labels"
-    _columns = (
-        _col("timestamp_ms", "int", "Timestamp"),
-        _col("name", "str", "Label", "Name"),
-        _col("confidence", "float", "Label", "Confidence"),
-        _col("start_ms", "int", "StartTimestampMillis"),
-        _col("end_ms", "int", "EndTimestampMillis"),
-        _col("duration_ms", "int", "DurationMillis"),
-        _Column("instance_count", "int", _count("Label", "Instances")),
-        _Column("parents", "str", _joined("Label", "Parents")),
-        _Column("categories", "str", _joined("Label", "Categories")),
-    )
-
-    def __init__(
-        self,
-        items: Iterable[LabelDetection | Mapping[str, Any]] = (),
-        *,
-        page_fields: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-    ) -> None:
-        """Hold ``items`` (:class:`LabelDetection` models or AWS-shaped dicts, validated)."""
-        super().__init__(items, page_fields=page_fields, job_id=job_id)
-
-    @property
-    def items(self) -> Sequence[LabelDetection]:
-        """Every label detection in collection order (the Get sort order)."""
-        return super().items
     __slots__ = ()
 
     @property
     def label_model_version(self) -> str | None:
         """``LabelModelVersion`` of the pages, when given."""
-        value = self._page_fields.get("LabelModelVersion")
-        return value if isinstance(value, str) else None
-
-    def names(self) -> list[str]:
-        """The distinct label names, sorted."""
-        return sorted({name for item in self._store if isinstance(name := _at(item, ("Label", "Name")), str)})
-
-    def timeline(self, max_gap_ms: int = DEFAULT_MAX_GAP_MS) -> dict[str, list[Interval]]:
-        """``{label name: [Interval, ...]}`` by name, each list in time order.
-
-        A timestamped detection covers its own instant; a SEGMENTS-aggregated one
-        its start..end. Detections of a name no more than ``max_gap_ms`` apart
-        merge into one interval. Detections without a name or a time are left out.
-        """
-        return _timeline(self._store, lambda item: _at(item, ("Label", "Name")), max_gap_ms)
+        return self._page_str("LabelModelVersion")
 
 
-class ModerationResult(JobResult[ContentModerationDetection]):
+class ModerationResult(JobResult[ContentModerationDetection], _Named, kind="ContentModeration"):
     """Every moderation label of a ContentModeration job; :meth:`timeline` gives each label's intervals."""
 
-    kind = "ContentModeration"
-    item_model = ContentModerationDetection
-    list_key = "ModerationLabels"
-    _items_field = "moderation_labels"
-    _columns = (
-        _col("timestamp_ms", "int", "Timestamp"),
-        _col("name", "str", "ModerationLabel", "Name"),
-        _col("parent_name", "str", "ModerationLabel", "ParentName"),
-        _col("taxonomy_level", "int", "ModerationLabel", "TaxonomyLevel"),
-        _col("confidence", "float", "ModerationLabel", "Confidence"),
-        _col("start_ms", "int", "StartTimestampMillis"),
-        _col("end_ms", "int", "EndTimestampMillis"),
-        _col("duration_ms", "int", "DurationMillis"),
-        _Column("content_types", "str", _joined("ContentTypes")),
-    )
-
-    def __init__(
-        self,
-        items: Iterable[ContentModerationDetection | Mapping[str, Any]] = (),
-        *,
-        page_fields: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-    ) -> None:
-        """Hold ``items`` (:class:`ContentModerationDetection` models or AWS-shaped dicts, validated)."""
-        super().__init__(items, page_fields=page_fields, job_id=job_id)
-
-    @property
-    def items(self) -> Sequence[ContentModerationDetection]:
-        """Every moderation label in collection order (the Get sort order)."""
-        return super().items
     __slots__ = ()
 
     @property
     def moderation_model_version(self) -> str | None:
         """``ModerationModelVersion`` of the pages, when given."""
-        value = self._page_fields.get("ModerationModelVersion")
-        return value if isinstance(value, str) else None
-
-    def names(self) -> list[str]:
-        """The distinct moderation label names, sorted."""
-        return sorted(
-            {name for item in self._store if isinstance(name := _at(item, ("ModerationLabel", "Name")), str)}
-        )
-
-    def timeline(self, max_gap_ms: int = DEFAULT_MAX_GAP_MS) -> dict[str, list[Interval]]:
-        """``{moderation label name: [Interval, ...]}``, merged as :meth:`LabelResult.timeline` does."""
-        return _timeline(self._store, lambda item: _at(item, ("ModerationLabel", "Name")), max_gap_ms)
+        return self._page_str("ModerationModelVersion")
 
 
-class FaceResult(JobResult[FaceDetection]):
+class FaceResult(JobResult[FaceDetection], kind="FaceDetection"):
     """Every face of a FaceDetection job."""
 
-    kind = "FaceDetection"
-    item_model = FaceDetection
-    list_key = "Faces"
-    _items_field = "faces"
-    _columns = (
-        _col("timestamp_ms", "int", "Timestamp"),
-        _col("confidence", "float", "Face", "Confidence"),
-        *_box("box", "Face"),
-        _col("roll", "float", "Face", "Pose", "Roll"),
-        _col("yaw", "float", "Face", "Pose", "Yaw"),
-        _col("pitch", "float", "Face", "Pose", "Pitch"),
-        _col("brightness", "float", "Face", "Quality", "Brightness"),
-        _col("sharpness", "float", "Face", "Quality", "Sharpness"),
-        _col("age_low", "int", "Face", "AgeRange", "Low"),
-        _col("age_high", "int", "Face", "AgeRange", "High"),
-        _col("gender", "str", "Face", "Gender", "Value"),
-        _col("smile", "bool", "Face", "Smile", "Value"),
-        _Column("landmark_count", "int", _count("Face", "Landmarks")),
-    )
-
-    def __init__(
-        self,
-        items: Iterable[FaceDetection | Mapping[str, Any]] = (),
-        *,
-        page_fields: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-    ) -> None:
-        """Hold ``items`` (:class:`FaceDetection` models or AWS-shaped dicts, validated)."""
-        super().__init__(items, page_fields=page_fields, job_id=job_id)
-
-    @property
-    def items(self) -> Sequence[FaceDetection]:
-        """Every face detection in collection order (the Get sort order)."""
-        return super().items
     __slots__ = ()
 
 
-def _best_match(item: Mapping[str, Any], key: str) -> Any:
-    matches = item.get("FaceMatches")
-    if not isinstance(matches, list):
-        return None
-    scored = [m for m in matches if isinstance(m, dict) and type(m.get("Similarity")) in (int, float)]
-    if not scored:
-        return None
-    best = max(scored, key=lambda m: m["Similarity"])
-    return best["Similarity"] if key == "Similarity" else _at(best, ("Face", key))
-
-
-class FaceSearchResult(JobResult[PersonMatch]):
+class FaceSearchResult(JobResult[PersonMatch], kind="FaceSearch"):
     """Every person of a FaceSearch job with the collection faces they match."""
 
-    kind = "FaceSearch"
-    item_model = PersonMatch
-    list_key = "Persons"
-    _items_field = "persons"
-    _columns = (
-        _col("timestamp_ms", "int", "Timestamp"),
-        _col("person_index", "int", "Person", "Index"),
-        *_box("box", "Person"),
-        _col("face_confidence", "float", "Person", "Face", "Confidence"),
-        _Column("match_count", "int", _count("FaceMatches")),
-        _Column("best_face_id", "str", lambda item: _best_match(item, "FaceId")),
-        _Column("best_external_image_id", "str", lambda item: _best_match(item, "ExternalImageId")),
-        _Column("best_similarity", "float", lambda item: _best_match(item, "Similarity")),
-    )
-
-    def __init__(
-        self,
-        items: Iterable[PersonMatch | Mapping[str, Any]] = (),
-        *,
-        page_fields: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-    ) -> None:
-        """Hold ``items`` (:class:`PersonMatch` models or AWS-shaped dicts, validated)."""
-        super().__init__(items, page_fields=page_fields, job_id=job_id)
-
-    @property
-    def items(self) -> Sequence[PersonMatch]:
-        """Every person match in collection order (the Get sort order)."""
-        return super().items
     __slots__ = ()
 
     def matches(self) -> dict[str, list[int]]:
@@ -660,42 +657,10 @@ class FaceSearchResult(JobResult[PersonMatch]):
         return {face_id: sorted(found[face_id]) for face_id in sorted(found)}
 
 
-class CelebrityResult(JobResult[CelebrityRecognition]):
-    """Every celebrity recognised in a CelebrityRecognition job."""
+class CelebrityResult(JobResult[CelebrityRecognition], _Timeline, kind="CelebrityRecognition"):
+    """Every celebrity recognised in a CelebrityRecognition job; :meth:`timeline` gives each celebrity's intervals."""
 
-    kind = "CelebrityRecognition"
-    item_model = CelebrityRecognition
-    list_key = "Celebrities"
-    _items_field = "celebrities"
-    _columns = (
-        _col("timestamp_ms", "int", "Timestamp"),
-        _col("celebrity_id", "str", "Celebrity", "Id"),
-        _col("name", "str", "Celebrity", "Name"),
-        _col("confidence", "float", "Celebrity", "Confidence"),
-        *_box("box", "Celebrity"),
-        _col("known_gender", "str", "Celebrity", "KnownGender", "Type"),
-        _Column("urls", "str", _joined("Celebrity", "Urls", key="")),
-    )
-
-    def __init__(
-        self,
-        items: Iterable[CelebrityRecognition | Mapping[str, Any]] = (),
-        *,
-        page_fields: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-    ) -> None:
-        """Hold ``items`` (:class:`CelebrityRecognition` models or AWS-shaped dicts, validated)."""
-        super().__init__(items, page_fields=page_fields, job_id=job_id)
-
-    @property
-    def items(self) -> Sequence[CelebrityRecognition]:
-        """Every celebrity recognition in collection order (the Get sort order)."""
-        return super().items
     __slots__ = ()
-
-    def timeline(self, max_gap_ms: int = DEFAULT_MAX_GAP_MS) -> dict[str, list[Interval]]:
-        """``{celebrity name: [Interval, ...]}``, merged as :meth:`LabelResult.timeline` does."""
-        return _timeline(self._store, lambda item: _at(item, ("Celebrity", "Name")), max_gap_ms)
 
 
 @dataclass(frozen=True)
@@ -740,168 +705,59 @@ def _start_key(start_ms: int | None) -> tuple[bool, int]:
     return (start_ms is None, start_ms or 0)
 
 
-class SegmentResult(JobResult[SegmentDetection]):
+def _shot(item: Mapping[str, Any]) -> Shot:
+    index, confidence = _at(item, ("ShotSegment", "Index")), _at(item, ("ShotSegment", "Confidence"))
+    frames = _int(item.get("StartFrameNumber")), _int(item.get("EndFrameNumber"))
+    return Shot(_int(index), *_segment_times(item), *frames, _float(confidence))
+
+
+def _cue(item: Mapping[str, Any]) -> TechnicalCue:
+    cue_type, confidence = _at(item, ("TechnicalCueSegment", "Type")), _at(item, ("TechnicalCueSegment", "Confidence"))
+    return TechnicalCue(_str(cue_type), *_segment_times(item), _float(confidence))
+
+
+class SegmentResult(JobResult[SegmentDetection], kind="SegmentDetection"):
     """Every segment of a SegmentDetection job; :meth:`shots` is the shot list."""
 
-    kind = "SegmentDetection"
-    item_model = SegmentDetection
-    list_key = "Segments"
-    _items_field = "segments"
-    _columns = (
-        _col("type", "str", "Type"),
-        _col("start_ms", "int", "StartTimestampMillis"),
-        _col("end_ms", "int", "EndTimestampMillis"),
-        _col("duration_ms", "int", "DurationMillis"),
-        _col("start_timecode", "str", "StartTimecodeSMPTE"),
-        _col("end_timecode", "str", "EndTimecodeSMPTE"),
-        _col("duration_smpte", "str", "DurationSMPTE"),
-        _col("start_frame", "int", "StartFrameNumber"),
-        _col("end_frame", "int", "EndFrameNumber"),
-        _col("duration_frames", "int", "DurationFrames"),
-        _col("shot_index", "int", "ShotSegment", "Index"),
-        _col("technical_cue_type", "str", "TechnicalCueSegment", "Type"),
-        _Column(
-            "confidence",
-            "float",
-            lambda item: _at(item, ("ShotSegment", "Confidence"))
-            if isinstance(item.get("ShotSegment"), dict)
-            else _at(item, ("TechnicalCueSegment", "Confidence")),
-        ),
-    )
-
-    def __init__(
-        self,
-        items: Iterable[SegmentDetection | Mapping[str, Any]] = (),
-        *,
-        page_fields: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-    ) -> None:
-        """Hold ``items`` (:class:`SegmentDetection` models or AWS-shaped dicts, validated)."""
-        super().__init__(items, page_fields=page_fields, job_id=job_id)
-
-    @property
-    def items(self) -> Sequence[SegmentDetection]:
-        """Every segment in collection order (the Get sort order)."""
-        return super().items
     __slots__ = ()
 
     @property
     def video_metadata_list(self) -> tuple[VideoMetadata, ...]:
         """Every element of the pages' ``VideoMetadata`` list."""
-        return _list_of(self._page_fields.get("VideoMetadata"), VideoMetadata)
+        return self._page_list("VideoMetadata", VideoMetadata)
 
     @property
     def audio_metadata(self) -> tuple[AudioMetadata, ...]:
         """Every element of the pages' ``AudioMetadata`` list."""
-        return _list_of(self._page_fields.get("AudioMetadata"), AudioMetadata)
+        return self._page_list("AudioMetadata", AudioMetadata)
 
     @property
     def selected_segment_types(self) -> tuple[SegmentTypeInfo, ...]:
         """The segment types the job detected, with their model versions."""
-        return _list_of(self._page_fields.get("SelectedSegmentTypes"), SegmentTypeInfo)
+        return self._page_list("SelectedSegmentTypes", SegmentTypeInfo)
 
     def shots(self) -> list[Shot]:
         """The ``SHOT`` segments in time order (by start; ties by shot index)."""
-        shots: list[Shot] = []
-        for item in self._store:
-            if item.get("Type") != "SHOT":
-                continue
-            start, end, duration, start_tc, end_tc = _segment_times(item)
-            shots.append(
-                Shot(
-                    index=_int(_at(item, ("ShotSegment", "Index"))),
-                    start_ms=start,
-                    end_ms=end,
-                    duration_ms=duration,
-                    start_timecode=start_tc,
-                    end_timecode=end_tc,
-                    start_frame=_int(item.get("StartFrameNumber")),
-                    end_frame=_int(item.get("EndFrameNumber")),
-                    confidence=_float(_at(item, ("ShotSegment", "Confidence"))),
-                )
-            )
+        shots = [_shot(item) for item in self._store if item.get("Type") == "SHOT"]
         shots.sort(key=lambda shot: (_start_key(shot.start_ms), _start_key(shot.index)))
         return shots
 
     def technical_cues(self) -> list[TechnicalCue]:
         """The ``TECHNICAL_CUE`` segments in time order."""
-        cues: list[TechnicalCue] = []
-        for item in self._store:
-            if item.get("Type") != "TECHNICAL_CUE":
-                continue
-            start, end, duration, start_tc, end_tc = _segment_times(item)
-            cues.append(
-                TechnicalCue(
-                    type=_str(_at(item, ("TechnicalCueSegment", "Type"))),
-                    start_ms=start,
-                    end_ms=end,
-                    duration_ms=duration,
-                    start_timecode=start_tc,
-                    end_timecode=end_tc,
-                    confidence=_float(_at(item, ("TechnicalCueSegment", "Confidence"))),
-                )
-            )
+        cues = [_cue(item) for item in self._store if item.get("Type") == "TECHNICAL_CUE"]
         cues.sort(key=lambda cue: _start_key(cue.start_ms))
         return cues
 
 
-ModelT = TypeVar("ModelT", bound=AWSModel)
+class TextResult(JobResult[TextDetectionResult], _Timeline, kind="TextDetection"):
+    """Every line and word of a TextDetection job; :meth:`timeline` gives each LINE text's intervals."""
 
-
-def _list_of(value: Any, model: type[ModelT]) -> tuple[ModelT, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(model.model_validate(element) for element in value if isinstance(element, dict))
-
-
-class TextResult(JobResult[TextDetectionResult]):
-    """Every line and word of a TextDetection job."""
-
-    kind = "TextDetection"
-    item_model = TextDetectionResult
-    list_key = "TextDetections"
-    _items_field = "text_detections"
-    _columns = (
-        _col("timestamp_ms", "int", "Timestamp"),
-        _col("text", "str", "TextDetection", "DetectedText"),
-        _col("type", "str", "TextDetection", "Type"),
-        _col("id", "int", "TextDetection", "Id"),
-        _col("parent_id", "int", "TextDetection", "ParentId"),
-        _col("confidence", "float", "TextDetection", "Confidence"),
-        *_box("box", "TextDetection", "Geometry"),
-    )
-
-    def __init__(
-        self,
-        items: Iterable[TextDetectionResult | Mapping[str, Any]] = (),
-        *,
-        page_fields: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-    ) -> None:
-        """Hold ``items`` (:class:`TextDetectionResult` models or AWS-shaped dicts, validated)."""
-        super().__init__(items, page_fields=page_fields, job_id=job_id)
-
-    @property
-    def items(self) -> Sequence[TextDetectionResult]:
-        """Every text detection in collection order (the Get sort order)."""
-        return super().items
     __slots__ = ()
 
     @property
     def text_model_version(self) -> str | None:
         """``TextModelVersion`` of the pages, when given."""
-        value = self._page_fields.get("TextModelVersion")
-        return value if isinstance(value, str) else None
-
-    def timeline(self, max_gap_ms: int = DEFAULT_MAX_GAP_MS) -> dict[str, list[Interval]]:
-        """``{detected LINE text: [Interval, ...]}`` (words left out), merged as :meth:`LabelResult.timeline` does."""
-        return _timeline(
-            self._store,
-            lambda item: _at(item, ("TextDetection", "DetectedText"))
-            if _at(item, ("TextDetection", "Type")) == "LINE"
-            else None,
-            max_gap_ms,
-        )
+        return self._page_str("TextModelVersion")
 
 
 RESULT_CLASSES: dict[str, type[JobResult[Any]]] = {

@@ -17,29 +17,29 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._exports import (
-    _FORMAT_VERSION,
-    _HEADER_KEY,
     CSV_COLUMNS,
+    FORMAT_VERSION,
+    HEADER_KEY,
     Destination,
     ResultFileError,
-    _flat_values,
-    _header,
-    _json_line,
-    _json_lines,
-    _metadata,
-    _text_out,
-    _write_csv_rows,
-    _write_jsonl_rows,
-    _write_mot_rows,
+    flat_values,
+    json_line,
+    json_lines,
     mot_frame,
+    read_header,
     read_jsonl,
+    text_out,
+    video_metadata_of,
     write_csv,
+    write_csv_rows,
     write_jsonl,
+    write_jsonl_rows,
     write_mot,
+    write_mot_rows,
 )
 from ._models import PersonDetection, VideoMetadata
-from ._results_store import _HAS_INDEX, _HAS_TS, _DetectionView, _is_int64, _Store
-from ._tracks import DEFAULT_MIN_GAP_MS, DEFAULT_TOLERANCE_MS, PersonTrack, _check_non_negative
+from ._results_store import HAS_INDEX, HAS_TS, PersonStore, detection_view, is_int64
+from ._tracks import DEFAULT_MIN_GAP_MS, DEFAULT_TOLERANCE_MS, PersonTrack, check_non_negative
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,7 +77,7 @@ class ResultBuilder:
     """Collects items into the compact store one batch at a time (a page), then makes the :class:`TrackingResult`."""
 
     def __init__(self) -> None:
-        self._store = _Store()
+        self._store = PersonStore()
 
     def add_all(self, items: Iterable[PersonDetection | Mapping[str, Any]]) -> None:
         add = self._store.add
@@ -107,9 +107,9 @@ class TrackingResult:
         video_metadata: VideoMetadata | Mapping[str, Any] | None = None,
         job_id: str | None = None,
     ) -> None:
-        self._video_metadata = _metadata(video_metadata)
+        self._video_metadata = video_metadata_of(video_metadata)
         self._job_id = job_id
-        self._store = _Store()
+        self._store = PersonStore()
         self._tracks: dict[int, PersonTrack] | None = None
         add = self._store.add
         for item in detections:
@@ -153,7 +153,7 @@ class TrackingResult:
     @property
     def detections(self) -> Sequence[PersonDetection]:
         """Every detection in collection order (the pager's sort order)."""
-        return _DetectionView(self._store, range(len(self._store)))
+        return detection_view(self._store, range(len(self._store)))
 
     def __len__(self) -> int:
         return len(self._store)
@@ -170,7 +170,7 @@ class TrackingResult:
         if self._tracks is None:
             store = self._store
             flags, indexes, ts = store.flags, store.index, store.ts
-            wanted = _HAS_TS | _HAS_INDEX
+            wanted = HAS_TS | HAS_INDEX
             groups: dict[int, array[int]] = {}
             for row in range(len(flags)):
                 if flags[row] & wanted == wanted:
@@ -196,7 +196,7 @@ class TrackingResult:
 
     def presence(self, at_ms: float, tolerance_ms: float = DEFAULT_TOLERANCE_MS) -> list[int]:
         """Indexes of the people with a detection within ``tolerance_ms`` of ``at_ms``, ascending."""
-        _check_non_negative("tolerance_ms", tolerance_ms)
+        check_non_negative("tolerance_ms", tolerance_ms)
         return [index for index, track in self._get_tracks().items() if track.seen_near(at_ms, tolerance_ms)]
 
     # ---- exports ---------------------------------------------------------------------
@@ -208,15 +208,15 @@ class TrackingResult:
 
     def to_jsonl(self, dest: Destination) -> int:
         """Write one AWS-shaped detection per line (see :func:`write_jsonl`); returns the line count."""
-        return _write_jsonl_rows(self._aws_rows(), dest)
+        return write_jsonl_rows(self._aws_rows(), dest)
 
     def to_csv(self, dest: Destination) -> int:
         """Write one CSV row per detection (see :func:`write_csv`); returns the row count."""
-        return _write_csv_rows(self._aws_rows(), dest)
+        return write_csv_rows(self._aws_rows(), dest)
 
     def to_mot(self, dest: Destination) -> int:
         """Write MOTChallenge lines in time order (see :func:`write_mot`); returns the line count."""
-        return _write_mot_rows(self._aws_rows(self._store.time_order()), dest, self._video_metadata)
+        return write_mot_rows(self._aws_rows(self._store.time_order()), dest, self._video_metadata)
 
     def to_dataframe(self) -> pd.DataFrame:
         """A pandas DataFrame with the :data:`CSV_COLUMNS` (needs the ``pandas`` extra).
@@ -235,18 +235,18 @@ class TrackingResult:
         n = len(store)
         flags = np.array(store.flags, dtype=np.uint8)
         ts = np.array(store.ts, dtype=np.int64)
-        ts_missing = (flags & _HAS_TS) == 0
+        ts_missing = (flags & HAS_TS) == 0
         index = np.array(store.index, dtype=np.int64)
-        index_missing = (flags & _HAS_INDEX) == 0
+        index_missing = (flags & HAS_INDEX) == 0
         boxes = np.array(store.box, dtype=np.float64).reshape(n, 4)
         floats = {name: np.full(n, np.nan) for name in CSV_COLUMNS[7:]}
         has_face = np.zeros(n, dtype=bool)
         for row in store.rest_rows:
-            values = _flat_values(store.aws(row))
+            values = flat_values(store.aws(row))
             ts_value, index_value = values[0], values[1]
-            ts_missing[row] = not _is_int64(ts_value)
+            ts_missing[row] = not is_int64(ts_value)
             ts[row] = ts_value if isinstance(ts_value, int) and not ts_missing[row] else 0
-            index_missing[row] = not _is_int64(index_value)
+            index_missing[row] = not is_int64(index_value)
             index[row] = index_value if isinstance(index_value, int) and not index_missing[row] else 0
             boxes[row] = [math.nan if v is None else v for v in values[2:6]]
             has_face[row] = bool(values[6])
@@ -269,15 +269,15 @@ class TrackingResult:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the result as JSON Lines: a header line (job id, VideoMetadata, count), then :meth:`to_jsonl`."""
-        header: dict[str, Any] = {_HEADER_KEY: _FORMAT_VERSION}
+        header: dict[str, Any] = {HEADER_KEY: FORMAT_VERSION}
         if self._job_id is not None:
             header["JobId"] = self._job_id
         if self._video_metadata is not None:
             header["VideoMetadata"] = self._video_metadata.to_aws()
         header["DetectionCount"] = len(self)
-        with _text_out(path) as out:
-            out.write(_json_line(header))
-            _write_jsonl_rows(self._aws_rows(), out)
+        with text_out(path) as out:
+            out.write(json_line(header))
+            write_jsonl_rows(self._aws_rows(), out)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> TrackingResult:
@@ -294,13 +294,13 @@ class TrackingResult:
         name = os.fspath(path)
         lines = 0
         with open(path, encoding="utf-8") as src:
-            for number, item in _json_lines(src, name):
+            for number, item in json_lines(src, name):
                 lines += 1
-                if number == 1 and _HEADER_KEY in item:
-                    expected = _header(item, name)
+                if number == 1 and HEADER_KEY in item:
+                    expected = read_header(item, name)
                     job_id = item.get("JobId")
                     try:
-                        result._video_metadata = _metadata(item.get("VideoMetadata"))
+                        result._video_metadata = video_metadata_of(item.get("VideoMetadata"))
                     except (ValueError, TypeError, RecursionError) as exc:
                         raise ResultFileError(f"{name}: the header's VideoMetadata is not valid: {exc}") from exc
                     result._job_id = job_id if isinstance(job_id, str) else None

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from ._models import PersonDetection
-from ._results_store import _DetectionView, _Store
+from ._results_store import PersonStore, detection_view
 
-__all__ = ["DEFAULT_MIN_GAP_MS", "DEFAULT_TOLERANCE_MS", "PersonTrack"]
+__all__ = ["DEFAULT_MIN_GAP_MS", "DEFAULT_TOLERANCE_MS", "PersonTrack", "check_non_negative"]
 
 DEFAULT_MIN_GAP_MS = 1000
 """Two detections of a person further apart than this are separate visits (a gap)."""
@@ -25,7 +25,7 @@ class PersonTrack:
 
     __slots__ = ("_rows", "_store", "_times", "index")
 
-    def __init__(self, index: int, store: _Store, rows: Sequence[int]) -> None:
+    def __init__(self, index: int, store: PersonStore, rows: Sequence[int]) -> None:
         self.index = index
         """The person's ``Index`` in this video."""
         self._store = store
@@ -37,7 +37,7 @@ class PersonTrack:
     @property
     def detections(self) -> Sequence[PersonDetection]:
         """The detections, in time order (built when read)."""
-        return _DetectionView(self._store, self._rows)
+        return detection_view(self._store, self._rows)
 
     @property
     def timestamps(self) -> Sequence[int]:
@@ -80,7 +80,7 @@ class PersonTrack:
 
     def visits(self, min_gap_ms: int = DEFAULT_MIN_GAP_MS) -> list[tuple[int, int]]:
         """``(start_ms, end_ms)`` of each stretch without a gap of ``min_gap_ms`` or more."""
-        _check_non_negative("min_gap_ms", min_gap_ms)
+        check_non_negative("min_gap_ms", min_gap_ms)
         times = self._times
         out: list[tuple[int, int]] = []
         start = times[0]
@@ -108,6 +108,7 @@ class PersonTrack:
         )
 
 
-def _check_non_negative(name: str, value: float) -> None:
+def check_non_negative(name: str, value: float) -> None:
+    """Raise ValueError unless ``value`` is a number (not a bool) >= 0."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"{name} must be a number >= 0, got {value!r}")
