@@ -301,13 +301,14 @@ def test_the_api_server_restarted_mid_flight_loses_nothing(deployment: Deploymen
     done = wait_done(client, start(client, "clip.avi", bucket="videos"), timeout=240)
     first_page = client.get_person_tracking(JobId=done["JobId"], MaxResults=10)
     # a job the killed process stored but never handed to the broker (as if it died in between)
+    from rekotrack.selfhosted.service._jobs import RedisJobRecord
     from rekotrack.selfhosted.service._records import RedisJobRecords
 
     unsent = {k: v for k, v in deployment.record(done["JobId"]).items()
-              if k not in ("result", "ended", "status_message", "notify")}
+              if k not in ("result", "ended", "status_message", "notify", "progress")}
     unsent.update(job_id="e" * 64, token=None, status="IN_PROGRESS", attempts=0, enqueued=False)
     records = RedisJobRecords(deployment.broker)
-    assert records.admit(unsent, limit=20, retention_seconds=3600).verdict == "created"
+    assert records.admit(RedisJobRecord.model_validate(unsent), limit=20, retention_seconds=3600).verdict == "created"
     assert deployment.api is not None
     deployment.api.kill()  # no chance to save anything
     deployment.start_api()
@@ -426,14 +427,29 @@ def _parent(pid: int) -> int | None:
 
 # ---------------------------------------------------------------------- the records' scripts
 def test_record_scripts_admit_lease_and_end_a_job_once(redis_url: str) -> None:
+    from rekotrack.selfhosted import AnalyzerSettings
+    from rekotrack.selfhosted.service._jobs import (
+        JobSpec,
+        RedisJobRecord,
+        ResultsLocation,
+        S3Result,
+        S3Video,
+        WorkOrder,
+    )
     from rekotrack.selfhosted.service._records import RedisJobRecords
 
     records = RedisJobRecords(f"{redis_url}/2")
     records._redis.flushdb()
+    order = WorkOrder(spec=JobSpec(operation="PersonTracking", source=S3Video(bucket="b", key="k", uri="s3://b/k")),
+                      settings=AnalyzerSettings().to_json(), max_attempts=3,
+                      results=ResultsLocation(bucket="r", prefix=""), region="us-east-1")
 
-    def job(job_id: str, owner: str, token: str | None = None, fingerprint: str = "{}") -> dict[str, Any]:
-        return {"job_id": job_id, "owner": owner, "token": token, "fingerprint": fingerprint, "status": "IN_PROGRESS",
-                "created": time.time(), "attempts": 0, "enqueued": False, "task": {}}
+    def job(job_id: str, owner: str, token: str | None = None, fingerprint: str = "{}") -> RedisJobRecord:
+        return RedisJobRecord(job_id=job_id, owner=owner, token=token, fingerprint=fingerprint, video={},
+                              status="IN_PROGRESS", created=time.time(), attempts=0, enqueued=False, task=order)
+
+    def result(folder: str) -> S3Result:
+        return S3Result(bucket="r", folder=folder, count=0, metadata={})
 
     def admit(*args: Any, **kwargs: Any) -> tuple[str, str]:
         decided = records.admit(job(*args, **kwargs), limit=2, retention_seconds=60)
@@ -446,7 +462,7 @@ def test_record_scripts_admit_lease_and_end_a_job_once(redis_url: str) -> None:
     assert admit("j3", "alice") == ("created", "j3")
     assert admit("j4", "alice")[0] == "limit"  # two of Alice's run
     assert set(records.not_enqueued()) == {"j1", "j2", "j3"}
-    records.set_fields("j1", enqueued=True)
+    records.mark_enqueued("j1")
     assert set(records.not_enqueued()) == {"j2", "j3"}
     # the lease: one runner at a time; a lost lease passes the job to the next one, as attempt 2
     assert records.begin("j1", "w1", 0.5) == ("run", 1)
@@ -457,9 +473,11 @@ def test_record_scripts_admit_lease_and_end_a_job_once(redis_url: str) -> None:
     assert not records.renew("j1", "w1", 0.5)  # expired
     assert records.begin("j1", "w2", 30) == ("run", 2)
     # the end happens once: the late first runner loses, and the slot is free again
-    assert records.finish("j1", "alice", status="SUCCEEDED", result={"folder": "w2/"})
-    assert not records.finish("j1", "alice", status="SUCCEEDED", result={"folder": "w1/"})
-    assert records.get("j1")["result"] == {"folder": "w2/"}  # type: ignore[index]
+    assert records.finish("j1", "alice", status="SUCCEEDED", ended=time.time(), result=result("w2/"))
+    assert not records.finish("j1", "alice", status="SUCCEEDED", ended=time.time(), result=result("w1/"))
+    stored = records.get("j1")
+    assert stored is not None
+    assert stored.result == result("w2/")
     assert records.begin("j1", "w3", 30) == ("done", 0)
     assert admit("j4", "alice") == ("created", "j4")
     assert records.begin("nope", "w1", 30) == ("gone", 0)

@@ -30,9 +30,19 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
+
+from rekotrack.selfhosted.service._jobs import (
+    JobDataError,
+    JobStatus,
+    Progress,
+    S3Result,
+    S3Video,
+    WorkOrder,
+    WorkResult,
+)
 
 __all__ = ["LEASE_SECONDS", "TASK_NAME", "VISIBILITY_TIMEOUT", "WorkerOptions", "make_app", "run_worker"]
 
@@ -144,10 +154,17 @@ class _Heartbeat:
 def _analyze(task: Any, job_id: str) -> str:
     """The Celery task: run one job to its end (or hand it back); returns what happened."""
     records = _ctx()["records"]
-    record = records.get(job_id)
+    try:
+        record = records.get(job_id)
+    except JobDataError as exc:  # nothing to run: end it FAILED rather than deliver it for ever
+        from rekotrack.selfhosted.service._worker import INTERNAL_FAILURE
+
+        _log.error("job %s: %s; ending it FAILED", job_id[:12], exc)
+        records.fail_malformed(job_id, INTERNAL_FAILURE, time.time())
+        return "malformed"
     if record is None:
         return "gone"
-    spec = record["task"]
+    order = record.task
     worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     verdict, attempt = records.begin(job_id, worker, _options.lease_seconds)
     if verdict == "gone":
@@ -160,8 +177,8 @@ def _analyze(task: Any, job_id: str) -> str:
         _log.info("job %s: running on a live worker (lease held); looking again in %.0f s", job_id[:12],
                   _options.lease_seconds)
         raise task.retry(countdown=_options.lease_seconds, max_retries=None)
-    max_attempts = int(spec.get("max_attempts", 3))
-    owner = record.get("owner")
+    max_attempts = order.max_attempts
+    owner = record.owner
     if attempt > max_attempts:
         _end(records, job_id, owner, worker, "FAILED",
              GAVE_UP.format(attempts=max_attempts, reason="its worker stopped"))
@@ -169,33 +186,31 @@ def _analyze(task: Any, job_id: str) -> str:
     _log.info("job %s: attempt %d of %d on %s", job_id[:12], attempt, max_attempts, worker)
     heartbeat = _Heartbeat(records, job_id, worker, _options.lease_seconds)
     try:
-        summary, result = _run(job_id, spec, attempt)
+        outcome, uploaded = _run(job_id, order, attempt)
     finally:
         heartbeat.stop()
     from rekotrack.selfhosted.service._worker import INTERNAL_FAILURE
 
-    if summary["status"] != "SUCCEEDED":
-        if summary["message"] == INTERNAL_FAILURE and attempt < max_attempts:
+    if uploaded is None:
+        message = outcome.message or INTERNAL_FAILURE
+        if message == INTERNAL_FAILURE and attempt < max_attempts:
             records.release(job_id, worker)
             raise task.retry(countdown=RETRY_SECONDS * 2 ** (attempt - 1), max_retries=None)
-        message = summary["message"]
-        if summary["message"] == INTERNAL_FAILURE:
+        if message == INTERNAL_FAILURE:
             message = GAVE_UP.format(attempts=attempt, reason="internal error")
         _end(records, job_id, owner, worker, "FAILED", message)
         return "FAILED"
-    assert result is not None
-    bucket, folder, job_folder = result["bucket"], result["folder"], result["job_folder"]
-    s3 = _client("s3", _options.s3_endpoint_url or spec.get("s3_endpoint_url"), spec.get("region", "us-east-1"))
-    won = _end(records, job_id, owner, worker, "SUCCEEDED", None, result={
-        "bucket": bucket, "folder": folder, "count": result["count"], "metadata": result["metadata"]})
+    result = uploaded.result
+    s3 = _client("s3", _options.s3_endpoint_url or order.s3_endpoint_url, order.region)
+    won = _end(records, job_id, owner, worker, "SUCCEEDED", None, result=result)
     # only the winner's folder is the job's result: anything else under the job is left-over
     try:
         from rekotrack.selfhosted.service._s3store import delete_prefix
 
         if won:
-            delete_prefix(s3, bucket, job_folder, keep=folder)
+            delete_prefix(s3, result.bucket, uploaded.job_folder, keep=result.folder)
         else:
-            delete_prefix(s3, bucket, folder)
+            delete_prefix(s3, result.bucket, result.folder)
     except Exception as exc:
         _log.warning("job %s: left-over result files not deleted: %r", job_id[:12], exc)
     return "SUCCEEDED" if won else "duplicate"
@@ -215,38 +230,48 @@ class _RedisProgress:
             return
         self.last = now
         try:
-            self.records.set_fields(self.job_id, progress={"done": done, "expected": expected})
+            self.records.set_progress(self.job_id, Progress(done=done, expected=expected))
         except Exception as exc:  # Redis away for a moment: the analysis goes on
             _log.debug("job %s: progress not stored: %r", self.job_id[:12], exc)
 
 
-def _run(job_id: str, spec: dict[str, Any], attempt: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+@dataclass(frozen=True)
+class _Uploaded:
+    """A SUCCEEDED attempt's result, uploaded to its own folder under the job's ``job_folder``."""
+
+    result: S3Result
+    job_folder: str
+
+
+def _run(job_id: str, order: WorkOrder, attempt: int) -> tuple[WorkResult, _Uploaded | None]:
     """Analyse the video into a local folder and upload it to this attempt's S3 folder."""
     from rekotrack.selfhosted.service._worker import run_job
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
-    source = dict(spec["source"])
-    if _options.s3_endpoint_url is not None and source.get("kind") == "s3":
-        source["endpoint_url"] = _options.s3_endpoint_url
-    settings = dict(spec["settings"])
-    settings["threads"] = max(1, (os.cpu_count() or 1) // max(1, _options.concurrency))
+    spec = order.spec
+    if _options.s3_endpoint_url is not None and isinstance(spec.source, S3Video):
+        spec = spec.model_copy(update={"source": spec.source.model_copy(
+            update={"endpoint_url": _options.s3_endpoint_url})})
+    settings = replace(AnalyzerSettings.from_json(order.settings),
+                       threads=max(1, (os.cpu_count() or 1) // max(1, _options.concurrency)))
     scratch = Path(_options.data_dir) if _options.data_dir else None
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"rekotrack-{job_id[:12]}-", dir=scratch) as tmp:
         out_dir = Path(tmp) / "result"
-        summary = run_job(job_id, source, settings, str(out_dir), _RedisProgress(_ctx()["records"], job_id))
-        if summary["status"] != "SUCCEEDED":
-            return summary, None
-        bucket, prefix = spec["results"]["bucket"], spec["results"]["prefix"]
+        outcome = run_job(job_id, spec, settings, str(out_dir), _RedisProgress(_ctx()["records"], job_id))
+        if not outcome.succeeded:
+            return outcome, None
+        bucket, prefix = order.results.bucket, order.results.prefix
         job_folder = f"{prefix}{job_id}/"
         folder = f"{job_folder}{attempt}-{uuid.uuid4().hex[:12]}/"
-        s3 = _client("s3", _options.s3_endpoint_url or spec.get("s3_endpoint_url"), spec.get("region", "us-east-1"))
+        s3 = _client("s3", _options.s3_endpoint_url or order.s3_endpoint_url, order.region)
         failure = _upload(job_id, s3, bucket, folder, out_dir)
         if failure is not None:
-            return {"status": "FAILED", "message": failure}, None
+            return WorkResult.failed(failure), None
         meta = json.loads((out_dir / "meta.json").read_text())
-    return summary, {"bucket": bucket, "folder": folder, "job_folder": job_folder,
-                     "count": int(meta["DetectionCount"]), "metadata": meta["VideoMetadata"]}
+    result = S3Result(bucket=bucket, folder=folder, count=int(meta["DetectionCount"]), metadata=meta["VideoMetadata"])
+    return outcome, _Uploaded(result, job_folder)
 
 
 def _upload(job_id: str, s3: Any, bucket: str, folder: str, out_dir: Path) -> str | None:
@@ -275,17 +300,15 @@ def _upload(job_id: str, s3: Any, bucket: str, folder: str, out_dir: Path) -> st
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _end(records: Any, job_id: str, owner: str | None, worker: str, status: str, message: str | None,
-         result: dict[str, Any] | None = None) -> bool:
+def _end(records: Any, job_id: str, owner: str | None, worker: str, status: JobStatus, message: str | None,
+         result: S3Result | None = None) -> bool:
     """End the job once (atomically), publish its completion, give the lease up; True if this call ended it.
 
     Holding the lease until the completion is published keeps a re-delivered copy from publishing
     it a second time; if this worker dies in between, the lease expires and its own message, never
     acknowledged, comes back and publishes it."""
-    fields: dict[str, Any] = {"status": status, "status_message": message, "ended": time.time(), "notify": True}
-    if result is not None:
-        fields["result"] = result
-    won = bool(records.finish(job_id, owner, **fields))
+    won = bool(records.finish(job_id, owner, status=status, status_message=message, ended=time.time(),
+                              result=result))
     if won:
         import resource
 
@@ -299,26 +322,30 @@ def _end(records: Any, job_id: str, owner: str | None, worker: str, status: str,
 
 def _notify_if_pending(records: Any, job_id: str) -> None:
     """Publish the job's SNS completion if it is still owed (at least once: cleared after it is sent)."""
-    record = records.get(job_id)
-    if record is None or not record.get("notify"):
+    try:
+        record = records.get(job_id)
+    except JobDataError as exc:
+        _log.error("job %s: no completion published: %s", job_id[:12], exc)
         return
-    topic = (record.get("channel") or {}).get("SNSTopicArn")
+    if record is None or not record.notify:
+        return
+    topic = (record.channel or {}).get("SNSTopicArn")
     if topic is not None:
         from rekotrack.server._sns import completion_message
 
-        spec = record["task"]
-        api = f"Start{record.get('operation', 'PersonTracking')}"
-        message = completion_message(job_id, record["status"], api, record.get("job_tag"), float(record["ended"]),
-                                     record["video"])
+        order = record.task
+        ended = record.ended if record.ended is not None else time.time()
+        message = completion_message(job_id, record.status, f"Start{record.operation}", record.job_tag, ended,
+                                     record.video)
         parts = topic.split(":")
-        region = parts[3] if len(parts) > 3 and parts[3] else spec.get("region", "us-east-1")
-        endpoint = _options.sns_endpoint_url or spec.get("sns_endpoint_url")
+        region = parts[3] if len(parts) > 3 and parts[3] else order.region
+        endpoint = _options.sns_endpoint_url or order.sns_endpoint_url
         try:
             _client("sns", endpoint, region).publish(TopicArn=topic, Message=message)
         except Exception as exc:  # the job's outcome stands; the message is tried again on a re-delivery
             _log.warning("job %s: could not publish to %s: %r", job_id[:12], topic, exc)
             return
-    records.set_fields(job_id, notify=False)
+    records.mark_notified(job_id)
 
 
 def run_worker(options: WorkerOptions, visibility_timeout: float = VISIBILITY_TIMEOUT,

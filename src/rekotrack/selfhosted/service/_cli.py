@@ -28,7 +28,7 @@ _MISSING_EXTRA = f"the video analyzer needs the server extra: {_INSTALL_SERVER}"
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run ``serve``: the synthetic server, or the video analyzer with ``--analyzer video``."""
-    from rekotrack.selfhosted.service._service import is_loopback
+    from rekotrack._net import is_loopback
     from rekotrack.selfhosted.service._sigv4 import load_credentials
 
     try:

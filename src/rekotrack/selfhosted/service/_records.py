@@ -27,9 +27,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from rekotrack.selfhosted.service._jobs import (
+    JobDataError,
+    JobRecord,
+    JobStatus,
+    Progress,
+    RedisJobRecord,
+    S3Result,
+    WorkOrder,
+    parse,
+)
 from rekotrack.server import Admitted, ApiError, Job, JobOutcome, MemoryJobRegistry, token_key
 
-__all__ = ["Admission", "RedisJobRecords", "RedisJobRegistry"]
+__all__ = ["PREFIX", "Admission", "RedisJobRecords", "RedisJobRegistry"]
 
 _log = logging.getLogger("rekotrack.selfhosted")
 
@@ -145,15 +155,14 @@ class RedisJobRecords:
         secret: bytes = self._redis.get(key)
         return secret
 
-    def admit(self, fields: dict[str, Any], *, limit: int, retention_seconds: float) -> Admission:
+    def admit(self, record: RedisJobRecord, *, limit: int, retention_seconds: float) -> Admission:
         """Store a new job unless its token already names one or its owner has ``limit`` running."""
-        job_id, owner = fields["job_id"], fields.get("owner")
         flat: list[Any] = []
-        for name, value in fields.items():
+        for name, value in record.members().items():
             flat += [name, _encode(value)]
         answer = self._admit(
-            keys=[self._job(job_id), self._token(owner, fields.get("token")), self._running(owner)],
-            args=[job_id, fields["fingerprint"], limit, max(1, int(retention_seconds)), f"{PREFIX}job:", *flat],
+            keys=[self._job(record.job_id), self._token(record.owner, record.token), self._running(record.owner)],
+            args=[record.job_id, record.fingerprint, limit, max(1, int(retention_seconds)), f"{PREFIX}job:", *flat],
         )
         return Admission(_text(answer[0]), _text(answer[1]))
 
@@ -165,19 +174,35 @@ class RedisJobRecords:
         job_id = _text(value).split("\n", 1)[0]
         return job_id if self._redis.exists(self._job(job_id)) else None
 
-    def get(self, job_id: str) -> dict[str, Any] | None:
-        """The job's record (JSON members decoded), or ``None``."""
+    def get(self, job_id: str) -> RedisJobRecord | None:
+        """The job's record, or ``None``; :class:`JobDataError` when the hash is not a valid record."""
         raw = self._redis.hgetall(self._job(job_id))
         if not raw:
             return None
-        record: dict[str, Any] = {}
+        what = f"the Redis record {PREFIX}job:{job_id[:64]}"
+        members: dict[str, Any] = {}
         for name, value in raw.items():
-            record[_text(name)] = json.loads(_text(value))
-        return record
+            try:
+                members[_text(name)] = json.loads(_text(value))
+            except ValueError:
+                raise JobDataError(f"{what} is malformed ({_text(name)[:64]}: not JSON)") from None
+        return parse(RedisJobRecord, members, what)
 
-    def set_fields(self, job_id: str, **fields: Any) -> None:
+    def mark_enqueued(self, job_id: str) -> None:
+        """Its Celery task was sent."""
+        self._set(job_id, enqueued=True)
+
+    def set_progress(self, job_id: str, progress: Progress) -> None:
+        """The frames its worker has analysed so far."""
+        self._set(job_id, progress=progress.model_dump())
+
+    def mark_notified(self, job_id: str) -> None:
+        """Its SNS completion was published (or it has no topic)."""
+        self._set(job_id, notify=False)
+
+    def _set(self, job_id: str, **members: Any) -> None:
         if self._redis.exists(self._job(job_id)):
-            self._redis.hset(self._job(job_id), mapping={k: _encode(v) for k, v in fields.items()})
+            self._redis.hset(self._job(job_id), mapping={k: _encode(v) for k, v in members.items()})
 
     def delete(self, job_id: str, owner: str | None, token: str | None) -> None:
         """Forget a job that was never handed to the broker."""
@@ -193,8 +218,9 @@ class RedisJobRecords:
         found = []
         for key in self._redis.scan_iter(match=f"{PREFIX}job:*", count=500):
             enqueued, status = self._redis.hmget(key, "enqueued", "status")
-            if enqueued is not None and json.loads(_text(enqueued)) is False and status is not None \
-                    and json.loads(_text(status)) == "IN_PROGRESS":
+            # compared as stored (JSON text): a malformed member is simply not a match
+            if enqueued is not None and _text(enqueued) == "false" and status is not None \
+                    and _text(status) == '"IN_PROGRESS"':
                 found.append(_text(key)[len(f"{PREFIX}job:"):])
         return found
 
@@ -218,14 +244,30 @@ class RedisJobRecords:
         """Whether a worker holds the job's lease (is running it, or publishing its completion)."""
         return bool(self._redis.exists(self._lease(job_id)))
 
-    def finish(self, job_id: str, owner: str | None, **fields: Any) -> bool:
-        """End the job with ``fields`` (status, status_message, ended, result ...) if it is still
-        IN_PROGRESS; True for the one caller that did. The lease stays until :meth:`release`."""
+    def finish(self, job_id: str, owner: str | None, *, status: JobStatus, status_message: str | None = None,
+               ended: float, result: S3Result | None = None) -> bool:
+        """End the job (its completion then owed: ``notify``) if it is still IN_PROGRESS; True for the one
+        caller that did. The lease stays until :meth:`release`."""
+        members: dict[str, Any] = {"status": status, "status_message": status_message, "ended": ended,
+                                   "notify": True}
+        if result is not None:
+            members["result"] = result.model_dump(mode="json")
         flat: list[Any] = []
-        for name, value in fields.items():
+        for name, value in members.items():
             flat += [name, _encode(value)]
         return bool(self._finish(keys=[self._job(job_id), self._lease(job_id), self._running(owner)],
                                  args=[job_id, *flat]))
+
+    def fail_malformed(self, job_id: str, message: str, ended: float) -> bool:
+        """End a job whose record cannot be read (:class:`JobDataError`) FAILED with ``message``, if its
+        status still says IN_PROGRESS; its owner is read as stored, when it is a string."""
+        try:
+            raw = self._redis.hget(self._job(job_id), "owner")
+            owner = json.loads(_text(raw)) if raw is not None else None
+        except ValueError:
+            owner = None
+        return self.finish(job_id, owner if isinstance(owner, str) else None, status="FAILED",
+                           status_message=message, ended=ended)
 
 
 def _encode(value: Any) -> str:
@@ -235,49 +277,44 @@ def _encode(value: Any) -> str:
 class RedisJobRegistry:
     """The jobs of every API process, in ``records``; the jobs this process holds are a cache of them.
 
-    :meth:`admit` stores the job's record (its fields, and ``task(job)`` as ``task``: what a worker
+    :meth:`admit` stores the job's record (its fields, and ``order(job)`` as ``task``: what a worker
     runs) atomically with the ClientRequestToken lookup and the per-access-key limit, so both hold
     across API processes. :meth:`get` loads a job this process does not hold (its result through
     ``outcome(record)``); an IN_PROGRESS job is brought up to date by the analyzer's ``job_progress``.
     """
 
-    def __init__(self, records: RedisJobRecords, *, task: Callable[[Job], dict[str, Any]],
-                 outcome: Callable[[dict[str, Any]], JobOutcome | None], retention_seconds: float) -> None:
+    def __init__(self, records: RedisJobRecords, *, order: Callable[[Job], WorkOrder],
+                 outcome: Callable[[RedisJobRecord], JobOutcome | None], retention_seconds: float) -> None:
         self.records = records
-        self.task = task
+        self.order = order
         self.outcome = outcome
         self.retention_seconds = retention_seconds
         self._held = MemoryJobRegistry()
 
-    def job(self, record: dict[str, Any]) -> Job:
+    def job(self, record: RedisJobRecord) -> Job:
         """The job a record describes."""
-        return Job(job_id=record["job_id"], operation=record.get("operation", "PersonTracking"),
-                   video=record["video"], job_tag=record.get("job_tag"), channel=record.get("channel"),
-                   token=record.get("token"), fingerprint=record["fingerprint"], created=float(record["created"]),
-                   status=record["status"], owner=record.get("owner"), result=self.outcome(record),
-                   source=record["task"]["source"])
+        return record.to_job(self.outcome(record), source=record.task.spec)
 
     def get(self, job_id: str) -> Job | None:
         job = self._held.get(job_id)
         if job is not None:
             return job
-        record = self.records.get(job_id)
-        if record is None:
-            return None
-        job = self.job(record)
+        try:
+            record = self.records.get(job_id)
+            if record is None:
+                return None
+            job = self.job(record)
+        except JobDataError as exc:  # answered as the service's fault, logged with what is wrong
+            _log.error("job %s: %s", job_id[:12], exc)
+            raise ApiError("InternalServerError") from None
         self._held.add(job, token_key(job.owner, job.token))
         return job
 
     def admit(self, job: Job, key: str | None, limit: int) -> Admitted:
-        fields = {
-            "job_id": job.job_id, "operation": job.operation, "owner": job.owner, "token": job.token,
-            "fingerprint": job.fingerprint, "video": job.video, "job_tag": job.job_tag, "channel": job.channel,
-            "created": job.created, "status": "IN_PROGRESS", "attempts": 0, "enqueued": False,
-            "task": self.task(job),
-        }
+        record = RedisJobRecord(**JobRecord.of_job(job).job_fields(), task=self.order(job))
         for _ in range(2):
             try:
-                admission = self.records.admit(fields, limit=limit, retention_seconds=self.retention_seconds)
+                admission = self.records.admit(record, limit=limit, retention_seconds=self.retention_seconds)
             except Exception:
                 _log.exception("job %s: Redis refused the record", job.job_id[:12])
                 raise ApiError("InternalServerError") from None

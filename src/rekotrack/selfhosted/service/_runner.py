@@ -19,7 +19,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+from rekotrack.selfhosted.service._jobs import JobSpec, WorkResult, parse
 from rekotrack.selfhosted.service._worker import INTERNAL_FAILURE, FileProgress, init_worker, run_job
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
 __all__ = ["WORKER_LOST", "Done", "LocalRunner"]
 
@@ -28,15 +30,15 @@ _log = logging.getLogger("rekotrack.selfhosted")
 WORKER_LOST = INTERNAL_FAILURE
 """The StatusMessage of a job whose worker process died under it."""
 
-Done = Callable[[str, dict[str, Any]], None]
-"""``done(job_id, summary)``: summary is run_job's ``{"status": ..., "message": ...}``."""
+Done = Callable[[str, WorkResult], None]
+"""``done(job_id, result)``: what the job's worker handed back (or FAILED when it died)."""
 
 
 @dataclass(frozen=True)
 class _Task:
     job_id: str
-    source: dict[str, Any]
-    settings: dict[str, Any]
+    spec: JobSpec
+    settings: AnalyzerSettings
     out_dir: str
     done: Done
     progress_file: str | None = None
@@ -55,7 +57,7 @@ class LocalRunner:
         self._executors: list[ProcessPoolExecutor | None] = [None] * workers
         self._closing = threading.Event()
 
-    def submit(self, job_id: str, source: dict[str, Any], settings: dict[str, Any], out_dir: str,
+    def submit(self, job_id: str, spec: JobSpec, settings: AnalyzerSettings, out_dir: str,
                done: Done, progress_file: str | None = None) -> None:
         """Queue one job; ``done`` is called from a slot thread when it ends (not after :meth:`close`).
 
@@ -67,7 +69,7 @@ class LocalRunner:
                                                 daemon=True) for n in range(self.workers)]
                 for slot in self._slots:
                     slot.start()
-        self._queue.put(_Task(job_id, source, settings, out_dir, done, progress_file))
+        self._queue.put(_Task(job_id, spec, settings, out_dir, done, progress_file))
 
     def worker_pids(self) -> list[int]:
         """The process ids of the live worker processes (for operators and tests)."""
@@ -108,18 +110,21 @@ class LocalRunner:
             task = self._queue.get()
             if task is None or self._closing.is_set():
                 return
-            summary = self._run(n, task)
-            if summary is not None and not self._closing.is_set():
+            result = self._run(n, task)
+            if result is not None and not self._closing.is_set():
                 try:
-                    task.done(task.job_id, summary)
+                    task.done(task.job_id, result)
                 except Exception:  # a bug in the callback must not stop the slot
                     _log.exception("job %s: completion failed", task.job_id[:12])
 
-    def _run(self, n: int, task: _Task) -> dict[str, Any] | None:
+    def _run(self, n: int, task: _Task) -> WorkResult | None:
         try:
             report = FileProgress(task.progress_file) if task.progress_file is not None else None
-            future = self._executor(n).submit(run_job, task.job_id, task.source, task.settings, task.out_dir, report)
-            return future.result()
+            future = self._executor(n).submit(run_job, task.job_id, task.spec, task.settings, task.out_dir, report)
+            answer = future.result()
+            # validated as it comes back from the worker process (unpickling checks nothing)
+            return parse(WorkResult, answer.model_dump() if isinstance(answer, WorkResult) else answer,
+                         f"the result of job {task.job_id[:12]}'s worker")
         except BrokenProcessPool as exc:  # this slot's process died: only this job is lost
             if self._closing.is_set():
                 return None
@@ -129,12 +134,12 @@ class LocalRunner:
                 broken, self._executors[n] = self._executors[n], None
             if broken is not None:
                 broken.shutdown(wait=False, cancel_futures=True)
-            return {"status": "FAILED", "message": WORKER_LOST}
-        except Exception as exc:
+            return WorkResult.failed(WORKER_LOST)
+        except Exception as exc:  # JobDataError included: a worker's answer that is not a WorkResult
             if self._closing.is_set():
                 return None
             _log.error("job %s: worker failed: %r", task.job_id[:12], exc)
-            return {"status": "FAILED", "message": INTERNAL_FAILURE}
+            return WorkResult.failed(INTERNAL_FAILURE)
 
 
 def _processes(executor: ProcessPoolExecutor) -> list[Any]:

@@ -22,11 +22,21 @@ import logging
 from collections.abc import Mapping
 from typing import Any, cast
 
+from rekotrack._net import is_loopback
 from rekotrack.selfhosted.service._celery import TASK_NAME, VISIBILITY_TIMEOUT, make_app
+from rekotrack.selfhosted.service._jobs import (
+    JobDataError,
+    JobSpec,
+    Progress,
+    RedisJobRecord,
+    ResultsLocation,
+    S3Video,
+    WorkOrder,
+)
 from rekotrack.selfhosted.service._outcomes import listing_outcome
 from rekotrack.selfhosted.service._records import RedisJobRecords, RedisJobRegistry
 from rekotrack.selfhosted.service._s3store import S3Outcome, parse_results_uri, s3_error, s3_unavailable
-from rekotrack.selfhosted.service._service import MAX_VIDEO_BYTES, check_analysed, is_loopback, job_source
+from rekotrack.selfhosted.service._service import MAX_VIDEO_BYTES, check_analysed
 from rekotrack.selfhosted.service._store import FailedOutcome
 from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 from rekotrack.server import (
@@ -183,7 +193,7 @@ class CeleryAnalyzer:
         self.max_concurrent_jobs = max_concurrent_jobs
         self.retention_seconds = retention_seconds
         self._s3: Any = None
-        self._progress: dict[str, dict[str, Any]] = {}  # JobId -> the worker's last {"done", "expected"}
+        self._progress: dict[str, Progress] = {}  # JobId -> what the worker last stored
 
     def s3(self) -> Any:
         if self._s3 is None:
@@ -196,7 +206,7 @@ class CeleryAnalyzer:
     def accept_video(self, operation: ServedOperation, uri: str, params: Mapping[str, Any]) -> object:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        check_analysed(operation)
+        name = check_analysed(operation)
         s3 = params["Video"]["S3Object"]
         bucket, key, version = s3["Bucket"], s3["Name"], s3.get("Version")
         try:
@@ -210,36 +220,41 @@ class CeleryAnalyzer:
             raise ApiError("InvalidS3ObjectException") from None
         if int(head.get("ContentLength", 0)) > MAX_VIDEO_BYTES:
             raise ApiError("VideoTooLargeException")
-        return job_source({"kind": "s3", "bucket": bucket, "key": key, "version": version, "uri": uri,
-                           "endpoint_url": self.s3_endpoint_url, "region": self.region_name}, operation, params)
+        source = S3Video(bucket=bucket, key=key, version=version, uri=uri, endpoint_url=self.s3_endpoint_url,
+                         region=self.region_name)
+        return JobSpec.of_start(name, source, params)
 
-    def task(self, job: Job) -> dict[str, Any]:
+    def order(self, job: Job) -> WorkOrder:
         """What a worker runs for ``job`` (stored in its record by the registry's admission)."""
-        assert isinstance(job.source, dict)  # what accept_video returned
-        return {
-            "source": job.source, "settings": self.settings.to_json(), "max_attempts": self.max_attempts,
-            "results": {"bucket": self.results_bucket, "prefix": self.results_prefix},
-            "s3_endpoint_url": self.s3_endpoint_url, "sns_endpoint_url": self.sns_endpoint_url,
-            "region": self.region_name, "operation": job.operation,
-        }
+        if not isinstance(job.source, JobSpec):  # the core hands back what accept_video returned
+            raise TypeError(f"job {job.job_id[:12]}: its source is a {type(job.source).__name__}, not a JobSpec")
+        return WorkOrder(
+            spec=job.source, settings=self.settings.to_json(), max_attempts=self.max_attempts,
+            results=ResultsLocation(bucket=self.results_bucket, prefix=self.results_prefix),
+            s3_endpoint_url=self.s3_endpoint_url, sns_endpoint_url=self.sns_endpoint_url, region=self.region_name,
+        )
 
     def start_job(self, job: Job) -> None:
         """The registry admitted the job in Redis: send its task (the core withdraws the record on failure)."""
-        assert isinstance(job.source, dict)  # what accept_video returned
         if not self.send(job.job_id):
             raise ApiError("InternalServerError")
-        _log.info("job %s queued for the workers (%s)", job.job_id[:12], job.source["uri"][:200])
+        uri = job.source.source.uri if isinstance(job.source, JobSpec) else "?"
+        _log.info("job %s queued for the workers (%s)", job.job_id[:12], uri[:200])
 
     def job_progress(self, job: Job, now: float, polled: bool) -> Ended | None:
         if not polled:  # the core's timer ticks often; only a Get asks Redis
             return None
-        record = self.records.get(job.job_id)
-        outcome = self.outcome(record) if record is not None else None
-        if record is not None and outcome is None and isinstance(record.get("progress"), dict):
-            self._progress[job.job_id] = record["progress"]
+        try:
+            record = self.records.get(job.job_id)
+            outcome = self.outcome(record) if record is not None else None
+        except JobDataError as exc:  # answered as the service's fault, logged with what is wrong
+            _log.error("job %s: %s", job.job_id[:12], exc)
+            raise ApiError("InternalServerError") from None
+        if record is not None and outcome is None and record.progress is not None:
+            self._progress[job.job_id] = record.progress
         if record is None or outcome is None:
             return None
-        return Ended(outcome, float(record.get("ended") or now))
+        return Ended(outcome, record.ended if record.ended is not None else now)
 
     def progress_message(self, job: Job) -> str | None:
         """``analysed N of M frames`` as the job's worker last stored it in Redis (read by the last Get)."""
@@ -248,7 +263,7 @@ class CeleryAnalyzer:
         done = self._progress.get(job.job_id)
         if done is None or job.status != "IN_PROGRESS":
             return None
-        return progress_message(int(done["done"]), int(done["expected"]))
+        return progress_message(done.done, done.expected)
 
     def job_ended(self, job: Job, ended: float) -> None:
         """The worker that ended the job stored it (and published its completion)."""
@@ -267,16 +282,20 @@ class CeleryAnalyzer:
         except Exception as exc:
             _log.error("job %s: the broker refused the task: %r", job_id[:12], exc)
             return False
-        self.records.set_fields(job_id, enqueued=True)
+        self.records.mark_enqueued(job_id)
         return True
 
-    def outcome(self, record: dict[str, Any]) -> JobOutcome | None:
-        if record["status"] == "SUCCEEDED":
-            result = record["result"]
-            stored = S3Outcome(self.s3(), result["bucket"], result["folder"], int(result["count"]), result["metadata"])
-            return cast(JobOutcome, listing_outcome(str(record.get("operation", "PersonTracking")), stored))
-        if record["status"] == "FAILED":
-            return FailedOutcome(record.get("status_message") or "Failed.")
+    def outcome(self, record: RedisJobRecord) -> JobOutcome | None:
+        """What the job answers (``None`` while IN_PROGRESS); a SUCCEEDED record without its result is a
+        :class:`JobDataError`."""
+        if record.status == "SUCCEEDED":
+            result = record.result
+            if result is None:
+                raise JobDataError(f"the Redis record of job {record.job_id[:64]} is SUCCEEDED without a result")
+            stored = S3Outcome(self.s3(), result.bucket, result.folder, result.count, result.metadata)
+            return cast(JobOutcome, listing_outcome(record.operation, stored))
+        if record.status == "FAILED":
+            return FailedOutcome(record.status_message or "Failed.")
         return None
 
 
@@ -416,7 +435,7 @@ class ScaledVideoRekognition(RekognitionServer):
             max_attempts=max_attempts, max_concurrent_jobs=max_concurrent_jobs,
             retention_seconds=retention_seconds,
         )
-        self.registry = RedisJobRegistry(self.records, task=self.analyzer.task, outcome=self.analyzer.outcome,
+        self.registry = RedisJobRegistry(self.records, order=self.analyzer.order, outcome=self.analyzer.outcome,
                                          retention_seconds=retention_seconds)
         core = RekognitionCore(
             self.analyzer, operations=VIDEO_OPERATIONS, tokens=TokenCodec(self.records.token_secret()), clock=time.time,

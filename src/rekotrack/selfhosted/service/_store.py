@@ -1,4 +1,4 @@
-"""Job state in SQLite and results as files paginated from disk (stdlib only).
+"""Job state in SQLite and results as files paginated from disk.
 
 Layout under the data directory::
 
@@ -13,6 +13,7 @@ A page is one seek and one read: nothing but the page is held in memory.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -24,6 +25,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+
+from rekotrack.selfhosted.service._jobs import JobRecord, parse
 
 __all__ = ["FailedOutcome", "JobRecord", "JobStore", "StoredOutcome", "page_bounds", "write_result"]
 
@@ -134,27 +137,9 @@ class StoredOutcome:
             yield from self.page("TIMESTAMP", start, 1000)
 
 
-@dataclass(frozen=True)
-class JobRecord:
-    """One row of the jobs table."""
-
-    job_id: str
-    owner: str | None
-    token: str | None
-    fingerprint: str
-    video: dict[str, Any]
-    job_tag: str | None
-    channel: dict[str, Any] | None
-    created: float
-    status: str
-    status_message: str | None = None
-    ended: float | None = None
-    operation: str = "PersonTracking"
-    """The ServedOperation name (``PersonTracking`` or ``FaceDetection``)."""
-
-
 _COLUMNS: Final = ("job_id, owner, token, fingerprint, video, job_tag, channel, created, status, status_message, "
                    "ended, operation")
+_NAMES: Final = tuple(name.strip() for name in _COLUMNS.split(","))
 
 
 class JobStore:
@@ -217,14 +202,15 @@ class JobStore:
         self.progress_file(job_id).unlink(missing_ok=True)
 
     def records(self) -> Iterable[JobRecord]:
+        """Every stored job; a row that is not a valid record is a JobDataError naming it."""
         with self._lock:
             rows = self._db.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY created").fetchall()
         for row in rows:
-            yield JobRecord(
-                job_id=row[0], owner=row[1], token=row[2], fingerprint=row[3], video=json.loads(row[4]),
-                job_tag=row[5], channel=json.loads(row[6]) if row[6] is not None else None, created=row[7],
-                status=row[8], status_message=row[9], ended=row[10], operation=row[11],
-            )
+            fields: dict[str, Any] = dict(zip(_NAMES, row, strict=True))
+            for name in ("video", "channel"):
+                with contextlib.suppress(TypeError, ValueError):  # left as it is: the validation names the column
+                    fields[name] = json.loads(fields[name]) if fields[name] is not None else None
+            yield parse(JobRecord, fields, f"the stored job {str(row[0])[:64]!r} in {self.root / 'jobs.sqlite3'}")
 
     def fail_interrupted(self, now: float) -> list[str]:
         """Mark every IN_PROGRESS job FAILED (the server that ran it stopped); returns their ids."""

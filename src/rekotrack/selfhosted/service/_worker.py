@@ -8,12 +8,27 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Final
 
-__all__ = ["FileProgress", "init_worker", "progress_message", "read_progress", "run_job"]
+from rekotrack.selfhosted.service._jobs import AnalysedOperation, JobSpec, Progress, S3Video, WorkResult, parse
+from rekotrack.selfhosted.service._store import write_result
+from rekotrack.selfhosted.vision._settings import AnalyzerSettings
+
+__all__ = [
+    "ANALYSES",
+    "INTERNAL_FAILURE",
+    "PROGRESS_SECONDS",
+    "Analysis",
+    "FileProgress",
+    "Written",
+    "init_worker",
+    "progress_message",
+    "read_progress",
+    "run_job",
+]
 
 _log = logging.getLogger("rekotrack.selfhosted")
 
@@ -69,23 +84,23 @@ class FileProgress:
 def read_progress(path: Path) -> tuple[int, int] | None:
     """``(done, expected)`` as :class:`FileProgress` last wrote it, or ``None``."""
     try:
-        data = json.loads(path.read_text())
-        return int(data["done"]), int(data["expected"])
-    except (OSError, ValueError, KeyError, TypeError):
+        progress = parse(Progress, json.loads(path.read_text()), f"the progress file {path}")
+    except (OSError, ValueError):  # not written yet, or caught mid-write on a filesystem without atomic replace
         return None
+    return progress.done, progress.expected
 
 
-def _fetch_s3(source: dict[str, Any], folder: Path) -> Path:
+def _fetch_s3(source: S3Video, folder: Path) -> Path:
     import boto3
 
-    client = boto3.client("s3", endpoint_url=source.get("endpoint_url"), region_name=source.get("region"))
-    suffix = Path(source["key"]).suffix
+    client = boto3.client("s3", endpoint_url=source.endpoint_url, region_name=source.region)
+    suffix = Path(source.key).suffix
     fd, name = tempfile.mkstemp(prefix="video-", suffix=suffix, dir=folder)
     os.close(fd)
-    extra = {"VersionId": source["version"]} if source.get("version") else None
+    extra = {"VersionId": source.version} if source.version else None
     for attempt in range(1, FETCH_ATTEMPTS + 1):
         try:
-            client.download_file(source["bucket"], source["key"], name, ExtraArgs=extra)
+            client.download_file(source.bucket, source.key, name, ExtraArgs=extra)
             return Path(name)
         except Exception as exc:
             from rekotrack.selfhosted.service._s3store import s3_unavailable
@@ -94,7 +109,7 @@ def _fetch_s3(source: dict[str, Any], folder: Path) -> Path:
                 raise
             delay = min(30.0, 2.0 * 2 ** (attempt - 1))
             _log.warning("s3://%s/%s: download %d of %d failed, S3 unavailable (%r); downloading again in %.0f s",
-                         source["bucket"], source["key"][:200], attempt, FETCH_ATTEMPTS, exc, delay)
+                         source.bucket, source.key[:200], attempt, FETCH_ATTEMPTS, exc, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -104,47 +119,78 @@ FETCH_ATTEMPTS = 6
 attempt fails (and the job is retried as a whole)."""
 
 
-def _run_synthetic(source: dict[str, Any], out_dir: str) -> dict[str, Any]:
-    """The synthetic analyzer: the same scene ``LocalRekognition`` invents for the URI, written to disk."""
-    from rekotrack.selfhosted.service._store import write_result
-    from rekotrack.testing import SyntheticScene
+@dataclass(frozen=True)
+class Written:
+    """What an analysis wrote to the result folder: frames analysed, items written, what they are (for the log)."""
 
-    scene = SyntheticScene.for_uri(source["uri"])
-    if scene.final_status != "SUCCEEDED":
-        return {"status": "FAILED", "message": scene.status_message or "Failed."}
-    if source.get("operation") == "FaceDetection":
-        from rekotrack.testing import SyntheticJob
-
-        job = SyntheticJob("FaceDetection", {"Video": source["video"], "FaceAttributes": source["face_attributes"]},
-                           scene=scene)
-        write_result(Path(out_dir), job.video_metadata(), job.items())
-        return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
-    if source.get("operation") in ("SegmentDetection", "TextDetection"):  # page members: _outcomes
-        from rekotrack.testing import SyntheticJob
-
-        params = {"Video": source["video"], "Filters": source.get("filters") or {}}
-        if source["operation"] == "SegmentDetection":
-            params["SegmentTypes"] = source["segment_types"]
-        job = SyntheticJob(source["operation"], params, scene=scene)
-        write_result(Path(out_dir), job.page_fields(), job.items())
-        return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
-    write_result(Path(out_dir), scene.video_metadata(), list(scene.detections("TIMESTAMP")))
-    return {"status": "SUCCEEDED", "frames": 0, "seconds": 0.0}
+    frames: int
+    items: int
+    what: str
 
 
-def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_dir: str,
-            report: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Analyse one video; returns ``{"status": "SUCCEEDED"}`` or ``{"status": "FAILED", "message": ...}``.
+Analysis = Callable[[Path, JobSpec, AnalyzerSettings, Callable[[int, int], None], Path], Written]
+"""``analysis(video, spec, settings, progress, out_dir)``: analyse ``video`` and write the result folder."""
 
-    ``source["operation"]`` names the job kind (``PersonTracking``, the default, ``FaceDetection``,
-    ``SegmentDetection`` or ``TextDetection``);
-    ``report(done, expected)`` is called with the frames analysed so far (throttled by the callee)."""
-    if settings.get("analyzer") == "synthetic":
-        return _run_synthetic(source, out_dir)
-    from rekotrack.selfhosted.service._store import write_result
+
+def _track_people(video: Path, spec: JobSpec, settings: AnalyzerSettings,
+                  progress: Callable[[int, int], None], out_dir: Path) -> Written:
     from rekotrack.selfhosted.vision._analyzer import analyze
+
+    analysis = analyze(video, settings, progress=progress)
+    write_result(out_dir, analysis.info.video_metadata(), analysis.persons)
+    people = len({p["Person"]["Index"] for p in analysis.persons})
+    return Written(analysis.frames, len(analysis.persons), f"detections of {people} people")
+
+
+def _detect_faces(video: Path, spec: JobSpec, settings: AnalyzerSettings,
+                  progress: Callable[[int, int], None], out_dir: Path) -> Written:
     from rekotrack.selfhosted.vision._face_jobs import detect_faces
-    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
+
+    faces = detect_faces(video, settings, progress=progress)
+    write_result(out_dir, faces.info.video_metadata(), faces.faces)
+    return Written(faces.frames, len(faces.faces), "faces")
+
+
+def _detect_segments(video: Path, spec: JobSpec, settings: AnalyzerSettings,
+                     progress: Callable[[int, int], None], out_dir: Path) -> Written:
+    from rekotrack.selfhosted.vision._segments import detect_segments
+
+    found = detect_segments(video, list(spec.segment_types), spec.filters, threads=settings.threads,
+                            progress=progress)
+    write_result(out_dir, found.page_fields, found.segments)  # page members in the metadata slot: _outcomes
+    return Written(found.frames, len(found.segments), "segments")
+
+
+def _detect_text(video: Path, spec: JobSpec, settings: AnalyzerSettings,
+                 progress: Callable[[int, int], None], out_dir: Path) -> Written:
+    from rekotrack.selfhosted.vision._text import detect_text
+
+    text = detect_text(video, spec.filters, threads=settings.threads, progress=progress)
+    write_result(out_dir, text.page_fields, text.detections)  # page members in the metadata slot: _outcomes
+    return Written(text.frames, len(text.detections), "text detections")
+
+
+ANALYSES: Final[Mapping[AnalysedOperation, Analysis]] = {
+    "PersonTracking": _track_people,
+    "FaceDetection": _detect_faces,
+    "SegmentDetection": _detect_segments,
+    "TextDetection": _detect_text,
+}
+"""The analysis of each job kind (a test checks that every analysed operation has one)."""
+
+
+def run_job(job_id: str, spec: JobSpec, settings: AnalyzerSettings, out_dir: str,
+            report: Callable[[int, int], None] | None = None) -> WorkResult:
+    """Analyse one job's video into ``out_dir``; SUCCEEDED with counts, or FAILED with the Get's message.
+
+    ``report(done, expected)`` is called with the frames analysed so far (throttled by the callee)."""
+    if not isinstance(spec, JobSpec) or not isinstance(settings, AnalyzerSettings):
+        raise TypeError(f"run_job takes a JobSpec and AnalyzerSettings, not {type(spec).__name__} and "
+                        f"{type(settings).__name__}")
+    if settings.analyzer == "synthetic":
+        from rekotrack.selfhosted.service._synthetic import run_synthetic
+
+        return run_synthetic(spec, Path(out_dir))
     from rekotrack.selfhosted.vision._video import VideoError
 
     folder = Path(out_dir)
@@ -162,46 +208,26 @@ def run_job(job_id: str, source: dict[str, Any], settings: dict[str, Any], out_d
             report(done, expected)
 
     try:
-        if source["kind"] == "s3":
+        if isinstance(spec.source, S3Video):
             folder.parent.mkdir(parents=True, exist_ok=True)
-            downloaded = _fetch_s3(source, folder.parent)
+            downloaded = _fetch_s3(spec.source, folder.parent)
             path = downloaded
         else:
-            path = Path(source["path"])
-        if source.get("operation", "PersonTracking") == "FaceDetection":
-            faces = detect_faces(path, AnalyzerSettings.from_json(settings), progress=progress)
-            write_result(folder, faces.info.video_metadata(), faces.faces)
-            frames, items, what = faces.frames, len(faces.faces), "faces"
-        elif source.get("operation") == "SegmentDetection":  # page members in the metadata slot: _outcomes
-            from rekotrack.selfhosted.vision._segments import detect_segments
-
-            found = detect_segments(path, source["segment_types"], source.get("filters"),
-                                    threads=settings.get("threads"), progress=progress)
-            write_result(folder, found.page_fields, found.segments)
-            frames, items, what = found.frames, len(found.segments), "segments"
-        elif source.get("operation") == "TextDetection":
-            from rekotrack.selfhosted.vision._text import detect_text
-
-            text = detect_text(path, source.get("filters"), threads=settings.get("threads"), progress=progress)
-            write_result(folder, text.page_fields, text.detections)
-            frames, items, what = text.frames, len(text.detections), "text detections"
-        else:
-            analysis = analyze(path, AnalyzerSettings.from_json(settings), progress=progress)
-            write_result(folder, analysis.info.video_metadata(), analysis.persons)
-            people = len({p["Person"]["Index"] for p in analysis.persons})
-            frames, items, what = analysis.frames, len(analysis.persons), f"detections of {people} people"
+            path = Path(spec.source.path)
+        written = ANALYSES[spec.operation](path, spec, settings, progress, folder)
     except VideoError as exc:
         _log.info("job %s failed: %s", job_id[:12], exc)
-        return {"status": "FAILED", "message": str(exc)}
+        return WorkResult.failed(str(exc))
     except Exception:
         _log.exception("job %s failed", job_id[:12])
-        return {"status": "FAILED", "message": INTERNAL_FAILURE}
+        return WorkResult.failed(INTERNAL_FAILURE)
     finally:
         if downloaded is not None:
             downloaded.unlink(missing_ok=True)
     elapsed = time.monotonic() - started
     _log.info(
         "job %s: SUCCEEDED, %d frames in %.1f s (%.1f fps), %d %s",
-        job_id[:12], frames, elapsed, frames / elapsed if elapsed else 0.0, items, what,
+        job_id[:12], written.frames, elapsed, written.frames / elapsed if elapsed else 0.0, written.items,
+        written.what,
     )
-    return {"status": "SUCCEEDED", "frames": frames, "seconds": elapsed}
+    return WorkResult(status="SUCCEEDED", frames=written.frames, items=written.items, seconds=elapsed)

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
-from rekotrack.selfhosted.vision._geometry import FloatArray, iou_matrix
+from rekotrack.selfhosted.vision._geometry import FloatArray, box_tuple, iou_matrix
 from rekotrack.selfhosted.vision._linking import TrackBox, Tracklet, finish_tracks
 from rekotrack.selfhosted.vision._settings import ByteTrackSettings
 
@@ -157,7 +157,7 @@ class ByteTracker:
         for det in rest_high:
             if scores[det] >= cfg.new_track_threshold:
                 track = _Track(self._next_id, _Kalman(boxes[det]), confirmed=frame == 0, last_frame=frame)
-                track.history.append((frame, _tuple(boxes[det])))
+                track.history.append((frame, box_tuple(boxes[det])))
                 if self._features is not None:
                     track.feature = self._features[det].copy()
                     track.remember(track.feature)
@@ -206,7 +206,7 @@ class ByteTracker:
         track.kalman.update(box)
         track.lost_since = None
         track.last_frame = frame
-        track.history.append((frame, _tuple(box)))
+        track.history.append((frame, box_tuple(box)))
         if self._features is not None:
             new = self._features[det]
             track.remember(new)
@@ -238,7 +238,3 @@ class ByteTracker:
 def _unit(vector: FloatArray) -> FloatArray:
     out: FloatArray = vector / max(float(np.linalg.norm(vector)), 1e-9)
     return out
-
-
-def _tuple(box: FloatArray) -> tuple[float, float, float, float]:
-    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))

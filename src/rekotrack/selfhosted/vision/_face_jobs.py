@@ -98,7 +98,7 @@ def faces_in_frame(detector: Any, image: npt.NDArray[np.uint8]) -> list[FaceBox]
     quality measured on the original pixels."""
     import cv2
 
-    from rekotrack.selfhosted.vision._faces import FaceBox, _quality
+    from rekotrack.selfhosted.vision._faces import FaceBox, quality
 
     height, width = image.shape[:2]
     scale = face_scale(width, height)
@@ -109,7 +109,7 @@ def faces_in_frame(detector: Any, image: npt.NDArray[np.uint8]) -> list[FaceBox]
     found: list[FaceBox] = []
     for face in detector.detect(big):
         box = (face.box[0] / scale, face.box[1] / scale, face.box[2] / scale, face.box[3] / scale)
-        brightness, sharpness = _quality(gray, box)
+        brightness, sharpness = quality(gray, box)
         marks = tuple((x / scale, y / scale) for x, y in face.landmarks)
         found.append(FaceBox(box, face.score, marks, brightness, sharpness))
     return found

@@ -131,7 +131,7 @@ class FaceDetector:
         for k in keep:
             score, (bx1, by1, bx2, by2), marks = candidates[int(k)]
             box = (bx1 + x0, by1 + y0, bx2 + x0, by2 + y0)
-            brightness, sharpness = _quality(gray, box)
+            brightness, sharpness = quality(gray, box)
             moved = tuple((x + x0, y + y0) for x, y in marks)
             faces.append(FaceBox(box, score, moved, brightness, sharpness))
         return faces
@@ -167,7 +167,7 @@ def _align32(start: int, end: int, limit: int) -> tuple[int, int]:
     return start, start + size
 
 
-def _quality(gray: npt.NDArray[Any], box: tuple[float, float, float, float]) -> tuple[float, float]:
+def quality(gray: npt.NDArray[Any], box: tuple[float, float, float, float]) -> tuple[float, float]:
     """Brightness (mean level) and sharpness (variance of the Laplacian) of the crop, on 0..100."""
     import cv2
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FloatArray", "box_ratios", "iou_matrix"]
+__all__ = ["FloatArray", "box_ratios", "box_tuple", "iou_matrix"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,3 +38,8 @@ def box_ratios(box: tuple[float, float, float, float], width: int, height: int) 
         "Left": round(x1 / width, 6),
         "Top": round(y1 / height, 6),
     }
+
+
+def box_tuple(box: FloatArray) -> tuple[float, float, float, float]:
+    """``(x1, y1, x2, y2)`` of one box row as plain floats."""
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rekotrack.selfhosted.vision._geometry import FloatArray, iou_matrix
+from rekotrack.selfhosted.vision._geometry import FloatArray, box_tuple, iou_matrix
 from rekotrack.selfhosted.vision._settings import ByteTrackSettings
 
 __all__ = ["TrackBox", "Tracklet", "finish_tracks", "link_tracklets", "smooth_boxes"]
@@ -609,11 +609,7 @@ def finish_tracks(tracklets: list[Tracklet], cfg: ByteTrackSettings) -> list[Tra
                 start, before = previous
                 for k in range(start + 1, frame):
                     u = (k - start) / (frame - start)
-                    out.append(TrackBox(number, k, _tuple(before + (box - before) * u), False))
-            out.append(TrackBox(number, frame, _tuple(box), True))
+                    out.append(TrackBox(number, k, box_tuple(before + (box - before) * u), False))
+            out.append(TrackBox(number, frame, box_tuple(box), True))
             previous = (frame, box)
     return out
-
-
-def _tuple(box: FloatArray) -> tuple[float, float, float, float]:
-    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
