@@ -101,11 +101,10 @@ def kinds_taking(dest: str) -> list[str]:
 
 
 def _columns(kind: JobKind) -> dict[str, Any]:
-    """The result class's columns by name (``rekotrack._job_results``)."""
-    from . import _job_results
+    """The result class's columns by name (``rekotrack._job_results.SPECS``, what its CSV writes)."""
+    from ._job_results import SPECS
 
-    result_class: Any = getattr(_job_results, kind.result_class)
-    return {column.name: column for column in result_class._columns}
+    return {column.name: column for column in SPECS[kind.operation].columns}
 
 
 class ItemTable:
@@ -131,12 +130,12 @@ class ItemTable:
 
     def row(self, item: Mapping[str, Any]) -> str:
         """One AWS-shaped item as a table row (``-`` where the service sent no value or an empty one)."""
-        from ._job_results import _typed
+        from ._job_results import typed_value
 
         cells = []
         last = len(self._columns) - 1
         for i, (column, width) in enumerate(zip(self._columns, self._widths, strict=True)):
-            value = _typed(column.kind, column.get(item))
+            value = typed_value(column.kind, column.get(item))
             if value is None or value == "":  # absent, or an empty name (ParentName of a top-level label)
                 text = "-"
             elif isinstance(value, bool):
@@ -154,18 +153,19 @@ class ItemTable:
 
 def write_jsonl_rows(items: Iterable[Any], dest: TextIO) -> int:
     """Stream items as JSON Lines (``item.to_aws()`` each), as the result classes' ``to_jsonl`` writes them."""
-    from ._exports import _json_line
+    from ._exports import json_line
 
     count = 0
     for item in items:
-        dest.write(_json_line(item.to_aws()))
+        dest.write(json_line(item.to_aws()))
         count += 1
     return count
 
 
 def write_csv_rows(kind: JobKind, items: Iterable[Any], dest: TextIO) -> int:
     """Stream items as the kind's result class writes CSV (``LabelResult.to_csv``...): its header, one row each."""
-    from ._job_results import _cell, _typed
+    from ._exports import cell_text
+    from ._job_results import typed_value
 
     columns = list(_columns(kind).values())
     writer = csv.writer(dest, lineterminator="\n")
@@ -173,6 +173,6 @@ def write_csv_rows(kind: JobKind, items: Iterable[Any], dest: TextIO) -> int:
     count = 0
     for item in items:
         aws = item.to_aws()
-        writer.writerow([_cell(_typed(column.kind, column.get(aws))) for column in columns])
+        writer.writerow([cell_text(typed_value(column.kind, column.get(aws))) for column in columns])
         count += 1
     return count

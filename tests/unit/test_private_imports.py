@@ -2,8 +2,7 @@
 
 ``from rekotrack._exports import _json_line`` couples a module to another's internals; a name that
 another module needs is public in its (private) module instead. Importing a private *module*
-(``from . import _io``) is fine. ``KNOWN`` lists the imports still to be made public, by owner; it
-may only shrink: a listed import that is gone is simply not found, a new one fails here.
+(``from . import _io``) is fine.
 """
 
 from __future__ import annotations
@@ -12,46 +11,6 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-
-KNOWN: frozenset[tuple[str, str, str]] = frozenset(
-    {
-        # (importing file, module, name): the results side (_job_results, _exports, _results_store, _tracks)
-        ("rekotrack/_cli_jobs.py", "rekotrack._exports", "_json_line"),
-        ("rekotrack/_cli_jobs.py", "rekotrack._job_results", "_cell"),
-        ("rekotrack/_cli_jobs.py", "rekotrack._job_results", "_typed"),
-        ("rekotrack/_job_results.py", "rekotrack._exports", "_json_line"),
-        ("rekotrack/_job_results.py", "rekotrack._exports", "_json_lines"),
-        ("rekotrack/_job_results.py", "rekotrack._exports", "_text_out"),
-        *(
-            ("rekotrack/_results.py", "rekotrack._exports", name)
-            for name in [
-                "_FORMAT_VERSION",
-                "_HEADER_KEY",
-                "_flat_values",
-                "_header",
-                "_json_line",
-                "_json_lines",
-                "_metadata",
-                "_text_out",
-                "_write_csv_rows",
-                "_write_jsonl_rows",
-                "_write_mot_rows",
-            ]
-        ),
-        *(
-            ("rekotrack/_results.py", "rekotrack._results_store", name)
-            for name in ["_HAS_INDEX", "_HAS_TS", "_DetectionView", "_is_int64", "_Store"]
-        ),
-        ("rekotrack/_results.py", "rekotrack._tracks", "_check_non_negative"),
-        ("rekotrack/_tracks.py", "rekotrack._results_store", "_DetectionView"),
-        ("rekotrack/_tracks.py", "rekotrack._results_store", "_Store"),
-        # the synthetic server's job maker (its file is being regenerated in part right now)
-        ("rekotrack/testing/_jobs.py", "rekotrack.testing._scene", "_mix"),
-        # the self-hosted vision pipeline
-        ("rekotrack/selfhosted/vision/_face_jobs.py", "rekotrack.selfhosted.vision._faces", "_quality"),
-    }
-)
-
 
 def _is_module(module: str, name: str) -> bool:
     base = SRC.joinpath(*module.split("."), name)
@@ -91,5 +50,5 @@ def test_the_scan_sees_a_private_import() -> None:
 
 
 def test_no_new_private_name_imported_across_modules() -> None:
-    new = sorted(private_imports() - KNOWN)
+    new = sorted(private_imports())
     assert not new, "make these public in their module: " + ", ".join(f"{f}: from {m} import {n}" for f, m, n in new)

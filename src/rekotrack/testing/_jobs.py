@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rekotrack._generated.operations import FACADE_KINDS, SERVED
-from rekotrack.testing._scene import SyntheticScene, _mix
+from rekotrack.testing._scene import SyntheticScene, mix
 
 __all__ = ["JOB_KINDS", "GetChoices", "SyntheticJob", "ground_truth", "video_uri"]
 
@@ -109,7 +109,7 @@ def _hash(*parts: object) -> int:
             value = _hash(*part)
         else:
             value = _text_hash(str(part))
-        h = _mix(h ^ value)
+        h = mix(h ^ value)
     return h
 
 
@@ -360,7 +360,7 @@ def _all_attributes(face: Item, seed: int, index: int, t: int) -> Item:
     h = _hash(seed, index, t)
     draws: list[float] = []
     for _ in range(len(_FLAGS) + 6):  # one uniform number per confidence below
-        h = _mix(h)
+        h = mix(h)
         draws.append((h >> 11) / (1 << 53))
 
     def pct(low: float, high: float, u: float) -> float:

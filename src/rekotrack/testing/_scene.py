@@ -37,7 +37,7 @@ _TWO_PI = 2.0 * math.pi
 _DEFAULT_FAILURE = "Synthetic failure: the video could not be processed."
 
 
-def _mix(x: int) -> int:
+def mix(x: int) -> int:
     """splitmix64 finaliser: a fast, well-spread 64-bit hash."""
     x = (x + 0x9E3779B97F4A7C15) & _M64
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
@@ -139,7 +139,7 @@ class SyntheticScene:
         if status_message is None and (final_status == "FAILED" or self._notification_status != "SUCCEEDED"):
             status_message = _DEFAULT_FAILURE
         self._status_message = status_message
-        self._key = _mix(seed & _M64)
+        self._key = mix(seed & _M64)
         self._face_cut = int(face_rate * 65536)
         self._face_only_cut = int(face_only_rate * 65536)
 
@@ -331,7 +331,7 @@ class SyntheticScene:
             k += 1
 
     def _make_track(self, person: int, steps: int) -> _Track:
-        rng = random.Random(_mix(self._key ^ _mix(person + 1)))
+        rng = random.Random(mix(self._key ^ mix(person + 1)))
         per_second = 1000.0 / self._interval
         aspect = 0.42 * self._height / self._width
 
@@ -456,8 +456,8 @@ class SyntheticScene:
 
 def _face(h: int, bw_u: int, bh_u: int, left_u: int, top_u: int) -> dict[str, Any]:
     """The default face attributes of a detection, in the person box's head area."""
-    h2 = _mix(h)
-    h3 = _mix(h2)
+    h2 = mix(h)
+    h3 = mix(h2)
     yaw_u = -60_000_000 + (120_000_000 * (h2 & 0xFFFF) >> 16)
     fw = bw_u // 2
     fh = bh_u * 13 // 100
