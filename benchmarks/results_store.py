@@ -11,7 +11,9 @@ them, labels, faces) as AWS dicts into a result (``TrackingResult.from_detection
 ``LabelResult.from_items``, ``FaceResult.from_items``) and measures: the build time,
 the memory the result holds (tracemalloc, a second build, after ``gc.collect()``),
 ``nbytes``, the time to read every item back as a model, and ``to_jsonl`` / ``to_csv``
-into memory. Persons also time ``tracks()``.
+into memory. Persons also time ``tracks()``. Each timing is the best of ``--inner`` runs
+in its process (the least disturbed by a shared machine's load), then the median over
+the fresh processes.
 """
 
 from __future__ import annotations
@@ -55,14 +57,21 @@ def _items(case: str, n: int) -> tuple[list[dict[str, Any]], Any]:
     return job.items(), FaceResult.from_items
 
 
-def child(case: str, n: int) -> None:
-    """In a fresh process: one measurement of one case, printed as JSON."""
+def _best(action: Any, times: int) -> float:
+    """The fastest of ``times`` runs of ``action()`` in seconds (the least disturbed by a loaded machine)."""
+    best = float("inf")
+    for _ in range(times):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def child(case: str, n: int, inner: int) -> None:
+    """In a fresh process: one measurement of one case, printed as JSON (each timing the best of ``inner``)."""
     items, build = _items(case, n)
     gc.collect()
-    start = time.perf_counter()
-    result = build(items)
-    build_s = time.perf_counter() - start
-    del result
+    build_s = _best(lambda: build(items), inner)
     gc.collect()
     tracemalloc.start()
     result = build(items)
@@ -70,29 +79,29 @@ def child(case: str, n: int) -> None:
     held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rows = result.detections if case == "persons" else result.items
-    start = time.perf_counter()
-    count = sum(1 for _ in rows)
-    read_s = time.perf_counter() - start
-    start = time.perf_counter()
-    result.to_jsonl(io.StringIO())
-    jsonl_s = time.perf_counter() - start
-    start = time.perf_counter()
-    result.to_csv(io.StringIO())
-    csv_s = time.perf_counter() - start
-    out = {"items": count, "held_bytes_per_item": held / count, "nbytes_per_item": result.nbytes / count,
-           "build_us_per_item": build_s / count * 1e6, "read_us_per_item": read_s / count * 1e6,
-           "jsonl_us_per_item": jsonl_s / count * 1e6, "csv_us_per_item": csv_s / count * 1e6}
+    count = len(rows)
+    timings = {
+        "build": build_s,
+        "read": _best(lambda: sum(1 for _ in rows), inner),
+        "jsonl": _best(lambda: result.to_jsonl(io.StringIO()), inner),
+        "csv": _best(lambda: result.to_csv(io.StringIO()), inner),
+    }
     if case == "persons":
-        start = time.perf_counter()
-        result.tracks()
-        out["tracks_us_per_item"] = (time.perf_counter() - start) / count * 1e6
+        timings["tracks"] = _best(lambda: _fresh_tracks(result), inner)
+    out = {"items": count, "held_bytes_per_item": held / count, "nbytes_per_item": result.nbytes / count}
+    out.update({f"{name}_us_per_item": seconds / count * 1e6 for name, seconds in timings.items()})
     print(json.dumps(out))
 
 
-def _run(src: str, case: str, n: int) -> dict[str, Any]:
+def _fresh_tracks(result: Any) -> None:
+    result._tracks = None  # tracks() keeps its grouping: time a fresh one
+    result.tracks()
+
+
+def _run(src: str, case: str, n: int, inner: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, str(HERE.parent)])}
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.results_store", "--child", case, str(n)],
+        [sys.executable, "-m", "benchmarks.results_store", "--child", case, str(n), str(inner)],
         capture_output=True, text=True, check=True, env=env, cwd=HERE.parent, timeout=600,
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -105,23 +114,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, 1 repeat (for CI)")
     parser.add_argument("--size", type=int, default=None, help="items per case (default 100000)")
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--child", nargs=2, metavar=("CASE", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--inner", type=int, default=None, help="timings: the best of this many runs in a process")
+    parser.add_argument("--child", nargs=3, metavar=("CASE", "N", "INNER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], int(args.child[1]))
+        child(args.child[0], int(args.child[1]), int(args.child[2]))
         return 0
     n = args.size or (2_000 if args.quick else 100_000)
     repeats = args.repeats or (1 if args.quick else 3)
+    inner = args.inner or (1 if args.quick else 3)
     impls = {"after": str(HERE.parent / "src")}
     if args.before:
         impls = {"before": str(Path(args.before).resolve()), **impls}
-    print(f"results stores, {n:,} items a case, median of {repeats} interleaved fresh processes, "
+    print(f"results stores, {n:,} items a case, median of {repeats} interleaved fresh processes "
+          f"(timings: the best of {inner} runs in each), "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     for case in CASES:
         samples: dict[str, list[dict[str, Any]]] = {name: [] for name in impls}
         for rep in range(repeats):
             for name in (list(impls) if rep % 2 == 0 else list(reversed(impls))):
-                samples[name].append(_run(impls[name], case, n))
+                samples[name].append(_run(impls[name], case, n, inner))
         for name, runs in samples.items():
             keys = [k for k in runs[0] if k != "items"]
             medians = {k: statistics.median(run[k] for run in runs) for k in keys}
