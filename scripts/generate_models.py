@@ -619,8 +619,8 @@ def public_names(entry: VideoOperationEntry) -> dict[str, list[str]]:
     if not entry.generated_classes:
         return {}
     return {
-        "._aio._video_jobs": [f"Async{entry.analyzer}", f"Async{entry.job}"],
-        "._sync._video_jobs": [entry.analyzer, entry.job],
+        "._generated.aio.video_jobs": [f"Async{entry.analyzer}", f"Async{entry.job}"],
+        "._generated.sync.video_jobs": [entry.analyzer, entry.job],
         "._job_results": [entry.result],
     }
 
@@ -742,6 +742,254 @@ def render_specs(service: dict[str, Any]) -> str:
     return "".join(out)
 
 
+# ---- the flat per-operation facades, both shells ----------------------------------------------
+
+FACADE_MODULE = "video_jobs.py"
+FACADE_FOLDERS = ("aio", "sync")
+
+
+def _start_annotation(shapes: dict[str, Any], shape_name: str) -> str:
+    """The ``start()`` keyword's type: enums as their Literal, lists as Sequence, models or plain mappings."""
+    shape = shapes[shape_name]
+    kind = shape["type"]
+    if kind == "list":
+        return f"Sequence[{_start_annotation(shapes, shape['member']['shape'])}]"
+    if kind == "structure":
+        return f"{shape_name} | Mapping[str, Any]"
+    if kind == "string":
+        return shape_name if "enum" in shape else "str"
+    if kind in ("float", "double"):
+        return "float"
+    if kind in ("integer", "long"):
+        return "int"
+    raise SystemExit(f"start input shape {shape_name}: kind {kind} is not handled")
+
+
+def start_keywords(shapes: dict[str, Any], operations: dict[str, Any], kind: str) -> list[tuple[str, str, bool]]:
+    """``(keyword, annotation, required)`` of each own Start input, in the service model's order."""
+    request = shapes[operations[f"Start{kind}"]["input"]["shape"]]
+    required = set(request.get("required", ()))
+    return [
+        (snake(member), _start_annotation(shapes, ref["shape"]), member in required)
+        for member, ref in request["members"].items()
+        if member not in COMMON_START_INPUTS
+    ]
+
+
+class FacadeWriter:
+    """The asynchronous source text of ``_generated/aio/video_jobs.py`` (the sync one is unasync of it)."""
+
+    def __init__(self, service: dict[str, Any]) -> None:
+        self.shapes: dict[str, Any] = service["shapes"]
+        self.operations: dict[str, Any] = service["operations"]
+        self.model_names: set[str] = set()
+
+    def options(self, entry: VideoOperationEntry) -> list[tuple[str, str]]:
+        """``(keyword, Literal type)`` of the Get's ordering/grouping members (sort_by, aggregate_by)."""
+        members = self.shapes[self.operations[f"Get{entry.kind}"]["input"]["shape"]]["members"]
+        found = []
+        for member in get_parameters(self.shapes, self.operations, entry.kind):
+            shape = members[member]["shape"]
+            self.model_names.add(shape)
+            found.append((snake(member), shape))
+        return found
+
+    def render_entry(self, entry: VideoOperationEntry) -> str:
+        page, item, result, method = entry.page, entry.item, entry.result, entry.items_method
+        analyzer, job = f"Async{entry.analyzer}", f"Async{entry.job}"
+        self.model_names.update((page, item))
+        options = self.options(entry)
+        params = "".join(f"        {kw}: {ann} | None = None,\n" for kw, ann in options)
+        passed = "".join(f"{kw}={kw}, " for kw, _ in options)
+        pager_t = f"AsyncPager[{page}, {item}]"
+        human = snake(entry.kind).replace("_", " ")
+        out: list[str] = []
+        w = out.append
+        # ---- the job
+        w(f"\n\nclass {job}(AsyncVideoJob[{page}, {item}, {result}]):\n")
+        w(f'    """A started {human} job; ``{method}()`` is its items."""\n\n')
+        w(f"    tracker: {analyzer}\n\n")
+        w("    async def wait(\n")
+        w("        self, timeout: float = 3600.0, *, queue: AsyncCompletionSource | None = None, **kwargs: Any\n")
+        w(f"    ) -> {page}:\n")
+        w('        """Wait for the job to end; see the tracker\'s ``wait``."""\n')
+        w("        return await super().wait(timeout, queue=queue, **kwargs)\n\n")
+        job_items_params = (f"{params}        page_size: int = 1000,\n        starting_token: str | None = None,\n"
+                            "        max_items: int | None = None,\n        timeout: float = 3600.0,\n"
+                            "        queue: AsyncCompletionSource | None = None,\n        **unexpected: Never,\n")  # fmt: skip
+        w(f"    def {method}(\n        self,\n        *,\n{job_items_params}    ) -> {pager_t}:\n")
+        w(_docstring(f"Every :class:`{item}` of the job, lazily, after waiting for it (up to ``timeout`` s). "
+                     "Same as ``items()``.", "        "))  # fmt: skip
+        w("        self.tracker._refuse(unexpected)\n")
+        w("        return self._job_items(\n            timeout,\n            queue,\n")
+        w("".join(f"            {kw}={kw},\n" for kw, _ in options))
+        w("            page_size=page_size,\n            starting_token=starting_token,\n"
+          "            max_items=max_items,\n        )\n\n")  # fmt: skip
+        w(f"    def items(\n        self,\n        *,\n{job_items_params}    ) -> {pager_t}:\n")
+        w(f'        """The generic name of ``{method}()``."""\n')
+        w(f"        return self.{method}(\n")
+        w("".join(f"            {kw}={kw},\n" for kw, _ in options))
+        w("            page_size=page_size,\n            starting_token=starting_token,\n            max_items=max_items,\n"
+          "            timeout=timeout,\n            queue=queue,\n            **unexpected,\n        )\n\n")  # fmt: skip
+        w(f"    def pages(\n        self,\n        *,\n{params}        page_size: int = 1000,\n"
+          f"        timeout: float = 3600.0,\n        **unexpected: Never,\n    ) -> AsyncIterator[{page}]:\n")  # fmt: skip
+        w('        """The job\'s pages, lazily, after waiting for the job."""\n')
+        w("        self.tracker._refuse(unexpected)\n")
+        w(f"        return self._job_items(timeout, None, {passed}page_size=page_size).pages()\n\n")
+        w(f"    async def collect(\n        self,\n        *,\n{params}        page_size: int = 1000,\n"
+          "        timeout: float = 3600.0,\n        queue: AsyncCompletionSource | None = None,\n"
+          f"        **unexpected: Never,\n    ) -> {result}:\n")  # fmt: skip
+        w(f'        """Wait for the job, then gather every item in a compact :class:`{result}`."""\n')
+        w("        self.tracker._refuse(unexpected)\n")
+        w(f"        found: {result} = await self._job_collect(\n            timeout, queue, {passed}page_size=page_size\n        )\n")
+        w("        return found\n")
+        # ---- the analyzer
+        w(f"\n\nclass {analyzer}(AsyncVideoJobAnalyzer[{page}, {item}]):\n")
+        w(_docstring(f"Start{entry.kind} / Get{entry.kind}: {entry.summary} (``{method}()`` → :class:`{item}`).",
+                     "    "))  # fmt: skip
+        w("\n")
+        w(f"    _operation: ClassVar[VideoOperation[Any, Any]] = {upper_snake(entry.kind)}\n")
+        if entry.pager:
+            w(f"    _pager_class = Async{entry.pager}\n")
+        w(f"    _result_class = {result}\n")
+        w(f"    _job_class = {job}\n\n")
+        keywords = start_keywords(self.shapes, self.operations, entry.kind)
+        for _, annotation, _ in keywords:
+            self.model_names.update(re.findall(r"[A-Z]\w+", annotation))
+        w("    async def start(\n        self,\n        video: str | Video,\n        *,\n")
+        w("".join(f"        {kw}: {ann},\n" for kw, ann, req in keywords if req))
+        w("        notification: NotificationChannel | None = None,\n        job_tag: str | None = None,\n"
+          "        client_request_token: str | None = None,\n")  # fmt: skip
+        w("".join(f"        {kw}: {ann} | None = None,\n" for kw, ann, req in keywords if not req))
+        w(f"    ) -> {job}:\n")
+        w(_docstring(f"Start {human} in ``video``; every input is checked before any request.", "        "))
+        inputs = ", ".join(f'"{kw}": {kw}' for kw, _, req in keywords if req)
+        inputs += (", " if inputs else "") + ", ".join(f'"{kw}": {kw}' for kw, _, req in keywords if not req)
+        w(f"        inputs: dict[str, Any] = {{{inputs}}}\n")
+        w(f"        job: {job} = await self._start_with(\n"
+          "            video, notification, job_tag, client_request_token, inputs\n        )\n"
+          "        return job\n\n")  # fmt: skip
+        w(f"    async def status(self, job_id: str) -> {page}:\n")
+        w('        """The job\'s status: the first Get page (``MaxResults=1``), checked for integrity."""\n')
+        w("        return await super().status(job_id)\n\n")
+        w("    async def wait(\n        self,\n        job_id: str,\n        timeout: float = 3600.0,\n        *,\n"
+          "        queue: AsyncCompletionSource | None = None,\n        poll_interval: float = 5.0,\n"
+          "        max_poll_interval: float = 60.0,\n        status_check_interval: float = 10.0,\n"
+          f"        on_status: Callable[[{page}], None] | None = None,\n    ) -> {page}:\n")  # fmt: skip
+        w('        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""\n')
+        w("        return await super().wait(\n            job_id,\n            timeout,\n            queue=queue,\n"
+          "            poll_interval=poll_interval,\n            max_poll_interval=max_poll_interval,\n"
+          "            status_check_interval=status_check_interval,\n            on_status=on_status,\n        )\n\n")  # fmt: skip
+        w("    async def get_page(\n        self,\n        job_id: str,\n        next_token: str | None = None,\n"
+          f"        max_results: int = 1000,\n{params}        **unexpected: Never,\n    ) -> {page}:\n")  # fmt: skip
+        w('        """One Get page, retried under the policy and checked for integrity."""\n')
+        w("        self._refuse(unexpected)\n")
+        w(f"        return await self._get_page(job_id, next_token, max_results, {passed.rstrip(', ')})\n\n"
+          if options else "        return await self._get_page(job_id, next_token, max_results)\n\n")
+        items_params = (f"{params}        page_size: int = 1000,\n        starting_token: str | None = None,\n"
+                        "        max_items: int | None = None,\n        **unexpected: Never,\n")  # fmt: skip
+        w(f"    def {method}(\n        self,\n        job_id: str,\n        *,\n{items_params}    ) -> {pager_t}:\n")
+        w(_docstring(f"Every :class:`{item}` of a finished job, lazily, at most two pages in memory at a time. "
+                     "``starting_token`` continues after an interruption (the pager's ``resume_token``), "
+                     "``max_items`` stops early. Same as ``items()``.", "        "))  # fmt: skip
+        w("        self._refuse(unexpected)\n")
+        w("        return self._items(\n            job_id,\n")
+        w("".join(f"            {kw}={kw},\n" for kw, _ in options))
+        w("            page_size=page_size,\n            starting_token=starting_token,\n"
+          "            max_items=max_items,\n        )\n\n")  # fmt: skip
+        w(f"    def items(\n        self,\n        job_id: str,\n        *,\n{items_params}    ) -> {pager_t}:\n")
+        w(f'        """The generic name of ``{method}()``."""\n')
+        w(f"        return self.{method}(\n            job_id,\n")
+        w("".join(f"            {kw}={kw},\n" for kw, _ in options))
+        w("            page_size=page_size,\n            starting_token=starting_token,\n            max_items=max_items,\n"
+          "            **unexpected,\n        )\n\n")  # fmt: skip
+        w(f"    def pages(\n        self,\n        job_id: str,\n        *,\n{params}        page_size: int = 1000,\n"
+          f"        **unexpected: Never,\n    ) -> AsyncIterator[{page}]:\n")  # fmt: skip
+        w(f'        """Every ``{page}`` of a finished job, lazily."""\n')
+        w("        self._refuse(unexpected)\n")
+        w(f"        return self._items(job_id, {passed}page_size=page_size).pages()\n\n")
+        w(f"    async def collect(\n        self,\n        job_id: str,\n        *,\n{params}        page_size: int = 1000,\n"
+          f"        **unexpected: Never,\n    ) -> {result}:\n")  # fmt: skip
+        w(f'        """Every item of a finished job in a compact :class:`{result}`."""\n')
+        w("        self._refuse(unexpected)\n")
+        w(f"        pager = self._items(job_id, {passed}page_size=page_size)\n")
+        w(f"        found: {result} = await self._collect_result(pager, job_id)\n")
+        w("        return found\n\n")
+        w("    def track_many(\n        self,\n        videos: Iterable[VideoT],\n        *,\n"
+          "        queue: AsyncCompletionQueue,\n        max_concurrent: int = 20,\n        timeout: float = 3600.0,\n"
+          "        job_tag: str | None = None,\n        status_check_interval: float = 10.0,\n        **inputs: Any,\n"
+          f"    ) -> AsyncIterator[tuple[VideoT, {job} | RekotrackError]]:\n")  # fmt: skip
+        w(_docstring("Start a batch under the concurrent-job limit; yield ``(video, job or error)`` as each ends. "
+                     "``inputs`` are the Start inputs of ``start()`` (a name the operation does not have is a "
+                     ":class:`RequestValidationError` now).", "        "))  # fmt: skip
+        w("        return self._track_many(\n            videos,\n            queue=queue,\n"
+          "            max_concurrent=max_concurrent,\n            timeout=timeout,\n            job_tag=job_tag,\n"
+          "            status_check_interval=status_check_interval,\n            inputs=inputs,\n        )\n")  # fmt: skip
+        return "".join(out)
+
+    def render(self, sync: bool = False) -> str:
+        """The asynchronous source; ``sync``: its imports in the order they take once unasync renames them."""
+        self.model_names = set()
+        facades = [e for e in VIDEO_OPERATIONS if e.generated_classes]
+        body = "".join(self.render_entry(entry) for entry in facades)
+        models = sorted(self.model_names - {"Video", "Any", "Mapping", "Sequence"}, key=str.lower)
+        names = sorted([f"Async{e.analyzer}" for e in facades] + [f"Async{e.job}" for e in facades])
+        pagers = sorted(f"Async{e.pager}" for e in facades if e.pager)
+        specs_ = sorted(upper_snake(e.kind) for e in facades)
+        results = sorted(e.result for e in facades)
+        out = ['"""The flat per-operation facades of the Video jobs, generated from ``scripts/video_operations.py``.\n\n'
+               "Each class writes out its public methods with the operation's own types (the Get\n"
+               "options it has, its Start inputs, its page, item and result) and calls the private,\n"
+               "generic plumbing of the one hand-written base (``rekotrack._aio._video_jobs``) with\n"
+               "explicit keywords. Import them from :mod:`rekotrack`.\n"
+               '"""\n\n']  # fmt: skip
+        out.append("from __future__ import annotations\n\n")
+        out.append("from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence\n")
+        out.append("from typing import TYPE_CHECKING, Any, ClassVar, TypeVar\n\n")
+        bases = sorted([*pagers, "AsyncVideoJob", "AsyncVideoJobAnalyzer"])
+        imports = {  # module -> its import statement; sorted per shell (isort order differs: _aio < _core < _sync)
+            "rekotrack._aio._engine": "from rekotrack._aio._engine import AsyncCompletionSource\n",
+            "rekotrack._aio._pager": "from rekotrack._aio._pager import AsyncPager\n",
+            "rekotrack._aio._video_jobs": f"from rekotrack._aio._video_jobs import {', '.join(bases)}\n",
+            "rekotrack._core._operation": "from rekotrack._core._operation import VideoOperation\n",
+            "rekotrack._errors": "from rekotrack._errors import RekotrackError\n",
+            "rekotrack._generated.models": (
+                "from rekotrack._generated.models import (\n" + "".join(f"    {m},\n" for m in models) + ")\n"
+            ),
+            "rekotrack._generated.specs": (
+                "from rekotrack._generated.specs import (\n" + "".join(f"    {s},\n" for s in specs_) + ")\n"
+            ),
+            "rekotrack._job_results": (
+                "from rekotrack._job_results import (\n" + "".join(f"    {r},\n" for r in results) + ")\n"
+            ),
+            "rekotrack._models": "from rekotrack._models import NotificationChannel, Video\n",
+        }
+        order = sorted(imports, key=lambda module: module.replace("._aio.", "._sync.") if sync else module)
+        out.append("".join(imports[module] for module in order) + "\n")
+        out.append("if TYPE_CHECKING:\n    from typing_extensions import Never\n\n"
+                   "    from rekotrack._aio._queue import AsyncCompletionQueue\n\n")  # fmt: skip
+        out.append(_render_all(names).rstrip("\n") + "\n\n")
+        out.append('VideoT = TypeVar("VideoT", bound="str | Video")\n')
+        out.append(body)
+        return "".join(out)
+
+
+def render_facades(service: dict[str, Any]) -> dict[str, str]:
+    """``aio/video_jobs.py`` and its synchronous twin ``sync/video_jobs.py`` (scripts/unasync.py's rules)."""
+    from unasync import unasync  # scripts/unasync.py: the same replacements as the rest of the sync shell
+
+    writer = FacadeWriter(service)
+    source, sync_source = writer.render(), writer.render(sync=True)
+    header = HEADER.format(version=API_VERSION)
+    init = header + '"""Generated facades ({shell}); see ``video_jobs``."""\n'
+    return {
+        "aio/__init__.py": init.format(shell="asynchronous"),
+        "aio/video_jobs.py": header + source,
+        "sync/__init__.py": init.format(shell="synchronous"),
+        "sync/video_jobs.py": header + unasync(sync_source),
+    }
+
+
 # ---- driver --------------------------------------------------------------------------------
 
 
@@ -759,6 +1007,7 @@ def render_all() -> dict[str, str]:
         "operations.py": render_operations(service),
         "public.py": render_public(),
         "specs.py": render_specs(service),
+        **render_facades(service),
     }
 
 
@@ -771,14 +1020,15 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     if args.check:
         stale = [n for n, text in files.items() if not (out / n).is_file() or (out / n).read_text() != text]
-        extra = sorted(p.name for p in out.glob("*.py") if p.name not in files) if out.is_dir() else []
+        found = [p.relative_to(out).as_posix() for p in out.rglob("*.py")] if out.is_dir() else []
+        extra = sorted(n for n in found if n not in files)
         for name in stale:
             print(f"stale: {out / name} (run python scripts/generate_models.py)", file=sys.stderr)
         for name in extra:
             print(f"not generated: {out / name}", file=sys.stderr)
         return 1 if stale or extra else 0
-    out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text)
     return 0
 

@@ -39,11 +39,15 @@ class VideoOperationEntry:
     """The public synchronous job class (``LabelDetectionJob``; async: ``Async`` + this)."""
     result: str
     """The compact result class of ``collect()`` (``LabelResult``)."""
+    summary: str
+    """What the items are, for the analyzer's docstring (``labels over time``)."""
     get_defaults: dict[str, str] = field(default_factory=dict)
     """What the service uses when a Get leaves a parameter out (``SortBy`` -> ``TIMESTAMP``); the
     generator requires one for each ordering/grouping parameter the Get input has, no more."""
     generated_classes: bool = True
     """False for person tracking, whose facade (PersonTracker, TrackingJob) is hand-written."""
+    pager: str | None = None
+    """A hand-written pager subclass the analyzer uses (sync name; ``rekotrack._aio._video_jobs``), if any."""
 
 
 _SORTED = {"SortBy": "TIMESTAMP"}
@@ -52,35 +56,38 @@ _AGGREGATED = {"SortBy": "TIMESTAMP", "AggregateBy": "TIMESTAMPS"}
 VIDEO_OPERATIONS: tuple[VideoOperationEntry, ...] = (
     VideoOperationEntry(
         "PersonTracking", "PersonTrackingPage", "Persons", "PersonDetection", "persons",
-        "PersonTracker", "TrackingJob", "TrackingResult", _SORTED, generated_classes=False,
+        "PersonTracker", "TrackingJob", "TrackingResult", "people over time", _SORTED,
+        generated_classes=False,
     ),
     VideoOperationEntry(
         "LabelDetection", "LabelDetectionPage", "Labels", "LabelDetection", "labels",
-        "LabelDetector", "LabelDetectionJob", "LabelResult", _AGGREGATED,
+        "LabelDetector", "LabelDetectionJob", "LabelResult", "labels over time", _AGGREGATED,
     ),
     VideoOperationEntry(
         "FaceDetection", "FaceDetectionPage", "Faces", "FaceDetection", "faces",
-        "FaceDetector", "FaceDetectionJob", "FaceResult",
+        "FaceDetector", "FaceDetectionJob", "FaceResult", "faces over time",
     ),
     VideoOperationEntry(
         "FaceSearch", "FaceSearchPage", "Persons", "PersonMatch", "persons",
-        "FaceSearcher", "FaceSearchJob", "FaceSearchResult", _SORTED,
+        "FaceSearcher", "FaceSearchJob", "FaceSearchResult", "people matching a collection", _SORTED,
     ),
     VideoOperationEntry(
         "CelebrityRecognition", "CelebrityRecognitionPage", "Celebrities", "CelebrityRecognition", "celebrities",
-        "CelebrityRecognizer", "CelebrityRecognitionJob", "CelebrityResult", _SORTED,
+        "CelebrityRecognizer", "CelebrityRecognitionJob", "CelebrityResult", "celebrities", _SORTED,
     ),
     VideoOperationEntry(
         "ContentModeration", "ContentModerationPage", "ModerationLabels", "ContentModerationDetection",
-        "moderation_labels", "ContentModerator", "ContentModerationJob", "ModerationResult", _AGGREGATED,
+        "moderation_labels", "ContentModerator", "ContentModerationJob", "ModerationResult", "moderation labels",
+        _AGGREGATED,
     ),
     VideoOperationEntry(
         "SegmentDetection", "SegmentDetectionPage", "Segments", "SegmentDetection", "segments",
-        "SegmentDetector", "SegmentDetectionJob", "SegmentResult",
+        "SegmentDetector", "SegmentDetectionJob", "SegmentResult", "shots, cues",
+        pager="SegmentDetectionPager",
     ),
     VideoOperationEntry(
         "TextDetection", "TextDetectionPage", "TextDetections", "TextDetectionResult", "text_detections",
-        "TextDetector", "TextDetectionJob", "TextResult",
+        "TextDetector", "TextDetectionJob", "TextResult", "text",
     ),
 )
 """The eight Rekognition Video jobs, person tracking first (the order of every generated table)."""

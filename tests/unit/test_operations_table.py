@@ -112,10 +112,10 @@ def test_the_servers_tables_are_the_entry(entry: VideoOperationEntry) -> None:
 
 
 @pytest.mark.parametrize("entry", FACADES, ids=lambda e: e.kind)
-@pytest.mark.parametrize("shell", ["_aio", "_sync"])
+@pytest.mark.parametrize("shell", ["aio", "sync"])
 def test_each_facade_is_named_as_the_entry_says(entry: VideoOperationEntry, shell: str) -> None:
-    prefix = "Async" if shell == "_aio" else ""
-    module = importlib.import_module(f"rekotrack.{shell}._video_jobs")
+    prefix = "Async" if shell == "aio" else ""
+    module = importlib.import_module(f"rekotrack._generated.{shell}.video_jobs")
     analyzer = getattr(module, prefix + entry.analyzer)
     job = getattr(module, prefix + entry.job)
     assert analyzer._operation is specs.VIDEO_OPERATIONS[entry.kind]
@@ -156,3 +156,48 @@ def test_a_list_key_is_written_in_at_most_one_hand_written_module(entry: VideoOp
     literal = re.compile(rf"[\"']{entry.list_key}[\"']")
     found = [p.relative_to(SRC) for p in _hand_written_modules() if literal.search(p.read_text(encoding="utf-8"))]
     assert len(found) <= 1, f"{entry.list_key!r} is written in {found}"
+
+
+# ---- the generated facades keep their exact signatures (what mypy sees) ------------------------
+
+FACADE_SNIPPET = '''
+from typing_extensions import assert_type
+
+from rekotrack import (
+    AsyncContentModerator, AsyncFaceDetector, FaceDetectionJob, FaceDetector, FaceResult, LabelDetector, LabelResult,
+    SegmentDetector, TextDetectionJob,
+)
+from rekotrack._sync._pager import Pager
+from rekotrack import LabelDetection, LabelDetectionPage
+
+
+def sync(labels: LabelDetector, faces: FaceDetector, job: FaceDetectionJob, text: TextDetectionJob) -> None:
+    pager = labels.labels("job", sort_by="NAME", aggregate_by="SEGMENTS")
+    assert_type(pager, Pager[LabelDetectionPage, LabelDetection])
+    assert_type(labels.collect("job"), LabelResult)
+    assert_type(job.collect(), FaceResult)
+    faces.faces("job", sort_by="TIMESTAMP")
+    labels.labels("job", sort_by="CONFIDENCE")
+    job.faces(aggregate_by="SEGMENTS")
+    text.pages(sort_by="TIMESTAMP")
+    faces.start("s3://b/v.mp4", face_attributes="SOME")
+
+
+async def asynchronous(moderator: AsyncContentModerator, faces: AsyncFaceDetector, seg: SegmentDetector) -> None:
+    moderator.moderation_labels("job", sort_by="NAME")
+    moderator.moderation_labels("job", sort_by="CONFIDENCE")
+    await faces.collect("job", sort_by="TIMESTAMP")
+    seg.start("s3://b/v.mp4")
+'''
+
+
+def test_mypy_sees_each_facade_s_own_signature(tmp_path: Path) -> None:
+    """``sort_by`` where the Get has none, ``"CONFIDENCE"`` anywhere, a wrong enum or a missing required Start
+    input are type errors; the right calls (and their exact return types) are not."""
+    api = pytest.importorskip("mypy.api")
+    path = tmp_path / "facades.py"
+    path.write_text(FACADE_SNIPPET, encoding="utf-8")
+    out, _err, status = api.run(["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), str(path)])
+    errors = sorted({int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line})
+    assert status == 1
+    assert errors == [17, 18, 19, 20, 21, 26, 27, 28], out

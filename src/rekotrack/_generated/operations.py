@@ -94,7 +94,7 @@ RESULT_CLASSES: dict[str, str] = {
 """Kind -> the name of the compact result class of ``collect()``."""
 
 PUBLIC_NAMES: dict[str, tuple[str, ...]] = {
-    "._aio._video_jobs": (
+    "._generated.aio.video_jobs": (
         "AsyncCelebrityRecognitionJob",
         "AsyncCelebrityRecognizer",
         "AsyncContentModerationJob",
@@ -110,16 +110,7 @@ PUBLIC_NAMES: dict[str, tuple[str, ...]] = {
         "AsyncTextDetectionJob",
         "AsyncTextDetector",
     ),
-    "._job_results": (
-        "CelebrityResult",
-        "FaceResult",
-        "FaceSearchResult",
-        "LabelResult",
-        "ModerationResult",
-        "SegmentResult",
-        "TextResult",
-    ),
-    "._sync._video_jobs": (
+    "._generated.sync.video_jobs": (
         "CelebrityRecognitionJob",
         "CelebrityRecognizer",
         "ContentModerationJob",
@@ -134,6 +125,15 @@ PUBLIC_NAMES: dict[str, tuple[str, ...]] = {
         "SegmentDetector",
         "TextDetectionJob",
         "TextDetector",
+    ),
+    "._job_results": (
+        "CelebrityResult",
+        "FaceResult",
+        "FaceSearchResult",
+        "LabelResult",
+        "ModerationResult",
+        "SegmentResult",
+        "TextResult",
     ),
 }
 """The generated part of ``rekotrack``'s public names: module -> names (its lazy table and

@@ -10,20 +10,34 @@ and the API reference) and reads the same names, at run time, from
 
 from __future__ import annotations
 
-from rekotrack._aio._video_jobs import AsyncCelebrityRecognitionJob as AsyncCelebrityRecognitionJob
-from rekotrack._aio._video_jobs import AsyncCelebrityRecognizer as AsyncCelebrityRecognizer
-from rekotrack._aio._video_jobs import AsyncContentModerationJob as AsyncContentModerationJob
-from rekotrack._aio._video_jobs import AsyncContentModerator as AsyncContentModerator
-from rekotrack._aio._video_jobs import AsyncFaceDetectionJob as AsyncFaceDetectionJob
-from rekotrack._aio._video_jobs import AsyncFaceDetector as AsyncFaceDetector
-from rekotrack._aio._video_jobs import AsyncFaceSearcher as AsyncFaceSearcher
-from rekotrack._aio._video_jobs import AsyncFaceSearchJob as AsyncFaceSearchJob
-from rekotrack._aio._video_jobs import AsyncLabelDetectionJob as AsyncLabelDetectionJob
-from rekotrack._aio._video_jobs import AsyncLabelDetector as AsyncLabelDetector
-from rekotrack._aio._video_jobs import AsyncSegmentDetectionJob as AsyncSegmentDetectionJob
-from rekotrack._aio._video_jobs import AsyncSegmentDetector as AsyncSegmentDetector
-from rekotrack._aio._video_jobs import AsyncTextDetectionJob as AsyncTextDetectionJob
-from rekotrack._aio._video_jobs import AsyncTextDetector as AsyncTextDetector
+from rekotrack._generated.aio.video_jobs import AsyncCelebrityRecognitionJob as AsyncCelebrityRecognitionJob
+from rekotrack._generated.aio.video_jobs import AsyncCelebrityRecognizer as AsyncCelebrityRecognizer
+from rekotrack._generated.aio.video_jobs import AsyncContentModerationJob as AsyncContentModerationJob
+from rekotrack._generated.aio.video_jobs import AsyncContentModerator as AsyncContentModerator
+from rekotrack._generated.aio.video_jobs import AsyncFaceDetectionJob as AsyncFaceDetectionJob
+from rekotrack._generated.aio.video_jobs import AsyncFaceDetector as AsyncFaceDetector
+from rekotrack._generated.aio.video_jobs import AsyncFaceSearcher as AsyncFaceSearcher
+from rekotrack._generated.aio.video_jobs import AsyncFaceSearchJob as AsyncFaceSearchJob
+from rekotrack._generated.aio.video_jobs import AsyncLabelDetectionJob as AsyncLabelDetectionJob
+from rekotrack._generated.aio.video_jobs import AsyncLabelDetector as AsyncLabelDetector
+from rekotrack._generated.aio.video_jobs import AsyncSegmentDetectionJob as AsyncSegmentDetectionJob
+from rekotrack._generated.aio.video_jobs import AsyncSegmentDetector as AsyncSegmentDetector
+from rekotrack._generated.aio.video_jobs import AsyncTextDetectionJob as AsyncTextDetectionJob
+from rekotrack._generated.aio.video_jobs import AsyncTextDetector as AsyncTextDetector
+from rekotrack._generated.sync.video_jobs import CelebrityRecognitionJob as CelebrityRecognitionJob
+from rekotrack._generated.sync.video_jobs import CelebrityRecognizer as CelebrityRecognizer
+from rekotrack._generated.sync.video_jobs import ContentModerationJob as ContentModerationJob
+from rekotrack._generated.sync.video_jobs import ContentModerator as ContentModerator
+from rekotrack._generated.sync.video_jobs import FaceDetectionJob as FaceDetectionJob
+from rekotrack._generated.sync.video_jobs import FaceDetector as FaceDetector
+from rekotrack._generated.sync.video_jobs import FaceSearcher as FaceSearcher
+from rekotrack._generated.sync.video_jobs import FaceSearchJob as FaceSearchJob
+from rekotrack._generated.sync.video_jobs import LabelDetectionJob as LabelDetectionJob
+from rekotrack._generated.sync.video_jobs import LabelDetector as LabelDetector
+from rekotrack._generated.sync.video_jobs import SegmentDetectionJob as SegmentDetectionJob
+from rekotrack._generated.sync.video_jobs import SegmentDetector as SegmentDetector
+from rekotrack._generated.sync.video_jobs import TextDetectionJob as TextDetectionJob
+from rekotrack._generated.sync.video_jobs import TextDetector as TextDetector
 from rekotrack._job_results import CelebrityResult as CelebrityResult
 from rekotrack._job_results import FaceResult as FaceResult
 from rekotrack._job_results import FaceSearchResult as FaceSearchResult
@@ -31,20 +45,6 @@ from rekotrack._job_results import LabelResult as LabelResult
 from rekotrack._job_results import ModerationResult as ModerationResult
 from rekotrack._job_results import SegmentResult as SegmentResult
 from rekotrack._job_results import TextResult as TextResult
-from rekotrack._sync._video_jobs import CelebrityRecognitionJob as CelebrityRecognitionJob
-from rekotrack._sync._video_jobs import CelebrityRecognizer as CelebrityRecognizer
-from rekotrack._sync._video_jobs import ContentModerationJob as ContentModerationJob
-from rekotrack._sync._video_jobs import ContentModerator as ContentModerator
-from rekotrack._sync._video_jobs import FaceDetectionJob as FaceDetectionJob
-from rekotrack._sync._video_jobs import FaceDetector as FaceDetector
-from rekotrack._sync._video_jobs import FaceSearcher as FaceSearcher
-from rekotrack._sync._video_jobs import FaceSearchJob as FaceSearchJob
-from rekotrack._sync._video_jobs import LabelDetectionJob as LabelDetectionJob
-from rekotrack._sync._video_jobs import LabelDetector as LabelDetector
-from rekotrack._sync._video_jobs import SegmentDetectionJob as SegmentDetectionJob
-from rekotrack._sync._video_jobs import SegmentDetector as SegmentDetector
-from rekotrack._sync._video_jobs import TextDetectionJob as TextDetectionJob
-from rekotrack._sync._video_jobs import TextDetector as TextDetector
 
 __all__ = [
     "AsyncCelebrityRecognitionJob",
