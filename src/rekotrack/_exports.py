@@ -319,5 +319,3 @@ def write_mot(
     """
     return write_mot_rows((det.to_aws() for det in detections), dest, video_metadata)
 
-
-_json_line = json_line  # until rekotrack._cli_jobs (another change in flight) imports json_line

@@ -121,10 +121,6 @@ def typed_value(kind: ColumnKind, value: Any) -> Value:
     return _CONVERT[kind](value)
 
 
-# Until rekotrack._cli_jobs (another change in flight) imports the public names above.
-_typed, _cell = typed_value, cell_text
-
-
 def _path(*path: str) -> Getter:
     return lambda item: _at(item, path)
 

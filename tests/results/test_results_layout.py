@@ -1,4 +1,7 @@
-"""How the result modules are put together: one store, list keys from the generated tables, no private imports."""
+"""How the result modules are put together: one store, list keys from the generated tables.
+
+(No private name imported across modules: tests/unit/test_private_imports.py, for the whole package.)
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,20 +20,6 @@ from rekotrack._results import TrackingResult
 from rekotrack._results_store import PersonStore
 
 SRC = Path(rekotrack.__file__).resolve().parent
-RESULT_MODULES = ("_job_results", "_compact", "_results_store", "_results", "_tracks", "_exports")
-
-
-@pytest.mark.parametrize("module", RESULT_MODULES)
-def test_no_private_name_is_imported_from_another_module(module: str) -> None:
-    tree = ast.parse((SRC / f"{module}.py").read_text(encoding="utf-8"))
-    private = [
-        f"{node.module}.{alias.name}"
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-        for alias in node.names
-        if alias.name.startswith("_") and not alias.name.startswith("__")
-    ]
-    assert not private, f"{module} imports private names: {private}"
 
 
 def test_job_results_writes_no_list_key() -> None:
