@@ -155,6 +155,14 @@ def _settles(server: PageServer) -> bool:
     return server.in_flight == 0
 
 
+def _reaches(server: PageServer, token: str) -> bool:
+    """The request for ``token`` reaches the server (within a bound far over the time it takes)."""
+    ends = time.monotonic() + 5.0
+    while token not in server.tokens and time.monotonic() < ends:
+        time.sleep(0.005)
+    return token in server.tokens
+
+
 def _early_starts(tracker: PersonTracker) -> list[int]:
     """For each page parsed, how many other page requests were running once its bytes had been read."""
     seen: list[int] = []
@@ -229,6 +237,9 @@ def test_leaving_the_loop_stops_the_request_started_early(serve: Callable[..., P
     try:
         for det in pager:
             if det.timestamp == 3:  # the first item of page 1: page 2's request was started early
+                # ... and is on its way: wait until the server has it (on a loaded machine the caller can get here
+                # before the request is written; stopped then, it is never sent, and the tokens below would miss it).
+                assert _reaches(server, _token(2))
                 if how == "raise":
                     raise KeyError("caller's error")
                 break
