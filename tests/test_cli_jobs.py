@@ -19,8 +19,8 @@ import rekotrack
 from rekotrack import _job_results
 from rekotrack._cli import main
 from rekotrack._cli_jobs import KINDS, START_FLAGS, ItemTable
+from rekotrack._synthetic._jobs import SyntheticJob
 from rekotrack.testing import LocalRekognition, SyntheticScene
-from rekotrack.testing._jobs import SyntheticJob
 
 OK = "s3://cli-jobs/ok.mp4"
 BAD = "s3://cli-jobs/bad.mp4"

@@ -25,7 +25,7 @@ from rekotrack import (
     TextDetector,
 )
 from rekotrack._core._operation import VideoOperation
-from rekotrack.testing._jobs import CHOICES, SyntheticJob
+from rekotrack._synthetic._jobs import CHOICES, SyntheticJob
 
 REGION = "us-east-1"
 FAKE = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}

@@ -27,7 +27,7 @@ from rekotrack._job_results import (
     Shot,
     TextResult,
 )
-from rekotrack.testing._jobs import CHOICES, JOB_KINDS, SyntheticJob
+from rekotrack._synthetic._jobs import CHOICES, JOB_KINDS, SyntheticJob
 
 VIDEO = {"S3Object": {"Bucket": "bucket", "Name": "results.mp4"}}
 START_PARAMS: dict[str, dict[str, Any]] = {

@@ -2,7 +2,7 @@
 
 Every job kind is started and paged with an unchanged boto3 client, in every sort order and
 aggregation its Get has, a few items a page, and must return exactly the synthetic ground truth
-(``rekotrack.testing._jobs``); its page members, its SNS message, its validation and its tokens
+(``rekotrack._synthetic._jobs``); its page members, its SNS message, its validation and its tokens
 follow the same rules as person tracking.
 """
 
@@ -16,9 +16,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from rekotrack._synthetic._jobs import SyntheticJob, ground_truth
 from rekotrack.server import VIDEO_OPERATIONS, ServedOperation
 from rekotrack.testing import LocalRekognition
-from rekotrack.testing._jobs import SyntheticJob, ground_truth
 
 VIDEO: dict[str, Any] = {"S3Object": {"Bucket": "bucket", "Name": "street.mp4"}}
 URI = "s3://bucket/street.mp4"

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from rekotrack._constraints import check_request
 from rekotrack._generated.models import ITEM_MODELS, LIST_KEYS, PAGE_MODELS, FaceDetail
+from rekotrack._synthetic._jobs import CHOICES, JOB_KINDS, SyntheticJob, ground_truth, video_uri
 from rekotrack.testing import SyntheticScene
-from rekotrack.testing._jobs import CHOICES, JOB_KINDS, SyntheticJob, ground_truth, video_uri
 
 VIDEO: dict[str, Any] = {"S3Object": {"Bucket": "bucket", "Name": "street.mp4"}}
 EXTRA: dict[str, dict[str, Any]] = {

@@ -75,7 +75,7 @@ def test_token_of_another_sort_order(client: Any, job_id: str) -> None:
 
 
 def test_token_of_another_server_secret() -> None:
-    from rekotrack.testing._tokens import TokenCodec, TokenError
+    from rekotrack._synthetic._tokens import TokenCodec, TokenError
 
     issued = TokenCodec().encode("job-1", "TIMESTAMP", 1000)
     key_k, key_j = TokenCodec(b"k" * 32), TokenCodec(b"j" * 32)

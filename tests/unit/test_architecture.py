@@ -10,7 +10,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "rekotrack"
 
-SERVER_MODULES = ("rekotrack.testing._server", "rekotrack.selfhosted", "rekotrack.server")
+SERVER_MODULES = ("rekotrack._synthetic", "rekotrack.testing", "rekotrack.selfhosted", "rekotrack.server")
 
 
 def _module_name(path: Path) -> str:

@@ -17,11 +17,11 @@ person tracking, ``SyntheticJob`` for the others), seeded fault injection
         rekognition = server.client()
 """
 
-from rekotrack.testing._clock import Clock, ManualClock
-from rekotrack.testing._faults import CORRUPT_KINDS, FAULT_KINDS, CorruptKind, FaultKind, Faults
-from rekotrack.testing._jobs import JOB_KINDS, SyntheticJob
-from rekotrack.testing._scene import MAX_DURATION_MS, Detection, SortBy, SyntheticScene
-from rekotrack.testing._server import ERROR_STATUS, LocalRekognition, Notification
+from rekotrack._synthetic._clock import Clock, ManualClock
+from rekotrack._synthetic._faults import CORRUPT_KINDS, FAULT_KINDS, CorruptKind, FaultKind, Faults
+from rekotrack._synthetic._jobs import JOB_KINDS, SyntheticJob
+from rekotrack._synthetic._scene import MAX_DURATION_MS, Detection, SortBy, SyntheticScene
+from rekotrack._synthetic._server import ERROR_STATUS, LocalRekognition, Notification
 
 __all__ = [
     "CORRUPT_KINDS",

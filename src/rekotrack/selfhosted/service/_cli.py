@@ -13,17 +13,31 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rekotrack._cli_server_options import configure_render, configure_serve_video, configure_worker
 
-__all__ = ["configure_render", "configure_serve_video", "configure_worker", "run_render", "run_serve", "run_worker"]
+if TYPE_CHECKING:
+    from rekotrack.server import FrontName, RekognitionServer
+
+__all__ = ["configure_render", "configure_serve_video", "configure_worker", "run_render", "run_serve", "run_worker",
+           "synthetic_server"]
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 _INSTALL_SERVER = (
     "pip install '.[server]' in a rekotrack clone ('rekotrack[server]' once released; see docs/self-hosted.md)"
 )
 _MISSING_EXTRA = f"the video analyzer needs the server extra: {_INSTALL_SERVER}"
+
+
+def synthetic_server(*, host: str, port: int, job_seconds: float, sns_endpoint_url: str | None, front: FrontName,
+                     region_name: str) -> RekognitionServer:
+    """The server of ``rekotrack serve`` without ``--analyzer video``: synthetic jobs (what
+    :class:`rekotrack.testing.LocalRekognition` is, from its production home)."""
+    from rekotrack._synthetic._server import LocalRekognition
+
+    return LocalRekognition(host=host, port=port, job_seconds=job_seconds, sns_endpoint_url=sns_endpoint_url,
+                            front=front, region_name=region_name)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -45,7 +59,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         sys.stderr.write(f"rekotrack: bad input: {exc}\n")
         return EXIT_BAD_INPUT
-    from rekotrack.server import FrontName, RekognitionServer, uvicorn_available
+    from rekotrack.server import uvicorn_available
 
     # uvicorn (extra rekotrack[server]) when installed; the stdlib front keeps a base install serving.
     front: FrontName = "uvicorn" if uvicorn_available() else "stdlib"
@@ -54,9 +68,7 @@ def run_serve(args: argparse.Namespace) -> int:
         if credentials:
             sys.stderr.write("rekotrack: bad input: signature verification needs --analyzer video\n")
             return EXIT_BAD_INPUT
-        from rekotrack.testing import LocalRekognition
-
-        server = LocalRekognition(host=args.host, port=args.port, job_seconds=getattr(args, "job_seconds", 1.0),
+        server = synthetic_server(host=args.host, port=args.port, job_seconds=getattr(args, "job_seconds", 1.0),
                                   sns_endpoint_url=args.sns_endpoint_url, front=front, region_name=regions[0])
     else:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")  # job progress

@@ -15,7 +15,8 @@ __all__ = ["run_synthetic"]
 
 def run_synthetic(spec: JobSpec, out_dir: Path) -> WorkResult:
     """Write the result the synthetic server answers for ``spec`` (its URI decides the scene) to ``out_dir``."""
-    from rekotrack.testing import SyntheticJob, SyntheticScene
+    from rekotrack._synthetic._jobs import SyntheticJob
+    from rekotrack._synthetic._scene import SyntheticScene
 
     scene = SyntheticScene.for_uri(spec.source.uri)
     if scene.final_status != "SUCCEEDED":

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import time
 
+from rekotrack._synthetic._clock import Clock
+from rekotrack._synthetic._faults import FaultInjector, FaultKind, Faults
+from rekotrack._synthetic._gate import FaultGate
+from rekotrack._synthetic._scene import SyntheticScene
+from rekotrack._synthetic._synthetic import SyntheticAnalyzer, outcome_of
 from rekotrack.server import (
     ERROR_STATUS,
     IDLE_TIMEOUT_SECONDS,
@@ -24,11 +29,6 @@ from rekotrack.server import (
     RekognitionCore,
     RekognitionServer,
 )
-from rekotrack.testing._clock import Clock
-from rekotrack.testing._faults import FaultInjector, FaultKind, Faults
-from rekotrack.testing._gate import FaultGate
-from rekotrack.testing._scene import SyntheticScene
-from rekotrack.testing._synthetic import SyntheticAnalyzer, outcome_of
 
 __all__ = ["ERROR_STATUS", "JobOutcome", "LocalRekognition", "Notification"]
 

@@ -1,7 +1,7 @@
 """The synthetic analyzer: every job's result is known from the start, seeded from its video.
 
 Person tracking answers the video's :class:`SyntheticScene`; the seven other Video jobs answer
-a :class:`~rekotrack.testing._jobs.SyntheticJob` made from the Start request and that scene.
+a :class:`~rekotrack._synthetic._jobs.SyntheticJob` made from the Start request and that scene.
 
 A job stays IN_PROGRESS for ``job_seconds`` (by the core's clock) or, when ``job_polls`` is
 set, for that many Get calls, then ends as its scene says. Both are read at every check, so
@@ -14,9 +14,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from rekotrack._synthetic._jobs import SyntheticJob
+from rekotrack._synthetic._scene import MAX_DURATION_MS, SortBy, SyntheticScene
 from rekotrack.server import ApiError, Ended, Job, JobOutcome, ServedOperation
-from rekotrack.testing._jobs import SyntheticJob
-from rekotrack.testing._scene import MAX_DURATION_MS, SortBy, SyntheticScene
 
 __all__ = ["SceneOutcome", "SyntheticAnalyzer", "outcome_of"]
 

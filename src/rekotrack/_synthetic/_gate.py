@@ -6,8 +6,8 @@ import json
 import time
 from typing import Final
 
+from rekotrack._synthetic._faults import FaultInjector
 from rekotrack.server import ApiError, Reply, error_reply
-from rekotrack.testing._faults import FaultInjector
 
 __all__ = ["FaultGate"]
 

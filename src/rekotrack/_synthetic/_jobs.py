@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rekotrack._generated.operations import FACADE_KINDS, SERVED
-from rekotrack.testing._scene import SyntheticScene, mix
+from rekotrack._synthetic._scene import SyntheticScene, mix
 
 __all__ = ["JOB_KINDS", "GetChoices", "SyntheticJob", "ground_truth", "video_uri"]
 
