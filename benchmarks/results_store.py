@@ -36,8 +36,7 @@ CASES = ("persons", "labels", "faces")
 
 
 def _items(case: str, n: int) -> tuple[list[dict[str, Any]], Any]:
-    from rekotrack._synthetic._jobs import SyntheticJob
-    from rekotrack.testing import SyntheticScene
+    from rekotrack.testing import SyntheticJob, SyntheticScene  # public in both checkouts compared
 
     video = {"S3Object": {"Bucket": "bench", "Name": f"{case}.mp4"}}
     if case == "persons":
