@@ -127,6 +127,23 @@ def test_a_work_order_checks_its_settings() -> None:
         parse(WorkOrder, order, "a work order")
 
 
+def test_a_task_stored_before_the_typed_boundaries_still_reads() -> None:
+    """Jobs in flight across an upgrade: the flat task the previous version stored in Redis."""
+    common = {"settings": AnalyzerSettings().to_json(), "max_attempts": 3, "s3_endpoint_url": None,
+              "results": {"bucket": "results", "prefix": "runs/"}, "sns_endpoint_url": None, "region": "us-east-1"}
+    segments = {**common, "operation": "SegmentDetection", "source": {
+        "kind": "s3", "bucket": "bucket", "key": "clip.mp4", "version": None, "endpoint_url": None,
+        "region": "us-east-1", "uri": "s3://bucket/clip.mp4", "operation": "SegmentDetection", "video": VIDEO,
+        "filters": {}, "segment_types": ["SHOT"]}}
+    order = parse(WorkOrder, segments, "an old task")
+    assert (order.spec.operation, order.spec.segment_types, order.spec.video) == ("SegmentDetection", ("SHOT",), VIDEO)
+    assert order.spec.source == S3Video(bucket="bucket", key="clip.mp4", region="us-east-1", uri="s3://bucket/clip.mp4")
+    person = {**common, "operation": "PersonTracking", "source": {"kind": "file", "path": "/v/a.mp4",
+                                                                  "uri": "s3://b/a.mp4"}}
+    assert parse(WorkOrder, person, "an old task").spec == JobSpec(
+        operation="PersonTracking", source=FileVideo(path="/v/a.mp4", uri="s3://b/a.mp4"))
+
+
 # ---------------------------------------------------------------------- one record shape
 def test_one_record_shape_round_trips_through_the_core_job_and_redis_members() -> None:
     record = _record(result=S3Result(bucket="results", folder="runs/x/1/", count=4, metadata={"Format": "mp4"}),

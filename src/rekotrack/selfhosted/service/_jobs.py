@@ -191,6 +191,26 @@ class WorkOrder(_Model):
     sns_endpoint_url: str | None = None
     region: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_the_flat_task(cls, data: Any) -> Any:
+        """A task stored before the typed boundaries (one flat ``source`` dict holding the video and the
+        Start's options, ``operation`` beside it) reads as a work order, so jobs in flight survive an upgrade."""
+        if not isinstance(data, Mapping) or "spec" in data or not isinstance(data.get("source"), Mapping):
+            return data
+        order = dict(data)
+        source = dict(order.pop("source"))
+        order.pop("operation", None)
+        spec: dict[str, Any] = {"operation": source.pop("operation", "PersonTracking")}
+        for name in ("video", "face_attributes", "filters", "segment_types"):
+            if name in source:
+                spec[name] = source.pop(name)
+        if source.get("kind") == "file":
+            source = {name: source[name] for name in ("kind", "path", "uri") if name in source}
+        spec["source"] = source
+        order["spec"] = spec
+        return order
+
     @field_validator("settings")
     @classmethod
     def _settings_load(cls, value: dict[str, Any]) -> dict[str, Any]:
