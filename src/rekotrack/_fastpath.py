@@ -64,6 +64,7 @@ class _Call(NamedTuple):
     list_key: str | None
     max_results: int | None
     reporter: Reporter | None
+    pause_gc: bool
 
 
 _ACTIVE: ContextVar[_Call | None] = ContextVar("rekotrack_fast_path", default=None)
@@ -75,30 +76,36 @@ def active(
     list_key: str | None = None,
     max_results: int | None = None,
     reporter: Reporter | None = None,
+    pause_gc: bool = True,
 ) -> Iterator[None]:
     """Let the handler act on the calls made inside this block.
 
     ``model``: parse responses into it (None: botocore parses). ``list_key`` and
     ``max_results``: refuse, unparsed, a body whose ``list_key`` holds more items.
-    ``reporter``: hears the requests' sending and their pages' bytes.
+    ``reporter``: hears the requests' sending and their pages' bytes. ``pause_gc``:
+    see :func:`validate_page`.
     """
-    token = _ACTIVE.set(_Call(model, list_key, max_results, reporter))
+    token = _ACTIVE.set(_Call(model, list_key, max_results, reporter, pause_gc))
     try:
         yield
     finally:
         _ACTIVE.reset(token)
 
 
-def validate_page(model: type[BaseModel], body: bytes) -> BaseModel:
-    """Validate with the cyclic GC paused.
+def validate_page(model: type[BaseModel], body: bytes, pause_gc: bool = True) -> BaseModel:
+    """Validate a page's raw bytes; with ``pause_gc``, with the cyclic GC paused meanwhile.
 
     A page builds tens of thousands of small objects that all stay alive until the
-    page is built; with the collector running, they trigger several collections per
-    page and get promoted to the oldest generation, whose full collections then scan
-    every object in the process (boto3 holds hundreds of thousands). Pausing it for
-    the few milliseconds of validation lets them die young. Nothing cyclic is created.
+    page is built; with the collector running, they trigger over a hundred
+    collections per page and get promoted to the oldest generation, whose full
+    collections then scan every object in the process (boto3 holds hundreds of
+    thousands). Pausing it for the few milliseconds of validation lets them die
+    young; nothing cyclic is created. The pause is process-wide (the application's
+    other threads allocate without collections meanwhile), hence the analyzers'
+    public ``pause_gc=False``, which leaves the collector alone (figures in
+    ``docs/performance.md``). A collector the application disabled stays disabled.
     """
-    if not gc.isenabled():
+    if not pause_gc or not gc.isenabled():
         return model.model_validate_json(body)
     gc.disable()
     try:
@@ -127,7 +134,7 @@ def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[
     if model is None:
         return
     try:
-        page = validate_page(model, raw)
+        page = validate_page(model, raw, call.pause_gc)
     except ValidationError:
         return  # truncated or invalid: botocore parses it and the integrity check decides
     if getattr(page, "job_status", None) is None:

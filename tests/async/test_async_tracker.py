@@ -81,9 +81,9 @@ async def test_fast_path_runs_on_aiobotocore(
     calls: list[int] = []
     real = _fastpath.validate_page
 
-    def counting(model: Any, body: bytes) -> Any:
+    def counting(model: Any, body: bytes, *args: Any) -> Any:
         calls.append(len(body))
-        return real(model, body)
+        return real(model, body, *args)
 
     monkeypatch.setattr(_fastpath, "validate_page", counting)
     tracker = _tracker(rekognition)

@@ -96,3 +96,40 @@ def test_validation_leaves_a_disabled_collector_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_validation_with_pause_gc_off_never_touches_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    touched: list[str] = []
+    monkeypatch.setattr(gc, "disable", lambda: touched.append("disable"))
+    monkeypatch.setattr(gc, "enable", lambda: touched.append("enable"))
+    page = validate_page(PersonTrackingPage, LONG, False)
+    assert isinstance(page, PersonTrackingPage)
+    assert touched == []
+
+
+@pytest.mark.parametrize("pause_gc", [True, False])
+def test_the_trackers_pause_gc_switch_reaches_the_fast_path(pause_gc: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the real botocore stack (a send-level answer): each page's validation pauses the collector, or not."""
+    from rekotrack import PersonTracker, RetryPolicy
+
+    from .unit_support import JOB_ID, count_sends, detection, make_client, raw_response
+
+    bodies = iter(
+        json.dumps({"JobStatus": "SUCCEEDED", "Persons": [detection(2 * k + i) for i in range(2)], **more}).encode()
+        for k, more in enumerate([{"NextToken": "t1"}, {"NextToken": "t2"}, {}])
+    )
+    client = make_client()
+    count_sends(client, "GetPersonTracking", lambda request: raw_response(request, 200, next(bodies)))
+    tracker = PersonTracker(client, retry=RetryPolicy(max_attempts=1), pause_gc=pause_gc)
+    assert tracker.fast_path
+    pauses: list[bool] = []
+    real_disable = gc.disable
+
+    def disable() -> None:
+        pauses.append(True)
+        real_disable()
+
+    monkeypatch.setattr(gc, "disable", disable)
+    assert [d.timestamp for d in tracker.persons(JOB_ID, page_size=2)] == list(range(6))
+    assert gc.isenabled()
+    assert len(pauses) == (3 if pause_gc else 0)
