@@ -117,7 +117,7 @@ def test_cli_help_and_version_import_nothing_heavy() -> None:
                 main({argv!r})
             """
         )
-        for heavy in ("boto3", "botocore", "pydantic", "tqdm", "rekotrack.testing"):
+        for heavy in ("boto3", "botocore", "pydantic", "tqdm", "rekotrack.testing", "rekotrack._synthetic"):
             assert heavy not in loaded, (argv, heavy)
 
 
@@ -136,7 +136,8 @@ def test_pytest_plugin_loads_without_server_boto3_or_pydantic(tmp_path: Path) ->
             import sys
 
             def test_nothing_heavy_at_collection():
-                heavy = {"boto3", "botocore", "pydantic", "rekotrack.testing", "rekotrack._models"}
+                heavy = {"boto3", "botocore", "pydantic", "rekotrack.testing", "rekotrack._synthetic",
+                         "rekotrack._models"}
                 assert not heavy & set(sys.modules), heavy & set(sys.modules)
                 assert "rekotrack.pytest_plugin" in sys.modules
 
