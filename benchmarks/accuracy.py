@@ -135,6 +135,14 @@ def hypotheses(persons: list[dict[str, Any]], width: int, height: int, fps: floa
     return hyp
 
 
+def detector_model(detector: str) -> str:
+    """What identifies the detector's model in a first-pass cache key: the sha256 of the ONNX file (checked when the
+    detector loads it), so a replaced or re-converted model never replays detections of the old one."""
+    from rekotrack.selfhosted.vision._detector import SSDLITE_ONNX
+
+    return SSDLITE_ONNX.sha256 if detector == "ssdlite" else detector
+
+
 def save_cache(path: Path, frames: list[Any], key: dict[str, Any]) -> None:
     counts = np.array([len(f.boxes) for f in frames])
     np.savez_compressed(
@@ -197,7 +205,8 @@ def _run(
     fps = info.frame_rate or 10.0
     limit_ms = None if frames is None else int((frames - 0.5) * 1000 / fps)
     key = {"video": str(video), "size": video.stat().st_size, "detector": settings.detector,
-           "tiles": settings.tiles, "sample_interval_ms": settings.sample_interval_ms, "limit_ms": limit_ms}
+           "tiles": settings.tiles, "sample_interval_ms": settings.sample_interval_ms, "limit_ms": limit_ms,
+           "model": detector_model(settings.detector)}
     if tiling != "square":  # a first pass recorded with another tiling is not replayed
         key["tiling"] = tiling
     replayed = None

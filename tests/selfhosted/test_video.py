@@ -254,3 +254,23 @@ def test_s3_endpoint_and_sns_completion(video_root: Path, monkeypatch: pytest.Mo
             assert missing.value.response["Error"]["Code"] == "InvalidS3ObjectException"
     finally:
         moto.stop()
+
+
+def test_a_first_pass_cache_is_not_replayed_for_another_model(tmp_path: Path) -> None:
+    """The accuracy benchmarks' first-pass cache is keyed by the detector model's sha256: after a detector change,
+    `benchmarks.accuracy --checkclip` once silently replayed the old model's detections."""
+    import numpy as np
+    from benchmarks.accuracy import detector_model, load_cache, save_cache
+
+    from rekotrack.selfhosted.vision._analyzer import FrameDetections
+    from rekotrack.selfhosted.vision._detector import SSDLITE_ONNX
+
+    frame = FrameDetections(0, np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([0.9]), np.zeros((1, 8), np.float32))
+    key = {"video": "v.avi", "model": detector_model("ssdlite")}
+    assert key["model"] == SSDLITE_ONNX.sha256
+    cache = tmp_path / "first-pass.npz"
+    save_cache(cache, [frame], key)
+    replayed = load_cache(cache, key)
+    assert replayed is not None
+    assert replayed[0].boxes.tolist() == [[1.0, 2.0, 3.0, 4.0]]
+    assert load_cache(cache, {**key, "model": "0" * 64}) is None
