@@ -640,7 +640,7 @@ def render_operations(service: dict[str, Any]) -> str:
     out = [HEADER.format(version=API_VERSION)]
     out.append('"""The eight Rekognition Video operations as plain data, from ``scripts/video_operations.py``.\n\n'
                "Read by the server (``rekotrack.server._operations``) and the synthetic server\n"
-               "(``rekotrack.testing._jobs``); the typed specs the engine reads are in\n"
+               "(``rekotrack._synthetic._jobs``); the typed specs the engine reads are in\n"
                ":mod:`rekotrack._generated.specs`, the generated public names in\n"
                ":mod:`rekotrack._generated.public`.\n"
                '"""\n\n')  # fmt: skip

@@ -22,8 +22,8 @@ import pytest
 import rekotrack
 from rekotrack._core import _operation, _video_jobs
 from rekotrack._generated import models, operations, public, specs
+from rekotrack._synthetic import _jobs as synthetic
 from rekotrack.server import _operations as served
-from rekotrack.testing import _jobs as synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "rekotrack"

@@ -4,7 +4,7 @@
 """The eight Rekognition Video operations as plain data, from ``scripts/video_operations.py``.
 
 Read by the server (``rekotrack.server._operations``) and the synthetic server
-(``rekotrack.testing._jobs``); the typed specs the engine reads are in
+(``rekotrack._synthetic._jobs``); the typed specs the engine reads are in
 :mod:`rekotrack._generated.specs`, the generated public names in
 :mod:`rekotrack._generated.public`.
 """
