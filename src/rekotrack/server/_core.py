@@ -16,8 +16,7 @@ import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from rekotrack._constraints import MAX_RESULTS_LIMIT
 from rekotrack.server._errors import ApiError
@@ -53,9 +52,11 @@ def token_key(owner: str | None, token: str | None) -> str | None:
     return token if owner is None else f"{owner}\0{token}"
 
 
-@dataclass(frozen=True, slots=True)
-class GetQuery:
-    """One Get request's parameters as the core serves them (validated by then)."""
+class GetQuery(NamedTuple):
+    """One Get request's parameters as the core serves them (validated by then).
+
+    A named tuple: immutable, and made on every Get at under half a frozen dataclass's cost (0.7 vs 1.8 µs).
+    """
 
     job_id: str
     sort_by: str | None  # the operation's SortBy (its default when absent); None where it has none
@@ -66,13 +67,13 @@ class GetQuery:
 
     @classmethod
     def parse(cls, spec: ServedOperation, params: dict[str, Any], identity: Identity | None) -> GetQuery:
-        return cls(
-            job_id=params["JobId"],
-            sort_by=params.get("SortBy", spec.default_sort) if spec.sort_by else None,
-            aggregate_by=params.get("AggregateBy", spec.default_aggregate) if spec.aggregate_by else None,
-            max_results=min(int(params.get("MaxResults", MAX_RESULTS_LIMIT)), MAX_RESULTS_LIMIT),
-            token=params.get("NextToken"),
-            owner=identity.key_id if identity is not None else None,
+        return cls(  # positional: the fields' order above
+            params["JobId"],
+            params.get("SortBy", spec.default_sort) if spec.sort_by else None,
+            params.get("AggregateBy", spec.default_aggregate) if spec.aggregate_by else None,
+            min(int(params.get("MaxResults", MAX_RESULTS_LIMIT)), MAX_RESULTS_LIMIT),
+            params.get("NextToken"),
+            identity.key_id if identity is not None else None,
         )
 
 
@@ -272,7 +273,7 @@ class RekognitionCore:
         if message:
             response["StatusMessage"] = message
         if status == "SUCCEEDED" and outcome is not None:
-            response.update(self._page(spec, query, outcome, position))
+            self._page(response, spec, query, outcome, position)
         response["JobId"] = query.job_id
         response["Video"] = job.video
         if job.job_tag is not None:
@@ -305,23 +306,24 @@ class RekognitionCore:
         describe = getattr(self.analyzer, "progress_message", None)  # optional: how far the job is
         return describe(job) if status == "IN_PROGRESS" and describe is not None else None
 
-    def _page(self, spec: ServedOperation, query: GetQuery, outcome: JobOutcome, position: int) -> dict[str, Any]:
-        """A SUCCEEDED job's page fields, its items from ``position`` and the NextToken when more follow."""
+    def _page(
+        self, response: dict[str, Any], spec: ServedOperation, query: GetQuery, outcome: JobOutcome, position: int
+    ) -> None:
+        """Add a SUCCEEDED job's page fields, its items from ``position`` and the NextToken when more follow."""
         if isinstance(outcome, ListingOutcome):
-            fields = dict(outcome.page_fields(query.sort_by, query.aggregate_by))
+            response.update(outcome.page_fields(query.sort_by, query.aggregate_by))
             items = outcome.page(query.sort_by, position, query.max_results, query.aggregate_by)
             end = position + len(items)
             if end < outcome.count(query.aggregate_by):
-                fields["NextToken"] = self.tokens.encode(query.job_id, query.sort_by, end, query.aggregate_by)
+                response["NextToken"] = self.tokens.encode(query.job_id, query.sort_by, end, query.aggregate_by)
         else:
             order = query.sort_by or "TIMESTAMP"
-            fields = {"VideoMetadata": outcome.video_metadata()}
+            response["VideoMetadata"] = outcome.video_metadata()
             items = outcome.page(order, position, query.max_results)
             end = position + len(items)
             if end < outcome.detection_count:
-                fields["NextToken"] = self.tokens.encode(query.job_id, order, end)
-        fields[spec.list_key] = items
-        return fields
+                response["NextToken"] = self.tokens.encode(query.job_id, order, end)
+        response[spec.list_key] = items
 
     # ------------------------------------------------------------------ lifecycle
     def refresh(self, now: float) -> None:
