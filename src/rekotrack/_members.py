@@ -21,7 +21,7 @@ def member_at(params: Mapping[str, Any], path: str) -> tuple[bool, object]:
     """
     node: object = params
     for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
+        if not isinstance(node, (dict, Mapping)) or part not in node:  # dict first: no ABC check for JSON
             return False, None
         node = node[part]
     return True, node
