@@ -172,6 +172,13 @@ def test_a_bad_sqlite_row_is_a_typed_error_naming_the_job(tmp_path: Path) -> Non
     store.close()
 
 
+def test_a_task_message_that_names_no_job_id_is_dropped_before_redis() -> None:
+    from rekotrack.selfhosted.service._celery import _analyze
+
+    for argument in (None, 123, "", "x" * 65, {"job_id": "a"}):
+        assert _analyze(None, argument) == "malformed"
+
+
 # ---------------------------------------------------------------------- Redis (a real redis-server)
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -30,9 +30,9 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from rekotrack.selfhosted.service._jobs import (
     JobDataError,
@@ -43,6 +43,7 @@ from rekotrack.selfhosted.service._jobs import (
     WorkOrder,
     WorkResult,
 )
+from rekotrack.selfhosted.service._records import RedisJobRecords
 
 __all__ = ["LEASE_SECONDS", "TASK_NAME", "VISIBILITY_TIMEOUT", "WorkerOptions", "make_app", "run_worker"]
 
@@ -76,7 +77,19 @@ class WorkerOptions:
 
 
 _options = WorkerOptions(broker="")
-_context: dict[str, Any] = {}
+
+
+@dataclass
+class _Clients:
+    """One pool process's clients (made after the pool forks): its Redis records, S3 and SNS by endpoint/region."""
+
+    pid: int
+    records: RedisJobRecords
+    s3: dict[tuple[str | None, str], Any] = field(default_factory=dict)
+    sns: dict[tuple[str | None, str], Any] = field(default_factory=dict)
+
+
+_clients: _Clients | None = None
 
 
 def make_app(broker: str, visibility_timeout: float = VISIBILITY_TIMEOUT) -> Any:
@@ -108,23 +121,22 @@ def make_app(broker: str, visibility_timeout: float = VISIBILITY_TIMEOUT) -> Any
     return app
 
 
-def _ctx() -> dict[str, Any]:
-    """Per-process clients (made after the pool forks)."""
-    if _context.get("pid") != os.getpid():
-        from rekotrack.selfhosted.service._records import RedisJobRecords
-
-        _context.clear()
-        _context.update(pid=os.getpid(), records=RedisJobRecords(_options.broker), s3={}, sns={})
-    return _context
+def _ctx() -> _Clients:
+    """This process's clients (made again in a forked pool process)."""
+    global _clients
+    if _clients is None or _clients.pid != os.getpid():
+        _clients = _Clients(pid=os.getpid(), records=RedisJobRecords(_options.broker))
+    return _clients
 
 
-def _client(kind: str, endpoint_url: str | None, region: str) -> Any:
-    cache = _ctx()[kind]
+def _client(kind: Literal["s3", "sns"], endpoint_url: str | None, region: str) -> Any:
+    clients = _ctx()
+    cache = clients.s3 if kind == "s3" else clients.sns
     key = (endpoint_url, region)
     if key not in cache:
         import boto3
 
-        cache[key] = boto3.client(kind, endpoint_url=endpoint_url, region_name=region)  # type: ignore[call-overload]
+        cache[key] = boto3.client(kind, endpoint_url=endpoint_url, region_name=region)
     return cache[key]
 
 
@@ -151,9 +163,12 @@ class _Heartbeat:
         self._thread.join(5.0)
 
 
-def _analyze(task: Any, job_id: str) -> str:
+def _analyze(task: Any, job_id: object) -> str:
     """The Celery task: run one job to its end (or hand it back); returns what happened."""
-    records = _ctx()["records"]
+    if not isinstance(job_id, str) or not 0 < len(job_id) <= 64:  # the one argument a message carries
+        _log.error("a task message named no JobId (%r): dropped", job_id)
+        return "malformed"
+    records = _ctx().records
     try:
         record = records.get(job_id)
     except JobDataError as exc:  # nothing to run: end it FAILED rather than deliver it for ever
@@ -259,7 +274,7 @@ def _run(job_id: str, order: WorkOrder, attempt: int) -> tuple[WorkResult, _Uplo
         scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"rekotrack-{job_id[:12]}-", dir=scratch) as tmp:
         out_dir = Path(tmp) / "result"
-        outcome = run_job(job_id, spec, settings, str(out_dir), _RedisProgress(_ctx()["records"], job_id))
+        outcome = run_job(job_id, spec, settings, str(out_dir), _RedisProgress(_ctx().records, job_id))
         if not outcome.succeeded:
             return outcome, None
         bucket, prefix = order.results.bucket, order.results.prefix
