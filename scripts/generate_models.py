@@ -376,6 +376,16 @@ class ModelWriter:
             for member, default in entry.get_defaults.items():
                 if default not in values[member]:
                     raise SystemExit(f"Get{entry.kind}: default {member}={default} is not one of {values[member]}")
+            if entry.cli is None:
+                raise SystemExit(f"{entry.kind}: video_operations.py gives no cli=CliEntry(...)")
+            inputs = self.shapes[self.operations[f"Start{entry.kind}"]["input"]["shape"]]["members"]
+            keywords = {snake(m) for m in inputs if m not in COMMON_START_INPUTS}
+            for flag in entry.cli.start_flags:
+                if flag not in keywords:
+                    raise SystemExit(f"{entry.kind}: start flag {flag} is not a Start input ({sorted(keywords)})")
+        names = [e.cli.name for e in VIDEO_OPERATIONS if e.cli is not None]
+        if len(set(names)) != len(names):
+            raise SystemExit(f"video_operations.py: two operations share a --job name ({names})")
 
 
 def _docstring(text: str, indent: str) -> str:
@@ -645,7 +655,8 @@ def render_operations(service: dict[str, Any]) -> str:
                ":mod:`rekotrack._generated.public`.\n"
                '"""\n\n')  # fmt: skip
     out.append("from __future__ import annotations\n\n")
-    names = ["FACADE_KINDS", "GET_DEFAULTS", "ITEMS_METHODS", "KINDS", "PUBLIC_NAMES", "RESULT_CLASSES", "SERVED"]
+    names = ["ANALYZERS", "CLI", "FACADE_KINDS", "GET_DEFAULTS", "ITEMS_METHODS", "KINDS", "PUBLIC_NAMES",
+             "RESULT_CLASSES", "SERVED"]
     out.append(_render_all(names))
     out.append("KINDS: tuple[str, ...] = (\n" + "".join(f'    "{e.kind}",\n' for e in VIDEO_OPERATIONS) + ")\n")
     out.append('"""Every job kind (``Start{kind}``/``Get{kind}``), person tracking first."""\n\n')
@@ -674,10 +685,38 @@ def render_operations(service: dict[str, Any]) -> str:
     out.append("RESULT_CLASSES: dict[str, str] = {\n")
     out.append("".join(f'    "{e.kind}": "{e.result}",\n' for e in VIDEO_OPERATIONS) + "}\n")
     out.append('"""Kind -> the name of the compact result class of ``collect()``."""\n\n')
+    out.append("ANALYZERS: dict[str, str] = {\n")
+    out.append("".join(f'    "{e.kind}": "{e.analyzer}",\n' for e in VIDEO_OPERATIONS) + "}\n")
+    out.append('"""Kind -> the public synchronous analyzer class (``LabelDetector``)."""\n\n')
+    out.append(_render_cli())
     out.append("PUBLIC_NAMES: dict[str, tuple[str, ...]] = {\n")
     out.append("".join(_tuple_item(module, names) for module, names in _public_modules().items()) + "}\n")
     out.append('"""The generated part of ``rekotrack``\'s public names: module -> names (its lazy table and\n'
                '``__all__`` add them; :mod:`rekotrack._generated.public` imports them for type checkers)."""\n')  # fmt: skip
+    return "".join(out)
+
+
+def _render_cli() -> str:
+    """``CLI``: how the command line names each kind (``scripts/video_operations.py``'s ``cli=``)."""
+    out = ["CLI: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (\n"]
+    for entry in VIDEO_OPERATIONS:
+        cli = entry.cli
+        assert cli is not None  # check_jobs refused an entry without one
+        cells = [f'"{entry.kind}"', f'"{cli.name}"', f'"{cli.noun}"', _tuple(cli.start_flags), _tuple(cli.table)]
+        line = f"    ({', '.join(cells)}),\n"
+        if len(line) <= WIDTH:
+            out.append(line)
+            continue
+        out.append("    (\n")  # one cell a line, and one column a line when the columns do not fit (ruff's format)
+        for cell, values in zip(cells, [(), (), (), cli.start_flags, cli.table], strict=True):
+            if len(f"        {cell},") <= WIDTH:
+                out.append(f"        {cell},\n")
+            else:
+                out.append("        (\n" + "".join(f'            "{v}",\n' for v in values) + "        ),\n")
+        out.append("    ),\n")
+    out.append(")\n")
+    out.append('"""Per kind: its ``--job`` name, what ``get`` counts, its own start flags (Start input keywords)\n'
+               'and the result columns ``get`` shows (empty: a hand-written table), for ``rekotrack._cli_jobs``."""\n\n')  # fmt: skip
     return "".join(out)
 
 

@@ -1,9 +1,11 @@
 """The Video job kinds of the command line: ``--job persons|labels|faces|...`` on start, wait, get and export.
 
 One :class:`JobKind` per Rekognition Video analysis: its class, items method, Get orders,
-the start flags it takes and the columns ``get`` shows. Plain data (no SDK import), so that
-the parser and ``--help`` stay quick; the classes are imported when a command runs.
-``tests/test_cli_jobs.py`` checks this table against the SDK's operation specs.
+the start flags it takes and the columns ``get`` shows, built from the generated plain-data
+table :mod:`rekotrack._generated.operations` (whose source is ``scripts/video_operations.py``:
+its ``cli=`` entries say the ``--job`` name, the noun, the start flags and the ``get`` columns).
+No SDK import, so that the parser and ``--help`` stay quick; the classes are imported when a
+command runs. ``tests/test_cli_jobs.py`` checks this table against the SDK's operation specs.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
+
+from ._generated import operations as _ops
 
 __all__ = [
     "DEFAULT_KIND",
@@ -48,46 +52,26 @@ class JobKind:
     table: tuple[str, ...] = ()
     """The columns ``get`` shows: names of the result class's CSV columns (persons has its own table)."""
     result_class: str = ""
-    """The result class whose CSV columns ``export --format csv`` writes (persons: ``TrackingResult``)."""
+    """The compact result class of the kind (``LabelResult``; persons: ``TrackingResult``, whose CSV the
+    command line does not use: persons has its own table and export)."""
 
 
-KINDS: dict[str, JobKind] = {
-    kind.name: kind
-    for kind in (
-        JobKind("persons", "PersonTracker", "PersonTracking", "persons", "detections", ("TIMESTAMP", "INDEX")),
-        JobKind("labels", "LabelDetector", "LabelDetection", "labels", "labels", ("TIMESTAMP", "NAME"),
-                ("TIMESTAMPS", "SEGMENTS"), ("min_confidence",),
-                ("timestamp_ms", "start_ms", "end_ms", "confidence", "instance_count", "name"), "LabelResult"),
-        JobKind("faces", "FaceDetector", "FaceDetection", "faces", "faces", start_flags=("face_attributes",),
-                table=("timestamp_ms", "confidence", "box_left", "box_top", "box_width", "box_height"),
-                result_class="FaceResult"),
-        JobKind("face-search", "FaceSearcher", "FaceSearch", "persons", "matches", ("TIMESTAMP", "INDEX"),
-                start_flags=("collection_id", "face_match_threshold"),
-                table=("timestamp_ms", "person_index", "box_left", "box_top", "box_width", "box_height",
-                       "best_similarity", "best_face_id"), result_class="FaceSearchResult"),
-        JobKind("celebrities", "CelebrityRecognizer", "CelebrityRecognition", "celebrities", "celebrities",
-                ("TIMESTAMP", "ID"),
-                table=("timestamp_ms", "confidence", "box_left", "box_top", "box_width", "box_height",
-                       "celebrity_id", "name"), result_class="CelebrityResult"),
-        JobKind("moderation", "ContentModerator", "ContentModeration", "moderation_labels", "moderation labels",
-                ("TIMESTAMP", "NAME"), ("TIMESTAMPS", "SEGMENTS"), ("min_confidence",),
-                ("timestamp_ms", "start_ms", "end_ms", "confidence", "parent_name", "name"), "ModerationResult"),
-        JobKind("segments", "SegmentDetector", "SegmentDetection", "segments", "segments",
-                start_flags=("segment_types",),
-                table=("start_ms", "end_ms", "duration_ms", "confidence", "shot_index", "type", "technical_cue_type"),
-                result_class="SegmentResult"),
-        JobKind("text", "TextDetector", "TextDetection", "text_detections", "text detections",
-                table=("timestamp_ms", "confidence", "id", "parent_id", "type", "text"), result_class="TextResult"),
-    )
-}
+def _job_kind(operation: str, name: str, noun: str, start_flags: tuple[str, ...], table: tuple[str, ...]) -> JobKind:
+    """One row of the generated :data:`rekotrack._generated.operations.CLI`, with the rest of its operation's row."""
+    sort_by, aggregate_by = _ORDERS[operation]
+    return JobKind(
+        name, _ops.ANALYZERS[operation], operation, _ops.ITEMS_METHODS[operation], noun, sort_by, aggregate_by,
+        start_flags, table, _ops.RESULT_CLASSES[operation],
+    )  # fmt: skip
+
+
+_ORDERS = {kind: (sort_by, aggregate_by) for kind, _key, sort_by, aggregate_by in _ops.SERVED}
+KINDS: dict[str, JobKind] = {row[1]: _job_kind(*row) for row in _ops.CLI}
+"""``--job`` value -> its kind, in the table's order (``scripts/video_operations.py``, generated)."""
 DEFAULT_KIND = "persons"
 
 START_FLAGS: dict[str, str] = {
-    "min_confidence": "--min-confidence",
-    "face_attributes": "--face-attributes",
-    "collection_id": "--collection-id",
-    "face_match_threshold": "--face-match-threshold",
-    "segment_types": "--segment-types",
+    dest: "--" + dest.replace("_", "-") for kind in KINDS.values() for dest in kind.start_flags
 }
 """The kind-specific start flags, by argparse ``dest``."""
 

@@ -20,6 +20,7 @@ import botocore.session
 import pytest
 
 import rekotrack
+from rekotrack import _cli_jobs, _job_results
 from rekotrack._core import _operation, _video_jobs
 from rekotrack._generated import models, operations, public, specs
 from rekotrack._synthetic import _jobs as synthetic
@@ -109,6 +110,26 @@ def test_the_servers_tables_are_the_entry(entry: VideoOperationEntry) -> None:
         assert entry.kind not in synthetic.CHOICES
     assert [o.name for o in served.VIDEO_OPERATIONS] == [e.kind for e in VIDEO_OPERATIONS]
     assert tuple(e.kind for e in FACADES) == synthetic.JOB_KINDS
+
+
+@pytest.mark.parametrize("entry", VIDEO_OPERATIONS, ids=lambda e: e.kind)
+def test_the_command_line_kind_is_the_entry(entry: VideoOperationEntry) -> None:
+    assert entry.cli is not None
+    kind = _cli_jobs.KINDS[entry.cli.name]
+    assert (kind.operation, kind.class_name, kind.items_method, kind.result_class) == (
+        entry.kind, entry.analyzer, entry.items_method, entry.result,
+    )  # fmt: skip
+    assert (kind.noun, kind.start_flags, kind.table) == (entry.cli.noun, entry.cli.start_flags, entry.cli.table)
+    served_orders = {o.name: (o.sort_by, o.aggregate_by) for o in served.VIDEO_OPERATIONS}
+    assert (kind.sort_by, kind.aggregate_by) == served_orders[entry.kind]
+    spec = specs.VIDEO_OPERATIONS[entry.kind]
+    for dest in kind.start_flags:
+        assert dest in spec.start_inputs
+        assert _cli_jobs.START_FLAGS[dest] == "--" + dest.replace("_", "-")
+    if entry.generated_classes:  # the get table shows columns of the result class (persons: its own table)
+        assert kind.table
+        assert set(kind.table) <= {column.name for column in _job_results.SPECS[entry.kind].columns}
+    assert list(_cli_jobs.KINDS) == [e.cli.name for e in VIDEO_OPERATIONS if e.cli is not None]
 
 
 @pytest.mark.parametrize("entry", FACADES, ids=lambda e: e.kind)

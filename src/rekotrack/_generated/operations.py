@@ -12,6 +12,8 @@ Read by the server (``rekotrack.server._operations``) and the synthetic server
 from __future__ import annotations
 
 __all__ = [
+    "ANALYZERS",
+    "CLI",
     "FACADE_KINDS",
     "GET_DEFAULTS",
     "ITEMS_METHODS",
@@ -92,6 +94,82 @@ RESULT_CLASSES: dict[str, str] = {
     "TextDetection": "TextResult",
 }
 """Kind -> the name of the compact result class of ``collect()``."""
+
+ANALYZERS: dict[str, str] = {
+    "PersonTracking": "PersonTracker",
+    "LabelDetection": "LabelDetector",
+    "FaceDetection": "FaceDetector",
+    "FaceSearch": "FaceSearcher",
+    "CelebrityRecognition": "CelebrityRecognizer",
+    "ContentModeration": "ContentModerator",
+    "SegmentDetection": "SegmentDetector",
+    "TextDetection": "TextDetector",
+}
+"""Kind -> the public synchronous analyzer class (``LabelDetector``)."""
+
+CLI: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("PersonTracking", "persons", "detections", (), ()),
+    (
+        "LabelDetection",
+        "labels",
+        "labels",
+        ("min_confidence",),
+        ("timestamp_ms", "start_ms", "end_ms", "confidence", "instance_count", "name"),
+    ),
+    (
+        "FaceDetection",
+        "faces",
+        "faces",
+        ("face_attributes",),
+        ("timestamp_ms", "confidence", "box_left", "box_top", "box_width", "box_height"),
+    ),
+    (
+        "FaceSearch",
+        "face-search",
+        "matches",
+        ("collection_id", "face_match_threshold"),
+        (
+            "timestamp_ms",
+            "person_index",
+            "box_left",
+            "box_top",
+            "box_width",
+            "box_height",
+            "best_similarity",
+            "best_face_id",
+        ),
+    ),
+    (
+        "CelebrityRecognition",
+        "celebrities",
+        "celebrities",
+        (),
+        ("timestamp_ms", "confidence", "box_left", "box_top", "box_width", "box_height", "celebrity_id", "name"),
+    ),
+    (
+        "ContentModeration",
+        "moderation",
+        "moderation labels",
+        ("min_confidence",),
+        ("timestamp_ms", "start_ms", "end_ms", "confidence", "parent_name", "name"),
+    ),
+    (
+        "SegmentDetection",
+        "segments",
+        "segments",
+        ("segment_types",),
+        ("start_ms", "end_ms", "duration_ms", "confidence", "shot_index", "type", "technical_cue_type"),
+    ),
+    (
+        "TextDetection",
+        "text",
+        "text detections",
+        (),
+        ("timestamp_ms", "confidence", "id", "parent_id", "type", "text"),
+    ),
+)
+"""Per kind: its ``--job`` name, what ``get`` counts, its own start flags (Start input keywords)
+and the result columns ``get`` shows (empty: a hand-written table), for ``rekotrack._cli_jobs``."""
 
 PUBLIC_NAMES: dict[str, tuple[str, ...]] = {
     "._generated.aio.video_jobs": (
