@@ -235,7 +235,9 @@ class ModelWriter:
         pages = [self.shapes[f"Get{kind}Response"]["members"] for kind, *_ in JOBS]
         first = pages[0]
         return [
-            name for name, ref in first.items() if all(page.get(name, {}).get("shape") == ref["shape"] for page in pages)
+            name
+            for name, ref in first.items()
+            if all(page.get(name, {}).get("shape") == ref["shape"] for page in pages)
         ]
 
     def class_name(self, shape: str) -> str:
@@ -692,7 +694,8 @@ def render_operations(service: dict[str, Any]) -> str:
     out.append("PUBLIC_NAMES: dict[str, tuple[str, ...]] = {\n")
     out.append("".join(_tuple_item(module, names) for module, names in _public_modules().items()) + "}\n")
     out.append('"""The generated part of ``rekotrack``\'s public names: module -> names (its lazy table and\n'
-               '``__all__`` add them; :mod:`rekotrack._generated.public` imports them for type checkers)."""\n')  # fmt: skip
+               "``__all__`` add them; :mod:`rekotrack._generated.public` imports them for type "
+               'checkers)."""\n')  # fmt: skip
     return "".join(out)
 
 
@@ -716,7 +719,8 @@ def _render_cli() -> str:
         out.append("    ),\n")
     out.append(")\n")
     out.append('"""Per kind: its ``--job`` name, what ``get`` counts, its own start flags (Start input keywords)\n'
-               'and the result columns ``get`` shows (empty: a hand-written table), for ``rekotrack._cli_jobs``."""\n\n')  # fmt: skip
+               "and the result columns ``get`` shows (empty: a hand-written table), for "
+               '``rekotrack._cli_jobs``."""\n\n')  # fmt: skip
     return "".join(out)
 
 
@@ -864,7 +868,8 @@ class FacadeWriter:
         w("        return await super().wait(timeout, queue=queue, **kwargs)\n\n")
         job_items_params = (f"{params}        page_size: int = 1000,\n        starting_token: str | None = None,\n"
                             "        max_items: int | None = None,\n        timeout: float = 3600.0,\n"
-                            "        queue: AsyncCompletionSource | None = None,\n        **unexpected: Never,\n")  # fmt: skip
+                            "        queue: AsyncCompletionSource | None = None,\n"
+                            "        **unexpected: Never,\n")  # fmt: skip
         w(f"    def {method}(\n        self,\n        *,\n{job_items_params}    ) -> {pager_t}:\n")
         w(_docstring(f"Every :class:`{item}` of the job, lazily, after waiting for it (up to ``timeout`` s). "
                      "Same as ``items()``.", "        "))  # fmt: skip
@@ -877,10 +882,12 @@ class FacadeWriter:
         w(f'        """The generic name of ``{method}()``."""\n')
         w(f"        return self.{method}(\n")
         w("".join(f"            {kw}={kw},\n" for kw, _ in options))
-        w("            page_size=page_size,\n            starting_token=starting_token,\n            max_items=max_items,\n"
-          "            timeout=timeout,\n            queue=queue,\n            **unexpected,\n        )\n\n")  # fmt: skip
+        w("            page_size=page_size,\n            starting_token=starting_token,\n"
+          "            max_items=max_items,\n            timeout=timeout,\n            queue=queue,\n"
+          "            **unexpected,\n        )\n\n")  # fmt: skip
         w(f"    def pages(\n        self,\n        *,\n{params}        page_size: int = 1000,\n"
-          f"        timeout: float = 3600.0,\n        **unexpected: Never,\n    ) -> AsyncIterator[{page}]:\n")  # fmt: skip
+          "        timeout: float = 3600.0,\n        **unexpected: Never,\n"
+          f"    ) -> AsyncIterator[{page}]:\n")  # fmt: skip
         w('        """The job\'s pages, lazily, after waiting for the job."""\n')
         w("        self.tracker._refuse(unexpected)\n")
         w(f"        return self._job_items(timeout, None, {passed}page_size=page_size).pages()\n\n")
@@ -889,7 +896,8 @@ class FacadeWriter:
           f"        **unexpected: Never,\n    ) -> {result}:\n")  # fmt: skip
         w(f'        """Wait for the job, then gather every item in a compact :class:`{result}`."""\n')
         w("        self.tracker._refuse(unexpected)\n")
-        w(f"        found: {result} = await self._job_collect(\n            timeout, queue, {passed}page_size=page_size\n        )\n")
+        w(f"        found: {result} = await self._job_collect(\n"
+          f"            timeout, queue, {passed}page_size=page_size\n        )\n")  # fmt: skip
         w("        return found\n")
         # ---- the analyzer
         w(f"\n\nclass {analyzer}(AsyncVideoJobAnalyzer[{page}, {item}]):\n")
@@ -924,10 +932,12 @@ class FacadeWriter:
           "        queue: AsyncCompletionSource | None = None,\n        poll_interval: float = 5.0,\n"
           "        max_poll_interval: float = 60.0,\n        status_check_interval: float = 10.0,\n"
           f"        on_status: Callable[[{page}], None] | None = None,\n    ) -> {page}:\n")  # fmt: skip
-        w('        """Wait until the job ends; return its status page when it SUCCEEDED (as the person tracker does)."""\n')
+        w('        """Wait until the job ends; return its status page when it SUCCEEDED '
+          '(as the person tracker does)."""\n')  # fmt: skip
         w("        return await super().wait(\n            job_id,\n            timeout,\n            queue=queue,\n"
           "            poll_interval=poll_interval,\n            max_poll_interval=max_poll_interval,\n"
-          "            status_check_interval=status_check_interval,\n            on_status=on_status,\n        )\n\n")  # fmt: skip
+          "            status_check_interval=status_check_interval,\n"
+          "            on_status=on_status,\n        )\n\n")  # fmt: skip
         w("    async def get_page(\n        self,\n        job_id: str,\n        next_token: str | None = None,\n"
           f"        max_results: int = 1000,\n{params}        **unexpected: Never,\n    ) -> {page}:\n")  # fmt: skip
         w('        """One Get page, retried under the policy and checked for integrity."""\n')
@@ -949,15 +959,15 @@ class FacadeWriter:
         w(f'        """The generic name of ``{method}()``."""\n')
         w(f"        return self.{method}(\n            job_id,\n")
         w("".join(f"            {kw}={kw},\n" for kw, _ in options))
-        w("            page_size=page_size,\n            starting_token=starting_token,\n            max_items=max_items,\n"
-          "            **unexpected,\n        )\n\n")  # fmt: skip
+        w("            page_size=page_size,\n            starting_token=starting_token,\n"
+          "            max_items=max_items,\n            **unexpected,\n        )\n\n")  # fmt: skip
         w(f"    def pages(\n        self,\n        job_id: str,\n        *,\n{params}        page_size: int = 1000,\n"
           f"        **unexpected: Never,\n    ) -> AsyncIterator[{page}]:\n")  # fmt: skip
         w(f'        """Every ``{page}`` of a finished job, lazily."""\n')
         w("        self._refuse(unexpected)\n")
         w(f"        return self._items(job_id, {passed}page_size=page_size).pages()\n\n")
-        w(f"    async def collect(\n        self,\n        job_id: str,\n        *,\n{params}        page_size: int = 1000,\n"
-          f"        **unexpected: Never,\n    ) -> {result}:\n")  # fmt: skip
+        w(f"    async def collect(\n        self,\n        job_id: str,\n        *,\n{params}"
+          f"        page_size: int = 1000,\n        **unexpected: Never,\n    ) -> {result}:\n")  # fmt: skip
         w(f'        """Every item of a finished job in a compact :class:`{result}`."""\n')
         w("        self._refuse(unexpected)\n")
         w(f"        pager = self._items(job_id, {passed}page_size=page_size)\n")
@@ -972,7 +982,8 @@ class FacadeWriter:
                      ":class:`RequestValidationError` now).", "        "))  # fmt: skip
         w("        return self._track_many(\n            videos,\n            queue=queue,\n"
           "            max_concurrent=max_concurrent,\n            timeout=timeout,\n            job_tag=job_tag,\n"
-          "            status_check_interval=status_check_interval,\n            inputs=inputs,\n        )\n")  # fmt: skip
+          "            status_check_interval=status_check_interval,\n"
+          "            inputs=inputs,\n        )\n")  # fmt: skip
         return "".join(out)
 
     def render(self, sync: bool = False) -> str:
@@ -985,7 +996,8 @@ class FacadeWriter:
         pagers = sorted(f"Async{e.pager}" for e in facades if e.pager)
         specs_ = sorted(upper_snake(e.kind) for e in facades)
         results = sorted(e.result for e in facades)
-        out = ['"""The flat per-operation facades of the Video jobs, generated from ``scripts/video_operations.py``.\n\n'
+        out = ['"""The flat per-operation facades of the Video jobs, generated from '
+               "``scripts/video_operations.py``.\n\n"
                "Each class writes out its public methods with the operation's own types (the Get\n"
                "options it has, its Start inputs, its page, item and result) and calls the private,\n"
                "generic plumbing of the one hand-written base (``rekotrack._aio._video_jobs``) with\n"
