@@ -11,9 +11,9 @@ them, labels, faces) as AWS dicts into a result (``TrackingResult.from_detection
 ``LabelResult.from_items``, ``FaceResult.from_items``) and measures: the build time,
 the memory the result holds (tracemalloc, a second build, after ``gc.collect()``),
 ``nbytes``, the time to read every item back as a model, and ``to_jsonl`` / ``to_csv``
-into memory. Persons also time ``tracks()``. Each timing is the best of ``--inner`` runs
-in its process (the least disturbed by a shared machine's load), then the median over
-the fresh processes.
+into memory. Persons also time ``tracks()``. Each timing is CPU time (the process is
+single-threaded), the least of ``--inner`` runs in its process, then the median over the
+fresh processes.
 """
 
 from __future__ import annotations
@@ -57,12 +57,16 @@ def _items(case: str, n: int) -> tuple[list[dict[str, Any]], Any]:
 
 
 def _best(action: Any, times: int) -> float:
-    """The fastest of ``times`` runs of ``action()`` in seconds (the least disturbed by a loaded machine)."""
+    """The least CPU time of ``times`` runs of ``action()``, in seconds.
+
+    CPU time of this (single-threaded) process, not wall time: on a shared machine the
+    wall time of the same run varied 4x with the load, its CPU time by about 1 %.
+    """
     best = float("inf")
     for _ in range(times):
-        start = time.perf_counter()
+        start = time.process_time()
         action()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
