@@ -231,6 +231,10 @@ class ModelWriter:
         self.enums = sorted(n for n in self.order if self.shapes[n]["type"] == "string" and "enum" in self.shapes[n])
         self.base_members = self._common_page_members()
 
+    def public_models(self) -> list[str]:
+        """The model classes ``rekotrack`` exports: every generated model but the private page base."""
+        return sorted(self.class_name(shape) for shape in self.structures)
+
     def _common_page_members(self) -> list[str]:
         pages = [self.shapes[f"Get{kind}Response"]["members"] for kind, *_ in JOBS]
         first = pages[0]
@@ -646,7 +650,7 @@ def public_names(entry: VideoOperationEntry) -> dict[str, list[str]]:
     }
 
 
-def render_operations(service: dict[str, Any]) -> str:
+def render_operations(service: dict[str, Any], models: list[str]) -> str:
     """``operations.py``: the operations as plain data (no imports: cheap to read anywhere)."""
     shapes, operations = service["shapes"], service["operations"]
     out = [HEADER.format(version=API_VERSION)]
@@ -692,10 +696,10 @@ def render_operations(service: dict[str, Any]) -> str:
     out.append('"""Kind -> the public synchronous analyzer class (``LabelDetector``)."""\n\n')
     out.append(_render_cli())
     out.append("PUBLIC_NAMES: dict[str, tuple[str, ...]] = {\n")
-    out.append("".join(_tuple_item(module, names) for module, names in _public_modules().items()) + "}\n")
-    out.append('"""The generated part of ``rekotrack``\'s public names: module -> names (its lazy table and\n'
-               "``__all__`` add them; :mod:`rekotrack._generated.public` imports them for type "
-               'checkers)."""\n')  # fmt: skip
+    out.append("".join(_tuple_item(module, names) for module, names in _public_modules(models).items()) + "}\n")
+    out.append('"""The generated part of ``rekotrack``\'s public names (every model but ``VideoJobPage``, the\n'
+               "facades and results): module -> names (its lazy table and ``__all__`` add them;\n"
+               ':mod:`rekotrack._generated.public` imports them for type checkers)."""\n')  # fmt: skip
     return "".join(out)
 
 
@@ -724,19 +728,21 @@ def _render_cli() -> str:
     return "".join(out)
 
 
-def _public_modules() -> dict[str, list[str]]:
-    modules: dict[str, list[str]] = {}
+def _public_modules(models: list[str]) -> dict[str, list[str]]:
+    modules: dict[str, list[str]] = {"._generated.models": list(models)}
     for entry in VIDEO_OPERATIONS:
         for module, names in public_names(entry).items():
             modules.setdefault(module, []).extend(names)
     return {module: sorted(names) for module, names in sorted(modules.items())}
 
 
-def render_public() -> str:
-    """``public.py``: the public names the generated facades add to ``rekotrack`` (for type checkers and docs)."""
-    modules = _public_modules()
+def render_public(models: list[str]) -> str:
+    """``public.py``: the public names the generated code adds to ``rekotrack`` (for type checkers and docs)."""
+    modules = _public_modules(models)
     out = [HEADER.format(version=API_VERSION)]
     out.append('"""The generated part of ``rekotrack``\'s public names, from ``scripts/video_operations.py``.\n\n'
+               "Every model of botocore's service model (but the private page base ``VideoJobPage``), and\n"
+               "each operation's facades and result class.\n\n"
                "``rekotrack/__init__.py`` star-imports this module under ``TYPE_CHECKING`` (for type checkers\n"
                "and the API reference) and reads the same names, at run time, from\n"
                ":data:`rekotrack._generated.operations.PUBLIC_NAMES` (its lazy table and ``__all__``).\n"
@@ -1064,8 +1070,8 @@ def render_all() -> dict[str, str]:
         "models.py": writer.render(),
         "constraints.py": render_constraints(service),
         "errors.py": render_errors(service),
-        "operations.py": render_operations(service),
-        "public.py": render_public(),
+        "operations.py": render_operations(service, writer.public_models()),
+        "public.py": render_public(writer.public_models()),
         "specs.py": render_specs(service),
         **render_facades(service),
     }

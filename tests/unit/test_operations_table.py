@@ -9,6 +9,7 @@ so that a consumer that drifts (or a list key written again by hand) fails here.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import re
@@ -148,21 +149,45 @@ def test_each_facade_is_named_as_the_entry_says(entry: VideoOperationEntry, shel
     assert collect in (entry.result, getattr(rekotrack, entry.result))
 
 
+def _written_in(path: Path) -> set[str]:
+    """Every name and string a module's code writes (its docstrings and comments aside)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            found.update(re.findall(r"\w+", node.value))
+        elif isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.alias):
+            found.update((node.name, node.asname or node.name))
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+    return found
+
+
 def test_the_generated_public_names_are_one_list() -> None:
-    """The facades' names are written once (generated), not again in rekotrack/__init__.py."""
-    init = (SRC / "__init__.py").read_text(encoding="utf-8")
+    """The facades', results' and models' names are written once (generated), not again in
+    rekotrack/__init__.py (its imports, lazy table, ``__all__``) nor in rekotrack/_models.py."""
+    init, models_module = _written_in(SRC / "__init__.py"), _written_in(SRC / "_models.py")
     names = [name for names in operations.PUBLIC_NAMES.values() for name in names]
     assert sorted(names) == sorted(public.__all__)
+    model_names = operations.PUBLIC_NAMES["._generated.models"]
+    generated = {n for n, v in vars(models).items() if isinstance(v, type) and v.__module__ == models.__name__}
+    assert set(model_names) == generated - {"VideoJobPage"}  # every generated model but the private page base
     for name in names:
-        assert not re.search(rf"\b{name}\b", init), f"{name} is written by hand in rekotrack/__init__.py"
+        assert name not in init, f"{name} is written by hand in rekotrack/__init__.py"
+        assert name not in models_module, f"{name} is written by hand in rekotrack/_models.py"
         assert name in rekotrack.__all__
         assert name in operations.PUBLIC_NAMES[rekotrack._MODULE_OF[name]]
         assert getattr(public, name) is getattr(rekotrack, name)
     expected = {
         *(f"Async{e.analyzer}" for e in FACADES), *(f"Async{e.job}" for e in FACADES),
         *(e.analyzer for e in FACADES), *(e.job for e in FACADES), *(e.result for e in FACADES),
+        *model_names,
     }
     assert set(names) == expected
+    assert len(names) == len(set(names))
 
 
 def _hand_written_modules() -> list[Path]:

@@ -3,6 +3,9 @@
 # (or the generator) and run it again.
 """The generated part of ``rekotrack``'s public names, from ``scripts/video_operations.py``.
 
+Every model of botocore's service model (but the private page base ``VideoJobPage``), and
+each operation's facades and result class.
+
 ``rekotrack/__init__.py`` star-imports this module under ``TYPE_CHECKING`` (for type checkers
 and the API reference) and reads the same names, at run time, from
 :data:`rekotrack._generated.operations.PUBLIC_NAMES` (its lazy table and ``__all__``).
@@ -24,6 +27,82 @@ from rekotrack._generated.aio.video_jobs import AsyncSegmentDetectionJob as Asyn
 from rekotrack._generated.aio.video_jobs import AsyncSegmentDetector as AsyncSegmentDetector
 from rekotrack._generated.aio.video_jobs import AsyncTextDetectionJob as AsyncTextDetectionJob
 from rekotrack._generated.aio.video_jobs import AsyncTextDetector as AsyncTextDetector
+from rekotrack._generated.models import AgeRange as AgeRange
+from rekotrack._generated.models import AudioMetadata as AudioMetadata
+from rekotrack._generated.models import Beard as Beard
+from rekotrack._generated.models import BlackFrame as BlackFrame
+from rekotrack._generated.models import BoundingBox as BoundingBox
+from rekotrack._generated.models import CelebrityDetail as CelebrityDetail
+from rekotrack._generated.models import CelebrityRecognition as CelebrityRecognition
+from rekotrack._generated.models import CelebrityRecognitionPage as CelebrityRecognitionPage
+from rekotrack._generated.models import ContentModerationDetection as ContentModerationDetection
+from rekotrack._generated.models import ContentModerationPage as ContentModerationPage
+from rekotrack._generated.models import ContentType as ContentType
+from rekotrack._generated.models import DetectionFilter as DetectionFilter
+from rekotrack._generated.models import DominantColor as DominantColor
+from rekotrack._generated.models import Emotion as Emotion
+from rekotrack._generated.models import EyeDirection as EyeDirection
+from rekotrack._generated.models import Eyeglasses as Eyeglasses
+from rekotrack._generated.models import EyeOpen as EyeOpen
+from rekotrack._generated.models import Face as Face
+from rekotrack._generated.models import FaceDetail as FaceDetail
+from rekotrack._generated.models import FaceDetection as FaceDetection
+from rekotrack._generated.models import FaceDetectionPage as FaceDetectionPage
+from rekotrack._generated.models import FaceMatch as FaceMatch
+from rekotrack._generated.models import FaceOccluded as FaceOccluded
+from rekotrack._generated.models import FaceSearchPage as FaceSearchPage
+from rekotrack._generated.models import Gender as Gender
+from rekotrack._generated.models import GeneralLabelsSettings as GeneralLabelsSettings
+from rekotrack._generated.models import Geometry as Geometry
+from rekotrack._generated.models import GetContentModerationRequestMetadata as GetContentModerationRequestMetadata
+from rekotrack._generated.models import GetLabelDetectionRequestMetadata as GetLabelDetectionRequestMetadata
+from rekotrack._generated.models import ImageQuality as ImageQuality
+from rekotrack._generated.models import Instance as Instance
+from rekotrack._generated.models import KnownGender as KnownGender
+from rekotrack._generated.models import Label as Label
+from rekotrack._generated.models import LabelAlias as LabelAlias
+from rekotrack._generated.models import LabelCategory as LabelCategory
+from rekotrack._generated.models import LabelDetection as LabelDetection
+from rekotrack._generated.models import LabelDetectionPage as LabelDetectionPage
+from rekotrack._generated.models import LabelDetectionSettings as LabelDetectionSettings
+from rekotrack._generated.models import Landmark as Landmark
+from rekotrack._generated.models import ModerationLabel as ModerationLabel
+from rekotrack._generated.models import MouthOpen as MouthOpen
+from rekotrack._generated.models import Mustache as Mustache
+from rekotrack._generated.models import NotificationChannel as NotificationChannel
+from rekotrack._generated.models import Parent as Parent
+from rekotrack._generated.models import PersonDetail as PersonDetail
+from rekotrack._generated.models import PersonDetection as PersonDetection
+from rekotrack._generated.models import PersonMatch as PersonMatch
+from rekotrack._generated.models import PersonTrackingPage as PersonTrackingPage
+from rekotrack._generated.models import Point as Point
+from rekotrack._generated.models import Pose as Pose
+from rekotrack._generated.models import RegionOfInterest as RegionOfInterest
+from rekotrack._generated.models import S3Object as S3Object
+from rekotrack._generated.models import SegmentDetection as SegmentDetection
+from rekotrack._generated.models import SegmentDetectionPage as SegmentDetectionPage
+from rekotrack._generated.models import SegmentTypeInfo as SegmentTypeInfo
+from rekotrack._generated.models import ShotSegment as ShotSegment
+from rekotrack._generated.models import Smile as Smile
+from rekotrack._generated.models import StartCelebrityRecognitionResponse as StartCelebrityRecognitionResponse
+from rekotrack._generated.models import StartContentModerationResponse as StartContentModerationResponse
+from rekotrack._generated.models import StartFaceDetectionResponse as StartFaceDetectionResponse
+from rekotrack._generated.models import StartFaceSearchResponse as StartFaceSearchResponse
+from rekotrack._generated.models import StartLabelDetectionResponse as StartLabelDetectionResponse
+from rekotrack._generated.models import StartPersonTrackingResponse as StartPersonTrackingResponse
+from rekotrack._generated.models import StartSegmentDetectionFilters as StartSegmentDetectionFilters
+from rekotrack._generated.models import StartSegmentDetectionResponse as StartSegmentDetectionResponse
+from rekotrack._generated.models import StartShotDetectionFilter as StartShotDetectionFilter
+from rekotrack._generated.models import StartTechnicalCueDetectionFilter as StartTechnicalCueDetectionFilter
+from rekotrack._generated.models import StartTextDetectionFilters as StartTextDetectionFilters
+from rekotrack._generated.models import StartTextDetectionResponse as StartTextDetectionResponse
+from rekotrack._generated.models import Sunglasses as Sunglasses
+from rekotrack._generated.models import TechnicalCueSegment as TechnicalCueSegment
+from rekotrack._generated.models import TextDetection as TextDetection
+from rekotrack._generated.models import TextDetectionPage as TextDetectionPage
+from rekotrack._generated.models import TextDetectionResult as TextDetectionResult
+from rekotrack._generated.models import Video as Video
+from rekotrack._generated.models import VideoMetadata as VideoMetadata
 from rekotrack._generated.sync.video_jobs import CelebrityRecognitionJob as CelebrityRecognitionJob
 from rekotrack._generated.sync.video_jobs import CelebrityRecognizer as CelebrityRecognizer
 from rekotrack._generated.sync.video_jobs import ContentModerationJob as ContentModerationJob
@@ -47,6 +126,7 @@ from rekotrack._job_results import SegmentResult as SegmentResult
 from rekotrack._job_results import TextResult as TextResult
 
 __all__ = [
+    "AgeRange",
     "AsyncCelebrityRecognitionJob",
     "AsyncCelebrityRecognizer",
     "AsyncContentModerationJob",
@@ -61,25 +141,100 @@ __all__ = [
     "AsyncSegmentDetector",
     "AsyncTextDetectionJob",
     "AsyncTextDetector",
+    "AudioMetadata",
+    "Beard",
+    "BlackFrame",
+    "BoundingBox",
+    "CelebrityDetail",
+    "CelebrityRecognition",
     "CelebrityRecognitionJob",
+    "CelebrityRecognitionPage",
     "CelebrityRecognizer",
     "CelebrityResult",
+    "ContentModerationDetection",
     "ContentModerationJob",
+    "ContentModerationPage",
     "ContentModerator",
+    "ContentType",
+    "DetectionFilter",
+    "DominantColor",
+    "Emotion",
+    "EyeDirection",
+    "EyeOpen",
+    "Eyeglasses",
+    "Face",
+    "FaceDetail",
+    "FaceDetection",
     "FaceDetectionJob",
+    "FaceDetectionPage",
     "FaceDetector",
+    "FaceMatch",
+    "FaceOccluded",
     "FaceResult",
     "FaceSearchJob",
+    "FaceSearchPage",
     "FaceSearchResult",
     "FaceSearcher",
+    "Gender",
+    "GeneralLabelsSettings",
+    "Geometry",
+    "GetContentModerationRequestMetadata",
+    "GetLabelDetectionRequestMetadata",
+    "ImageQuality",
+    "Instance",
+    "KnownGender",
+    "Label",
+    "LabelAlias",
+    "LabelCategory",
+    "LabelDetection",
     "LabelDetectionJob",
+    "LabelDetectionPage",
+    "LabelDetectionSettings",
     "LabelDetector",
     "LabelResult",
+    "Landmark",
+    "ModerationLabel",
     "ModerationResult",
+    "MouthOpen",
+    "Mustache",
+    "NotificationChannel",
+    "Parent",
+    "PersonDetail",
+    "PersonDetection",
+    "PersonMatch",
+    "PersonTrackingPage",
+    "Point",
+    "Pose",
+    "RegionOfInterest",
+    "S3Object",
+    "SegmentDetection",
     "SegmentDetectionJob",
+    "SegmentDetectionPage",
     "SegmentDetector",
     "SegmentResult",
+    "SegmentTypeInfo",
+    "ShotSegment",
+    "Smile",
+    "StartCelebrityRecognitionResponse",
+    "StartContentModerationResponse",
+    "StartFaceDetectionResponse",
+    "StartFaceSearchResponse",
+    "StartLabelDetectionResponse",
+    "StartPersonTrackingResponse",
+    "StartSegmentDetectionFilters",
+    "StartSegmentDetectionResponse",
+    "StartShotDetectionFilter",
+    "StartTechnicalCueDetectionFilter",
+    "StartTextDetectionFilters",
+    "StartTextDetectionResponse",
+    "Sunglasses",
+    "TechnicalCueSegment",
+    "TextDetection",
     "TextDetectionJob",
+    "TextDetectionPage",
+    "TextDetectionResult",
     "TextDetector",
     "TextResult",
+    "Video",
+    "VideoMetadata",
 ]
