@@ -5,7 +5,8 @@ service model by ``scripts/generate_models.py`` (the Start inputs and their
 keywords, the Get parameters ``SortBy``/``AggregateBy`` and their values, every
 constraint, the error codes) or generated from this table into
 ``src/rekotrack/_generated/`` (the operation specs, the server's and the synthetic
-server's operation tables, the generated part of the public name list). The
+server's operation tables, the command line's ``--job`` kinds, the generated part of the
+public name list). The
 generator checks each entry against the service model: the list key must be a list
 of ``item`` in the Get response, and each Get parameter must have a default here
 that is one of its values there.
