@@ -135,10 +135,12 @@ class ItemStore:
 
 
 def _unflatten(shape: _Shape, numbers: Iterator[float], strings: Iterator[str]) -> Any:
-    if isinstance(shape, str):
-        if shape == _STR:
-            return next(strings)
-        return int(next(numbers)) if shape == _INT else next(numbers)
+    if isinstance(shape, str):  # floats first: most leaves of a face, a box or a pose are floats
+        if shape == _FLOAT:
+            return next(numbers)
+        if shape == _INT:
+            return int(next(numbers))
+        return next(strings)
     tag, body = shape
     if tag == "{":
         return {key: _unflatten(sub, numbers, strings) for key, sub in body}
