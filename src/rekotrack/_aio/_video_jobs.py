@@ -15,7 +15,7 @@ of ``rekotrack._sync._video_jobs``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rekotrack._core._video_jobs import SEGMENT_DETECTION
 from rekotrack._errors import RequestValidationError
@@ -27,9 +27,6 @@ from . import _io as io
 from ._batch import track_many
 from ._engine import AsyncAnalysisJob, AsyncCompletionSource, AsyncVideoAnalyzer
 from ._pager import AsyncPager
-
-if TYPE_CHECKING:
-    from ._queue import AsyncCompletionQueue
 
 __all__ = ["AsyncSegmentDetectionPager", "AsyncVideoJob", "AsyncVideoJobAnalyzer"]
 
@@ -94,32 +91,15 @@ class AsyncVideoJobAnalyzer(AsyncVideoAnalyzer[PageT, ItemT]):
         )
         return self._job_class(self, job_id, video=checked, job_tag=job_tag, client_request_token=token)
 
-    def _items(
-        self,
-        job_id: str,
-        *,
-        sort_by: str | None = None,
-        aggregate_by: str | None = None,
-        page_size: int = 1000,
-        starting_token: str | None = None,
-        max_items: int | None = None,
-        before: io.Before | None = None,
-    ) -> AsyncPager[PageT, ItemT]:
-        """The pager; an order not given is the operation's default (so resume tokens agree)."""
+    def _items(self, job_id: str, **options: Any) -> AsyncPager[PageT, ItemT]:
+        """The engine's pager (``_pager``'s keywords); an order not given is the operation's default (so resume
+        tokens agree)."""
         operation = self.operation
-        if sort_by is None and operation.sort_by is not None:
-            sort_by = operation.sort_by.default
-        if aggregate_by is None and operation.aggregate_by is not None:
-            aggregate_by = operation.aggregate_by.default
-        pager: AsyncPager[PageT, ItemT] = self._pager(
-            job_id,
-            sort_by=sort_by,
-            aggregate_by=aggregate_by,
-            page_size=page_size,
-            starting_token=starting_token,
-            max_items=max_items,
-            before=before,
-        )
+        if options.get("sort_by") is None and operation.sort_by is not None:
+            options["sort_by"] = operation.sort_by.default
+        if options.get("aggregate_by") is None and operation.aggregate_by is not None:
+            options["aggregate_by"] = operation.aggregate_by.default
+        pager: AsyncPager[PageT, ItemT] = self._pager(job_id, **options)
         return pager
 
     async def _collect_result(self, pager: AsyncPager[PageT, ItemT], job_id: str) -> Any:
@@ -130,17 +110,10 @@ class AsyncVideoJobAnalyzer(AsyncVideoAnalyzer[PageT, ItemT]):
         return result
 
     def _track_many(
-        self,
-        videos: Iterable[VideoT],
-        *,
-        queue: AsyncCompletionQueue,
-        max_concurrent: int,
-        timeout: float,
-        job_tag: str | None,
-        status_check_interval: float,
-        inputs: Mapping[str, Any],
+        self, videos: Iterable[VideoT], *, inputs: Mapping[str, Any], **batch: Any
     ) -> AsyncIterator[tuple[VideoT, Any]]:
-        """A batch under the concurrent-job limit (see :func:`rekotrack._aio._batch.track_many`).
+        """A batch under the concurrent-job limit (``batch``: the keywords of
+        :func:`rekotrack._aio._batch.track_many`).
 
         ``inputs`` are the operation's Start inputs, as for ``start``: a name the
         operation does not have is a :class:`RequestValidationError` now.
@@ -148,16 +121,7 @@ class AsyncVideoJobAnalyzer(AsyncVideoAnalyzer[PageT, ItemT]):
         for name, value in inputs.items():
             if name not in self.operation.start_inputs:
                 raise RequestValidationError(name, f"is not an input of {self.operation.start_name}", value)
-        found: AsyncIterator[tuple[VideoT, Any]] = track_many(
-            self,
-            videos,
-            queue=queue,
-            max_concurrent=max_concurrent,
-            timeout=timeout,
-            job_tag=job_tag,
-            status_check_interval=status_check_interval,
-            start_inputs=inputs,
-        )
+        found: AsyncIterator[tuple[VideoT, Any]] = track_many(self, videos, start_inputs=inputs, **batch)
         return found
 
 

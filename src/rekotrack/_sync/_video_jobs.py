@@ -17,7 +17,7 @@ of ``rekotrack._sync._video_jobs``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rekotrack import _sync_io as io
 from rekotrack._core._video_jobs import SEGMENT_DETECTION
@@ -29,9 +29,6 @@ from rekotrack._models import NotificationChannel, Video, VideoJobPage, VideoMet
 from ._batch import track_many
 from ._engine import AnalysisJob, CompletionSource, VideoAnalyzer
 from ._pager import Pager
-
-if TYPE_CHECKING:
-    from ._queue import CompletionQueue
 
 __all__ = ["SegmentDetectionPager", "VideoJob", "VideoJobAnalyzer"]
 
@@ -96,32 +93,15 @@ class VideoJobAnalyzer(VideoAnalyzer[PageT, ItemT]):
         )
         return self._job_class(self, job_id, video=checked, job_tag=job_tag, client_request_token=token)
 
-    def _items(
-        self,
-        job_id: str,
-        *,
-        sort_by: str | None = None,
-        aggregate_by: str | None = None,
-        page_size: int = 1000,
-        starting_token: str | None = None,
-        max_items: int | None = None,
-        before: io.Before | None = None,
-    ) -> Pager[PageT, ItemT]:
-        """The pager; an order not given is the operation's default (so resume tokens agree)."""
+    def _items(self, job_id: str, **options: Any) -> Pager[PageT, ItemT]:
+        """The engine's pager (``_pager``'s keywords); an order not given is the operation's default (so resume
+        tokens agree)."""
         operation = self.operation
-        if sort_by is None and operation.sort_by is not None:
-            sort_by = operation.sort_by.default
-        if aggregate_by is None and operation.aggregate_by is not None:
-            aggregate_by = operation.aggregate_by.default
-        pager: Pager[PageT, ItemT] = self._pager(
-            job_id,
-            sort_by=sort_by,
-            aggregate_by=aggregate_by,
-            page_size=page_size,
-            starting_token=starting_token,
-            max_items=max_items,
-            before=before,
-        )
+        if options.get("sort_by") is None and operation.sort_by is not None:
+            options["sort_by"] = operation.sort_by.default
+        if options.get("aggregate_by") is None and operation.aggregate_by is not None:
+            options["aggregate_by"] = operation.aggregate_by.default
+        pager: Pager[PageT, ItemT] = self._pager(job_id, **options)
         return pager
 
     def _collect_result(self, pager: Pager[PageT, ItemT], job_id: str) -> Any:
@@ -132,17 +112,10 @@ class VideoJobAnalyzer(VideoAnalyzer[PageT, ItemT]):
         return result
 
     def _track_many(
-        self,
-        videos: Iterable[VideoT],
-        *,
-        queue: CompletionQueue,
-        max_concurrent: int,
-        timeout: float,
-        job_tag: str | None,
-        status_check_interval: float,
-        inputs: Mapping[str, Any],
+        self, videos: Iterable[VideoT], *, inputs: Mapping[str, Any], **batch: Any
     ) -> Iterator[tuple[VideoT, Any]]:
-        """A batch under the concurrent-job limit (see :func:`rekotrack._sync._batch.track_many`).
+        """A batch under the concurrent-job limit (``batch``: the keywords of
+        :func:`rekotrack._sync._batch.track_many`).
 
         ``inputs`` are the operation's Start inputs, as for ``start``: a name the
         operation does not have is a :class:`RequestValidationError` now.
@@ -150,16 +123,7 @@ class VideoJobAnalyzer(VideoAnalyzer[PageT, ItemT]):
         for name, value in inputs.items():
             if name not in self.operation.start_inputs:
                 raise RequestValidationError(name, f"is not an input of {self.operation.start_name}", value)
-        found: Iterator[tuple[VideoT, Any]] = track_many(
-            self,
-            videos,
-            queue=queue,
-            max_concurrent=max_concurrent,
-            timeout=timeout,
-            job_tag=job_tag,
-            status_check_interval=status_check_interval,
-            start_inputs=inputs,
-        )
+        found: Iterator[tuple[VideoT, Any]] = track_many(self, videos, start_inputs=inputs, **batch)
         return found
 
 
