@@ -26,6 +26,7 @@ import json
 import os
 import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -65,11 +66,18 @@ exit codes:
 # ---- arguments ------------------------------------------------------------------------
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions kept as written; an option's help wrapped between words only (``face-search`` stays whole)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with plain-text help kept as written and one-line usage errors."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
@@ -103,9 +111,33 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _kinds_text() -> str:
+    """The ``--job`` kinds, in the table's order (from the generated operation table)."""
+    return ", ".join(KINDS)
+
+
+def _order_help(values: Callable[[JobKind], tuple[str, ...]]) -> str:
+    """``--sort-by``/``--aggregate-by`` help from the kinds' Get choices: the default, then who has each other value."""
+    having = [kind for kind in KINDS.values() if values(kind)]
+    default = values(having[0])[0]
+    others: dict[str, list[str]] = {}
+    for kind in having:
+        for value in values(kind)[1:]:
+            others.setdefault(value, []).append(kind.name)
+    without = [kind.name for kind in KINDS.values() if not values(kind)]
+    text = f"{default} (default)"
+    if others:
+        text += ", or " + ", ".join(f"{value} ({', '.join(names)})" for value, names in others.items())
+    return text + (f"; {', '.join(without)}: not a Get option" if without else "")
+
+
+def _order_choices(values: Callable[[JobKind], tuple[str, ...]]) -> list[str]:
+    return list(dict.fromkeys(value for kind in KINDS.values() for value in values(kind)))
+
+
 _JOBS_HELP = (
-    "the Video analysis: persons (person tracking, the default), labels, faces, face-search, "
-    "celebrities, moderation, segments, text; wait, get and export need the kind the job was started as"
+    f"the Video analysis: {_kinds_text()} (default {DEFAULT_KIND}); wait, get and export need the kind the job "
+    "was started as"
 )
 
 
@@ -123,8 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rekotrack",
         description="rekotrack: Amazon Rekognition Video from the command line.\n\n"
-        "start, wait, get and export run every Video job (--job persons, labels, faces,\n"
-        "face-search, celebrities, moderation, segments, text; default persons) on Rekognition\n"
+        "start, wait, get and export run every Video job on Rekognition\n"
+        f"(--job KIND: {_kinds_text()}; default {DEFAULT_KIND})\n"
         "(AWS, or any server given with --endpoint-url, such as rekotrack serve);\n"
         "demo, serve and render run locally.",
         epilog="examples:\n"
@@ -201,11 +233,10 @@ def _parser() -> argparse.ArgumentParser:
         "  rekotrack get --job labels $JOB --sort-by NAME --aggregate-by SEGMENTS",
     )
     p.add_argument("job_id")
-    p.add_argument("--sort-by", choices=["TIMESTAMP", "INDEX", "NAME", "ID"],
-                   help="TIMESTAMP (default), or INDEX (persons, face-search), NAME (labels, moderation), "
-                   "ID (celebrities); faces, segments and text have one order")
-    p.add_argument("--aggregate-by", choices=["TIMESTAMPS", "SEGMENTS"],
-                   help="labels, moderation: TIMESTAMPS (default) or SEGMENTS")
+    p.add_argument("--sort-by", choices=_order_choices(lambda kind: kind.sort_by),
+                   help=_order_help(lambda kind: kind.sort_by))
+    p.add_argument("--aggregate-by", choices=_order_choices(lambda kind: kind.aggregate_by),
+                   help=_order_help(lambda kind: kind.aggregate_by))
     p.add_argument("--page-size", type=int, default=1000, help="MaxResults of each page, 1..1000 (default 1000)")
     p.add_argument("--starting-token", help="continue where an interrupted get stopped (it prints the token)")
     p.add_argument("--max-items", type=int, help="stop after this many detections")
