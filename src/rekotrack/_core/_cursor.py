@@ -18,7 +18,7 @@ from rekotrack._errors import JobFailedError, JobInProgressError, PaginationErro
 from rekotrack._models import VideoJobPage, VideoMetadata
 
 from ._operation import VideoOperation
-from ._requests import table_problem
+from ._requests import checked_next_token
 
 __all__ = ["PageCursor", "PagerState", "ResumePoint", "page_request"]
 
@@ -74,12 +74,7 @@ def page_request(
     """
     params = dict(base)
     if next_token is not None:
-        if next_token == "":
-            raise RequestValidationError("NextToken", "must not be empty", next_token)
-        error = table_problem({"NextToken": next_token}, operation.get_constraints)
-        if error is not None:
-            raise error
-        params["NextToken"] = next_token
+        params["NextToken"] = checked_next_token(operation, next_token)
     return params
 
 

@@ -18,7 +18,7 @@ from rekotrack._validation import check_job_id, check_page_size, to_video
 
 from ._operation import VideoOperation
 
-__all__ = ["check_get_choices", "get_request", "start_request", "table_problem"]
+__all__ = ["check_get_choices", "checked_next_token", "get_request", "start_request", "table_problem"]
 
 
 def table_problem(
@@ -109,10 +109,15 @@ def get_request(
         if spec is not None and value is not None:
             params[spec.member] = value
     if next_token is not None:
-        if next_token == "":
-            raise RequestValidationError("NextToken", "must not be empty", next_token)
-        error = table_problem({"NextToken": next_token}, operation.get_constraints)
-        if error is not None:
-            raise error
-        params["NextToken"] = next_token
+        params["NextToken"] = checked_next_token(operation, next_token)
     return params
+
+
+def checked_next_token(operation: VideoOperation[Any, Any], next_token: str) -> str:
+    """A Get's NextToken, checked against the operation's Get table (not empty, within its length)."""
+    if next_token == "":
+        raise RequestValidationError("NextToken", "must not be empty", next_token)
+    error = table_problem({"NextToken": next_token}, operation.get_constraints)
+    if error is not None:
+        raise error
+    return next_token

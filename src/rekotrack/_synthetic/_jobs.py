@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rekotrack._generated.operations import FACADE_KINDS, SERVED
-from rekotrack._synthetic._scene import SyntheticScene, mix
+from rekotrack._synthetic._scene import SceneEnding, SyntheticScene, mix
 
 __all__ = ["JOB_KINDS", "GetChoices", "SyntheticJob", "ground_truth", "video_uri"]
 
@@ -652,7 +652,7 @@ _SORT_KEYS: dict[str, dict[str, Callable[[Item], Any]]] = {
 }
 
 
-class SyntheticJob:
+class SyntheticJob(SceneEnding):
     """The exact result of one synthetic job: its items in every order, its page members, how it ends.
 
     ``kind`` is the analysis (``LabelDetection``...; see :data:`JOB_KINDS`),
@@ -678,18 +678,7 @@ class SyntheticJob:
     def __repr__(self) -> str:
         return f"SyntheticJob({self.kind!r}, uri={self.uri!r}, items={self.count()})"
 
-    # -- how the job ends (the scene decides, as for person tracking)
-    @property
-    def final_status(self) -> str:
-        return self.scene.final_status
-
-    @property
-    def status_message(self) -> str | None:
-        return self.scene.status_message
-
-    @property
-    def notification_status(self) -> str:
-        return self.scene.notification_status
+    # -- how the job ends: the scene decides, as for person tracking (SceneEnding)
 
     @property
     def detection_count(self) -> int:

@@ -486,3 +486,21 @@ def _face(h: int, bw_u: int, bh_u: int, left_u: int, top_u: int) -> dict[str, An
         },
         "Confidence": (90_000_000 + (9_990_000 * ((h3 >> 16) & 0xFFFF) >> 16)) / 1e6,
     }
+
+
+class SceneEnding:
+    """How a job made from a scene ends: as the scene says (its final status, message and notification status)."""
+
+    scene: SyntheticScene
+
+    @property
+    def final_status(self) -> str:
+        return self.scene.final_status
+
+    @property
+    def status_message(self) -> str | None:
+        return self.scene.status_message
+
+    @property
+    def notification_status(self) -> str:
+        return self.scene.notification_status

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rekotrack._synthetic._jobs import SyntheticJob
-from rekotrack._synthetic._scene import MAX_DURATION_MS, SortBy, SyntheticScene
+from rekotrack._synthetic._scene import MAX_DURATION_MS, SceneEnding, SortBy, SyntheticScene
 from rekotrack.server import ApiError, Ended, Job, JobOutcome, ServedOperation
 
 __all__ = ["SceneOutcome", "SyntheticAnalyzer", "outcome_of"]
@@ -23,23 +23,11 @@ __all__ = ["SceneOutcome", "SyntheticAnalyzer", "outcome_of"]
 _SORTS: tuple[SortBy, ...] = ("TIMESTAMP", "INDEX")
 
 
-class SceneOutcome:
+class SceneOutcome(SceneEnding):
     """A scene as the core's :class:`~rekotrack.server.JobOutcome` (what a finished job answers)."""
 
     def __init__(self, scene: SyntheticScene) -> None:
         self.scene = scene
-
-    @property
-    def final_status(self) -> str:
-        return self.scene.final_status
-
-    @property
-    def status_message(self) -> str | None:
-        return self.scene.status_message
-
-    @property
-    def notification_status(self) -> str:
-        return self.scene.notification_status
 
     @property
     def detection_count(self) -> int:
