@@ -594,6 +594,42 @@ def test_ctrl_c_in_export(server: LocalRekognition, tmp_path: Path) -> None:
     assert _one_line_error(err) == "rekotrack: interrupted"
 
 
+def test_ctrl_c_that_a_library_wraps_still_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C landing inside a pydantic serializer reaches the command as PydanticSerializationError
+    (a ValueError), not KeyboardInterrupt; a CI run of test_ctrl_c_in_export saw exit 2 ("bad input") from it."""
+    import argparse
+
+    from pydantic import BaseModel, field_serializer
+    from pydantic_core import PydanticSerializationError
+
+    import rekotrack._cli as cli
+
+    class Row(BaseModel):
+        value: int
+
+        @field_serializer("value")
+        def _ctrl_c_here(self, value: int) -> int:
+            signal.raise_signal(signal.SIGINT)  # the handler main() installed raises KeyboardInterrupt here
+            return value
+
+    seen: list[BaseException] = []
+
+    def export(args: argparse.Namespace) -> int:
+        try:
+            Row(value=1).model_dump()
+        except PydanticSerializationError as exc:  # what pydantic makes of the KeyboardInterrupt
+            seen.append(exc)
+            raise
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_export", export)
+    assert main(["export", "job-1"]) == 130
+    assert len(seen) == 1
+    assert _one_line_error(capsys.readouterr().err) == "rekotrack: interrupted"
+
+
 def _short_clip(folder: Path, frames: int) -> tuple[Path, Path]:
     """The first ``frames`` frames of vtest.avi, and a JSON Lines result with one box per frame."""
     import cv2

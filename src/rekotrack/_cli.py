@@ -780,6 +780,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except Exception as exc:
+        if interrupts.seen:  # Ctrl-C raised inside a library that wrapped it (pydantic's serializers do)
+            return _fail(EXIT_INTERRUPTED, "interrupted")
         code, message = _outcome(exc)
         return _fail(code, message)
     except KeyboardInterrupt:
