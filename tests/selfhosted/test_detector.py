@@ -176,3 +176,30 @@ def test_the_candidate_tiling_is_swapped_in_for_the_run_only(frames: list[np.nda
     assert calls == [(1, SSD_INPUT, SSD_INPUT, 3), (2, SSD_INPUT, SSD_INPUT, 3)]
     with pytest.raises(ValueError, match="unknown tiling"), use_tiling("round"):
         pass
+
+
+def test_the_perturbations_move_the_tiles_or_reencode_the_frames_for_the_run_only(
+    vtest: Path, frames: list[np.ndarray]
+) -> None:
+    """benchmarks.perturbation's nuisances (the noise floor of issue 23's accuracy criterion)."""
+    from benchmarks.perturbation import perturbed
+
+    import rekotrack.selfhosted.vision._analyzer as analyzer
+    import rekotrack.selfhosted.vision._detector as detector
+
+    height, width = frames[0].shape[:2]
+    today = [(t.x, t.y, t.size) for t in _tiles(width, height, None)]
+    assert today == [(0, 0, 576), (192, 0, 576)]
+    with perturbed("tiles-3"):
+        assert [(t.x, t.y, t.size) for t in detector._tiles(width, height, None)] == [(3, 0, 576), (189, 0, 576)]
+    assert [(t.x, t.y, t.size) for t in detector._tiles(width, height, None)] == today
+    with perturbed("jpeg90"):
+        _, reencoded = next(analyzer.iter_frames(vtest))
+    _, original = next(analyzer.iter_frames(vtest))
+    assert reencoded.shape == original.shape
+    difference = np.abs(reencoded.astype(int) - original.astype(int))
+    assert 0 < difference.mean() < 3  # changed, slightly
+    with perturbed("none"):
+        assert detector._tiles is _tiles
+    with pytest.raises(ValueError, match="unknown perturbation"), perturbed("blur"):
+        pass
