@@ -135,12 +135,12 @@ def hypotheses(persons: list[dict[str, Any]], width: int, height: int, fps: floa
     return hyp
 
 
-def detector_model(detector: str) -> str:
+def detector_model(detector: str, precision: str = "fp32") -> str:
     """What identifies the detector's model in a first-pass cache key: the sha256 of the ONNX file (checked when the
     detector loads it), so a replaced or re-converted model never replays detections of the old one."""
-    from rekotrack.selfhosted.vision._detector import SSDLITE_ONNX
+    from rekotrack.selfhosted.vision._detector import SSDLITE_MODELS
 
-    return SSDLITE_ONNX.sha256 if detector == "ssdlite" else detector
+    return SSDLITE_MODELS[precision].sha256 if detector == "ssdlite" else detector  # type: ignore[index]
 
 
 def save_cache(path: Path, frames: list[Any], key: dict[str, Any]) -> None:
@@ -206,7 +206,7 @@ def _run(
     limit_ms = None if frames is None else int((frames - 0.5) * 1000 / fps)
     key = {"video": str(video), "size": video.stat().st_size, "detector": settings.detector,
            "tiles": settings.tiles, "sample_interval_ms": settings.sample_interval_ms, "limit_ms": limit_ms,
-           "model": detector_model(settings.detector)}
+           "model": detector_model(settings.detector, settings.precision)}
     if tiling != "square":  # a first pass recorded with another tiling is not replayed
         key["tiling"] = tiling
     replayed = None
@@ -364,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain-bytetrack", action="store_true",
                         help="boxes only: no appearance, no offline linking, no smoothing, no short tracks dropped")
     parser.add_argument("--faces", action="store_true", help="also detect faces (measures the speed with CenterFace)")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "int8"],
+                        help="the SSDLite model's arithmetic (AnalyzerSettings.precision; default fp32)")
     parser.add_argument("--threads", type=int, help="OpenCV threads (default: OpenCV's, all cores)")
     parser.add_argument("--cache", type=Path, help="record the first pass to this .npz, or replay it if present")
     parser.add_argument("--json", type=Path, help="write the result here")
@@ -386,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
-    settings = AnalyzerSettings(detector=args.detector, faces=args.faces, threads=args.threads)
+    settings = AnalyzerSettings(detector=args.detector, faces=args.faces, threads=args.threads,
+                                precision=args.precision)
     if args.plain_bytetrack:
         settings = replace(settings, link_seconds=0.0, smooth_seconds=0.0,
                            tracker=replace(settings.tracker, appearance_weight=0.0, appearance_gate=0.0,

@@ -246,7 +246,7 @@ def evaluate(clip: Path, gt_file: Path, settings: Any = None, cache: Path | None
     settings = settings or AnalyzerSettings()
     key = {"video": str(clip), "size": clip.stat().st_size, "detector": settings.detector, "tiles": settings.tiles,
            "sample_interval_ms": settings.sample_interval_ms, "limit_ms": None,
-           "model": detector_model(settings.detector)}
+           "model": detector_model(settings.detector, settings.precision)}
     replayed = load_cache(cache, key) if cache is not None and cache.is_file() and not settings.faces else None
     if replayed is None and cache is not None and not settings.faces:
         replayed = list(detect_frames(clip, settings, probe(clip)))

@@ -131,24 +131,25 @@ def reference_forward_seconds(frames: list[np.ndarray[Any, Any]], passes: int = 
 
 
 def staged(video: Path, frames: int | None, engine: str, threads: int | None, faces: bool,
-           tiling: str = "square") -> dict[str, Any]:
+           tiling: str = "square", precision: str = "fp32") -> dict[str, Any]:
     """CPU-seconds per stage over the first ``frames`` sampled frames, as ``analyze`` runs them."""
     with use_tiling(tiling):
-        result = _staged(video, frames, engine, threads, faces)
-    return {**result, "tiling": tiling}
+        result = _staged(video, frames, engine, threads, faces, precision)
+    return {**result, "tiling": tiling, "precision": precision}
 
 
-def _staged(video: Path, frames: int | None, engine: str, threads: int | None, faces: bool) -> dict[str, Any]:
+def _staged(video: Path, frames: int | None, engine: str, threads: int | None, faces: bool,
+            precision: str = "fp32") -> dict[str, Any]:
     from rekotrack.selfhosted.vision._analyzer import tracker_settings
     from rekotrack.selfhosted.vision._bytetrack import ByteTracker
-    from rekotrack.selfhosted.vision._detector import SSDLiteDetector, appearance
+    from rekotrack.selfhosted.vision._detector import appearance, make_detector
     from rekotrack.selfhosted.vision._settings import AnalyzerSettings
     from rekotrack.selfhosted.vision._video import iter_frames, probe, sample_frames
 
     settings = AnalyzerSettings(threads=threads, faces=faces)
     info = probe(video)
     step_ms = max(float(settings.sample_interval_ms), 1000.0 / info.frame_rate)
-    detector = SSDLiteDetector(threads=threads, engine=engine)  # type: ignore[arg-type]
+    detector = make_detector("ssdlite", threads=threads, engine=engine, precision=precision)  # type: ignore[arg-type]
     face_detector = None
     if faces:
         from rekotrack.selfhosted.vision._faces import FaceDetector
@@ -226,6 +227,7 @@ def measure(
     if before:
         runs.append(("before: OpenCV DNN", staged(video, frames, "opencv", threads, faces)))
     runs.append(("now: onnxruntime", staged(video, frames, "onnxruntime", threads, faces)))
+    runs.append(("option: int8 model", staged(video, frames, "onnxruntime", threads, faces, precision="int8")))
     for tiling in tilings:
         if tiling != "square":
             runs.append((f"candidate: {tiling}", staged(video, frames, "onnxruntime", threads, faces, tiling)))

@@ -49,6 +49,9 @@ def configure_serve_video(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--faces", action="store_true", help="also detect faces (CenterFace)")
     group.add_argument("--detector", choices=["ssdlite", "hog"], default="ssdlite",
                        help="person detector (default ssdlite; hog only to compare: far less accurate)")
+    group.add_argument("--detector-precision", choices=["fp32", "int8"], default="fp32",
+                       help="the SSDLite model's arithmetic (default fp32; int8: about half the CPU a frame, "
+                            "see docs/self-hosted.md)")
     group.add_argument("--sample-interval-ms", type=int, default=100,
                        help="analyse about one frame per this many ms (every frame up to 10 fps)")
     group.add_argument("--credentials-file", metavar="FILE",

@@ -201,5 +201,34 @@ def test_the_perturbations_move_the_tiles_or_reencode_the_frames_for_the_run_onl
     assert 0 < difference.mean() < 3  # changed, slightly
     with perturbed("none"):
         assert detector._tiles is _tiles
-    with pytest.raises(ValueError, match="unknown perturbation"), perturbed("blur"):
-        pass
+    for unknown in ("blur", "tiles-0", "tiles-17", "jpeg40", "jpegx"):
+        with pytest.raises(ValueError, match="unknown perturbation"), perturbed(unknown):
+            pass
+
+
+def test_the_int8_model_finds_the_fp32_boxes_on_vtest_frames(frames: list[np.ndarray]) -> None:
+    """A broken quantisation fails here: on six vtest frames the int8 detector finds the fp32
+    detector's strong boxes again, in the same place, with nearly the same scores."""
+    from rekotrack.selfhosted.vision._detector import make_detector
+
+    fp32 = make_detector("ssdlite", threads=1)
+    int8 = make_detector("ssdlite", threads=1, precision="int8")
+    found, total, ious, moved = 0, 0, [], []
+    for frame in frames:
+        boxes, scores = fp32.detect(frame)
+        other_boxes, other_scores = int8.detect(frame)
+        strong = boxes[scores >= 0.5]
+        total += len(strong)
+        if len(strong) and len(other_boxes):
+            iou = iou_matrix(strong, other_boxes)
+            best = iou.argmax(axis=1)
+            hit = iou[np.arange(len(strong)), best] >= 0.5
+            found += int(hit.sum())
+            ious += list(iou[np.arange(len(strong)), best][hit])
+            moved += list(np.abs(other_scores[best][hit] - scores[scores >= 0.5][hit]))
+    # measured here: 21 of 21, mean IoU 0.966, scores moved by 0.023. The fp32 model fed RGB instead of
+    # BGR gives 21 of 21, 0.867 and 0.121; every op in int8 (heads included) 21 of 21, 0.858 and 0.034.
+    assert total >= 15
+    assert found >= 0.9 * total, (found, total)
+    assert np.mean(ious) > 0.92
+    assert np.mean(moved) < 0.06

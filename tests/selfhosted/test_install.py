@@ -166,15 +166,63 @@ def test_the_person_detector_runs_from_the_shipped_onnx_file_checked_by_sha(
         check_models("ssdlite", faces=False)
 
 
-def test_analysing_imports_neither_tensorflow_nor_onnx(video_root: Path) -> None:
-    """TensorFlow, tf2onnx and onnx convert the model once (scripts/convert_detector.py); a server
-    analysing a video, faces included, needs none of them."""
+def test_the_int8_detector_is_shipped_checked_by_sha_and_runs_only_when_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+
+    from rekotrack.selfhosted.service._cli import run_serve
+    from rekotrack.selfhosted.service._service import VideoRekognition
+    from rekotrack.selfhosted.vision._detector import SSDLITE_INT8_ONNX, SSDLITE_ONNX
+    from rekotrack.selfhosted.vision._settings import AnalyzerSettings
+
+    path = model_path(SSDLITE_INT8_ONNX)
+    assert path.resolve().parent == PACKAGE / "models"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == SSDLITE_INT8_ONNX.sha256
+    for notice in (Path(__file__).resolve().parents[2] / "NOTICE", PACKAGE / "models" / "NOTICE"):
+        assert f"{SSDLITE_INT8_ONNX.name}  (sha256 {SSDLITE_INT8_ONNX.sha256})" in notice.read_text()
+    assert AnalyzerSettings().precision == "fp32"
+    assert AnalyzerSettings.from_json({k: v for k, v in AnalyzerSettings().to_json().items() if k != "precision"}) \
+        == AnalyzerSettings()  # settings stored before the option read as fp32
+    settings = AnalyzerSettings(precision="int8")
+    assert AnalyzerSettings.from_json(settings.to_json()) == settings
+    with pytest.raises(ValueError, match="fp32 or int8"):
+        make_detector("ssdlite", precision="int4")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="onnxruntime only"):
+        make_detector("ssdlite", precision="int8", engine="opencv")
+
+    # only the fp32 model in the package: the default runs, int8 is refused before any job (one line)
+    fp32_only = tmp_path / "models"
+    fp32_only.mkdir()
+    shutil.copy(model_path(SSDLITE_ONNX), fp32_only / SSDLITE_ONNX.name)
+    monkeypatch.setattr(_models, "package_folder", lambda: fp32_only)
+    check_models("ssdlite", faces=False)
+    make_detector("ssdlite")
+    with pytest.raises(ModelMissingError, match="int8"):
+        check_models("ssdlite", faces=False, precision="int8")
+    with pytest.raises(ModelMissingError, match="int8"):
+        VideoRekognition(video_root=tmp_path, settings=settings)
+    args = ["--analyzer", "video", "--video-root", str(tmp_path), "--detector-precision", "int8"]
+    assert run_serve(_serve_parser().parse_args(args)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "int8" in err
+    assert "missing" in err
+    with pytest.raises(SystemExit):
+        _serve_parser().parse_args(["--analyzer", "video", "--detector-precision", "int4"])
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_analysing_imports_neither_tensorflow_nor_onnx(video_root: Path, precision: str) -> None:
+    """TensorFlow, tf2onnx and onnx convert the model once (scripts/convert_detector.py,
+    scripts/quantize_detector.py); a server analysing a video, faces included, needs none of them."""
     script = (
         "import sys\n"
         "from pathlib import Path\n"
         "from rekotrack.selfhosted.vision._analyzer import analyze\n"
         "from rekotrack.selfhosted.vision._settings import AnalyzerSettings\n"
-        f"result = analyze(Path({str(video_root / 'bucket' / 'clip.avi')!r}), AnalyzerSettings(faces=True))\n"
+        f"clip = Path({str(video_root / 'bucket' / 'clip.avi')!r})\n"
+        f"result = analyze(clip, AnalyzerSettings(faces=True, precision={precision!r}))\n"
         "assert result.frames > 0 and result.persons, result.frames\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf2onnx', 'onnx', 'keras'))\n"
         "print('LOADED', loaded)\n"

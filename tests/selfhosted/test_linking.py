@@ -139,3 +139,23 @@ def test_finish_tracks_fills_gaps_up_to_the_limit_only() -> None:
     assert [b.frame for b in out if not b.observed] == list(range(10, 15))
     short = finish_tracks([Tracklet(0, keep, boxes[keep])], replace(cfg, max_gap_frames=4))
     assert len(short) == len(keep)
+
+
+def test_two_people_side_by_side_leave_one_fold_without_a_pair_of_different_people() -> None:
+    """The appearance model is cross-fitted on two folds of pair groups; with only two tracklets
+    seen together every "different people" pair falls in one fold. That fold then learns nothing
+    (the linking goes on without appearance) instead of failing the job (a short clip analysed
+    with the int8 detector raised ValueError from numpy here)."""
+    rng = np.random.default_rng(3)
+    cfg = tracker_settings(AnalyzerSettings(), 100.0)
+    frames = np.arange(100, dtype=np.int64)
+    people = []
+    for key, (x, colour) in enumerate(((100.0, 0), (500.0, 5))):
+        boxes = np.array([[x + f, 100.0, x + f + 40.0, 200.0] for f in frames])
+        base = np.zeros(16)
+        base[colour : colour + 4] = 1.0
+        features = base + 0.05 * rng.standard_normal((len(frames), 16))
+        features /= np.linalg.norm(features, axis=1, keepdims=True)
+        people.append(Tracklet(key, frames, boxes, features[0], features[-1], features))
+    linked = link_tracklets(people, cfg)
+    assert sorted(len(t.frames) for t in linked) == [100, 100]

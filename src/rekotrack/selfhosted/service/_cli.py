@@ -86,12 +86,12 @@ def run_serve(args: argparse.Namespace) -> int:
         from rekotrack.selfhosted.vision._settings import AnalyzerSettings
 
         settings = AnalyzerSettings(detector=args.detector, sample_interval_ms=args.sample_interval_ms,
-                                    faces=args.faces)
+                                    faces=args.faces, precision=args.detector_precision)
         from rekotrack.selfhosted.vision._detector import check_models
         from rekotrack.selfhosted.vision._models import ModelMissingError
 
         try:
-            check_models(settings.detector, settings.faces)  # no silent fallback: refuse to start
+            check_models(settings.detector, settings.faces, settings.precision)  # no silent fallback
         except ModelMissingError as exc:
             sys.stderr.write(f"rekotrack: {exc}\n")
             return EXIT_BAD_INPUT

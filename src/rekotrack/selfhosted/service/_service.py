@@ -289,7 +289,7 @@ class VideoRekognition(RekognitionServer):
         if settings.analyzer == "video":  # the model files must be there: ModelMissingError, never a fallback
             from rekotrack.selfhosted.vision._detector import check_models
 
-            check_models(settings.detector, settings.faces)
+            check_models(settings.detector, settings.faces, settings.precision)
         if settings.threads is None:
             settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // workers))
         self.settings = settings

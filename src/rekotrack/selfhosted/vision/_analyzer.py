@@ -102,7 +102,8 @@ def detect_frames(
     stages = stages if stages is not None else {}
     for name in STAGES:
         stages.setdefault(name, 0.0)
-    detector = make_detector(settings.detector, threads=settings.threads, tiles=settings.tiles)
+    detector = make_detector(settings.detector, threads=settings.threads, tiles=settings.tiles,
+                             precision=settings.precision)
     faces = None
     if settings.faces:
         from rekotrack.selfhosted.vision._faces import FaceDetector

@@ -39,11 +39,13 @@ from rekotrack.selfhosted.vision._models import (
     ModelMissingError,
     model_path,
 )
-from rekotrack.selfhosted.vision._settings import DetectorEngine, DetectorName
+from rekotrack.selfhosted.vision._settings import DetectorEngine, DetectorName, DetectorPrecision
 
 __all__ = [
     "HOG_CALIBRATION",
     "HOG_WARNING",
+    "SSDLITE_INT8_ONNX",
+    "SSDLITE_MODELS",
     "SSDLITE_ONNX",
     "SSD_INPUT",
     "Detector",
@@ -87,6 +89,15 @@ SSDLITE_ONNX = ModelFile(
 )
 """``ssdlite_person.pb`` converted to ONNX by ``scripts/convert_detector.py`` (see ``NOTICE``)."""
 
+SSDLITE_INT8_ONNX = ModelFile(
+    "ssdlite_person_int8.onnx", "9e77aab07afc368d27e0c9d082672b3817d12d9f3a4bd86bcd3e91c100d61596",
+    "the int8 SSDLite person detector",
+)
+"""``ssdlite_person.onnx`` quantised to int8 by ``scripts/quantize_detector.py --method minmax`` (see
+``NOTICE``); run only with ``precision="int8"``."""
+
+SSDLITE_MODELS: dict[DetectorPrecision, ModelFile] = {"fp32": SSDLITE_ONNX, "int8": SSDLITE_INT8_ONNX}
+
 SSD_INPUT = 300
 """The side of the square the SSDLite graph takes (its anchors are computed for it)."""
 
@@ -100,14 +111,14 @@ def ssdlite_model_path() -> Path | None:
         return None
 
 
-def check_models(detector: DetectorName, faces: bool) -> None:
+def check_models(detector: DetectorName, faces: bool, precision: DetectorPrecision = "fp32") -> None:
     """Raise :class:`~rekotrack.selfhosted.vision._models.ModelMissingError` (one line: how to install)
     unless the model files these settings need are present and intact. Never falls back; with
     ``hog`` (asked for), logs the warning about its accuracy."""
     if detector == "hog":
         _log.warning(HOG_WARNING)
     if detector == "ssdlite":
-        model_path(SSDLITE_ONNX)
+        model_path(_ssdlite_model(precision))
     if faces:
         model_path(CENTERFACE)
 
@@ -315,20 +326,33 @@ class HOGDetector:
         return np.c_[centre_x - half_w, centre_y - half_h, centre_x + half_w, centre_y + half_h], scores
 
 
+def _ssdlite_model(precision: DetectorPrecision) -> ModelFile:
+    if precision not in SSDLITE_MODELS:
+        raise ValueError(f"unknown detector precision {precision!r}: fp32 or int8")
+    return SSDLITE_MODELS[precision]
+
+
 def make_detector(
     name: DetectorName = "ssdlite",
     *,
     threads: int | None = None,
     tiles: int | None = None,
     engine: DetectorEngine = "onnxruntime",
+    precision: DetectorPrecision = "fp32",
 ) -> Detector:
-    """SSDLite (raises ModelMissingError if its model file is missing or damaged), or HOG with a warning."""
+    """SSDLite (raises ModelMissingError if its model file is missing or damaged), or HOG with a warning.
+
+    ``precision="int8"``: the int8 SSDLite model, on onnxruntime only (HOG has no precision to choose)."""
+    model = _ssdlite_model(precision)
     if name == "hog":
         _log.warning(HOG_WARNING)
         return HOGDetector(threads=threads)
     if name != "ssdlite":
         raise ValueError(f"unknown detector {name!r}: ssdlite or hog")
-    return SSDLiteDetector(threads=threads, tiles=tiles, engine=engine)
+    if precision != "fp32" and engine != "onnxruntime":
+        raise ValueError(f"the {precision} SSDLite model runs on onnxruntime only, not {engine}")
+    return SSDLiteDetector(model_path(model) if precision != "fp32" else None, threads=threads, tiles=tiles,
+                           engine=engine)
 
 
 def appearance(frame: npt.NDArray[np.uint8], boxes: FloatArray) -> FloatArray:

@@ -301,6 +301,8 @@ def _project(same: list[FloatArray], different: list[FloatArray]) -> FloatArray 
     eigenvectors with eigenvalue > 1), scaled so that one person's differences have unit variance."""
     from scipy.linalg import eigh
 
+    if not same or not different:  # e.g. a fold of _fit_appearance that got no pair of one kind
+        return None
     within = np.einsum("ni,nj->ij", np.asarray(same), np.asarray(same)) / len(same)
     between = np.einsum("ni,nj->ij", np.asarray(different), np.asarray(different)) / len(different)
     dims = within.shape[0]
