@@ -1,7 +1,8 @@
 """The model files shipped inside rekotrack (``rekotrack/selfhosted/models/``), checked before use.
 
 Both are MIT-licensed copies (see ``NOTICE``): SSDLite-MobileNetV2 trained on people (a frozen
-TensorFlow graph, run by OpenCV DNN with rekotrack's own text graph) and CenterFace (ONNX, its
+TensorFlow graph, run by OpenCV DNN with rekotrack's own text graph; converted to ONNX, which
+onnxruntime runs, and quantised to int8 for ``precision="int8"``) and CenterFace (ONNX, its
 input and output sizes made symbolic once by ``scripts/patch_centerface.py``).
 They are read with :mod:`importlib.resources` and their sha256 is verified at load, so a
 truncated or replaced file is refused with a clear error instead of giving wrong boxes.
