@@ -182,6 +182,9 @@ def test_the_int8_detector_is_shipped_checked_by_sha_and_runs_only_when_asked_fo
     for notice in (Path(__file__).resolve().parents[2] / "NOTICE", PACKAGE / "models" / "NOTICE"):
         assert f"{SSDLITE_INT8_ONNX.name}  (sha256 {SSDLITE_INT8_ONNX.sha256})" in notice.read_text()
     assert AnalyzerSettings().precision == "fp32"
+    from dataclasses import fields
+
+    assert [f.name for f in fields(AnalyzerSettings)][-1] == "precision"  # added last: positional uses unchanged
     assert AnalyzerSettings.from_json({k: v for k, v in AnalyzerSettings().to_json().items() if k != "precision"}) \
         == AnalyzerSettings()  # settings stored before the option read as fp32
     settings = AnalyzerSettings(precision="int8")

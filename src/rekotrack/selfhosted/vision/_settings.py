@@ -87,13 +87,6 @@ class AnalyzerSettings:
     detector: DetectorName = "ssdlite"
     """``ssdlite`` (the model shipped with rekotrack) or ``hog`` (OpenCV's HOG people detector: far less
     accurate, only when asked for)."""
-    precision: DetectorPrecision = "fp32"
-    """The SSDLite model's arithmetic: ``fp32`` (the default) or ``int8`` (the same detector quantised by
-    ``scripts/quantize_detector.py``): about half the CPU a frame. On frames 1-400 of PETS09-S2L1, paired
-    with fp32 over 14 runs of the clip with nuisances (tiles moved a few pixels, JPEG copies), its MOTA
-    differs by -0.002 on average (standard error 0.010) and its IDF1 by -0.013 (0.017); on the clip as it
-    is, MOTA is 0.038 lower. Integer kernels round differently on CPUs without AVX-512 VNNI or AVX-VNNI,
-    so its boxes there may differ. ``docs/performance.md``, "How much is 0.01?", has the figures."""
     sample_interval_ms: int = 100
     """Analyse every frame up to 10 fps, about one frame per 100 ms above (0: every frame)."""
     lost_seconds: float = 3.0
@@ -117,6 +110,13 @@ class AnalyzerSettings:
     """Threads per analysis: onnxruntime's intra-op threads for SSDLite (None: one, the least CPU per frame)
     and CenterFace (None: onnxruntime's default), OpenCV's for HOG (None: OpenCV's default). The server
     gives each worker cores / workers."""
+    precision: DetectorPrecision = "fp32"
+    """The SSDLite model's arithmetic: ``fp32`` (the default) or ``int8`` (the same detector quantised by
+    ``scripts/quantize_detector.py``): about half the CPU a frame. On frames 1-400 of PETS09-S2L1, paired
+    with fp32 over 14 runs of the clip with nuisances (tiles moved a few pixels, JPEG copies), its MOTA
+    differs by -0.002 on average (standard error 0.010) and its IDF1 by -0.013 (0.017); on the clip as it
+    is, MOTA is 0.038 lower. Integer kernels round differently on CPUs without AVX-512 VNNI or AVX-VNNI,
+    so its boxes there may differ. ``docs/performance.md``, "How much is 0.01?", has the figures."""
 
     def to_json(self) -> dict[str, Any]:
         return {
