@@ -143,6 +143,13 @@ def detector_model(detector: str, precision: str = "fp32") -> str:
     return SSDLITE_MODELS[precision].sha256 if detector == "ssdlite" else detector  # type: ignore[index]
 
 
+def first_pass_key(video: Path, settings: Any, limit_ms: int | None) -> dict[str, Any]:
+    """What a recorded first pass depends on: the video, the detector, its model and the sampling."""
+    return {"video": str(video), "size": video.stat().st_size, "detector": settings.detector, "tiles": settings.tiles,
+            "sample_interval_ms": settings.sample_interval_ms, "limit_ms": limit_ms,
+            "model": detector_model(settings.detector, settings.precision)}
+
+
 def save_cache(path: Path, frames: list[Any], key: dict[str, Any]) -> None:
     counts = np.array([len(f.boxes) for f in frames])
     np.savez_compressed(
@@ -204,9 +211,7 @@ def _run(
     info = probe(video)
     fps = info.frame_rate or 10.0
     limit_ms = None if frames is None else int((frames - 0.5) * 1000 / fps)
-    key = {"video": str(video), "size": video.stat().st_size, "detector": settings.detector,
-           "tiles": settings.tiles, "sample_interval_ms": settings.sample_interval_ms, "limit_ms": limit_ms,
-           "model": detector_model(settings.detector, settings.precision)}
+    key = first_pass_key(video, settings, limit_ms)
     if tiling != "square":  # a first pass recorded with another tiling is not replayed
         key["tiling"] = tiling
     replayed = None

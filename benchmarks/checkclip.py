@@ -238,15 +238,13 @@ def _covered(box: tuple[float, float, float, float], cover: tuple[int, int, int,
 def evaluate(clip: Path, gt_file: Path, settings: Any = None, cache: Path | None = None) -> dict[str, Any]:
     """Analyse the clip as one job and score it on the frames the analyzer sampled (``cache``: record the
     first pass there, or replay it, as ``benchmarks.accuracy --cache`` does)."""
-    from benchmarks.accuracy import detector_model, load_cache, save_cache
+    from benchmarks.accuracy import first_pass_key, load_cache, save_cache
     from rekotrack.selfhosted.vision._analyzer import analyze, detect_frames
     from rekotrack.selfhosted.vision._settings import AnalyzerSettings
     from rekotrack.selfhosted.vision._video import probe
 
     settings = settings or AnalyzerSettings()
-    key = {"video": str(clip), "size": clip.stat().st_size, "detector": settings.detector, "tiles": settings.tiles,
-           "sample_interval_ms": settings.sample_interval_ms, "limit_ms": None,
-           "model": detector_model(settings.detector, settings.precision)}
+    key = first_pass_key(clip, settings, None)
     replayed = load_cache(cache, key) if cache is not None and cache.is_file() and not settings.faces else None
     if replayed is None and cache is not None and not settings.faces:
         replayed = list(detect_frames(clip, settings, probe(clip)))

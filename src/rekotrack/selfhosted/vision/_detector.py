@@ -219,7 +219,8 @@ class SSDLiteDetector:
     (``engine="onnxruntime"``, one call per frame) or OpenCV DNN (``engine="opencv"``).
 
     ``threads``: onnxruntime's intra-op threads (None: 1, the least CPU per frame) or, for the
-    OpenCV engine, OpenCV's threads (None: OpenCV's default).
+    OpenCV engine, OpenCV's threads (None: OpenCV's default). ``precision``: which shipped ONNX model
+    (``fp32``, or ``int8`` on onnxruntime only) when ``model`` is not given.
     """
 
     name = "ssdlite"
@@ -233,11 +234,15 @@ class SSDLiteDetector:
         nms_iou: float = 0.5,
         threads: int | None = None,
         engine: DetectorEngine = "onnxruntime",
+        precision: DetectorPrecision = "fp32",
     ) -> None:
         import cv2
 
         if engine not in ("onnxruntime", "opencv"):
             raise ValueError(f"unknown detector engine {engine!r}: onnxruntime or opencv")
+        onnx_model = _ssdlite_model(precision)
+        if precision != "fp32" and engine != "onnxruntime":
+            raise ValueError(f"the {precision} SSDLite model runs on onnxruntime only, not {engine}")
         self.engine: DetectorEngine = engine
         self._net: Any = None
         self._session: Any = None
@@ -247,7 +252,7 @@ class SSDLiteDetector:
                 cv2.setNumThreads(threads)
             self._net = cv2.dnn.readNetFromTensorflow(str(model), str(model_path(SSDLITE_CONFIG)))
         else:
-            self._session = _onnx_session(model or model_path(SSDLITE_ONNX), threads)
+            self._session = _onnx_session(model or model_path(onnx_model), threads)
         self.tiles = tiles
         self.min_score = min_score
         self.nms_iou = nms_iou
@@ -343,16 +348,13 @@ def make_detector(
     """SSDLite (raises ModelMissingError if its model file is missing or damaged), or HOG with a warning.
 
     ``precision="int8"``: the int8 SSDLite model, on onnxruntime only (HOG has no precision to choose)."""
-    model = _ssdlite_model(precision)
+    _ssdlite_model(precision)  # a bad precision is refused whichever detector
     if name == "hog":
         _log.warning(HOG_WARNING)
         return HOGDetector(threads=threads)
     if name != "ssdlite":
         raise ValueError(f"unknown detector {name!r}: ssdlite or hog")
-    if precision != "fp32" and engine != "onnxruntime":
-        raise ValueError(f"the {precision} SSDLite model runs on onnxruntime only, not {engine}")
-    return SSDLiteDetector(model_path(model) if precision != "fp32" else None, threads=threads, tiles=tiles,
-                           engine=engine)
+    return SSDLiteDetector(threads=threads, tiles=tiles, engine=engine, precision=precision)
 
 
 def appearance(frame: npt.NDArray[np.uint8], boxes: FloatArray) -> FloatArray:
